@@ -1,0 +1,105 @@
+# Atrium — every step a developer or CI needs. `make run` and `make test` install what is missing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Builds live outside the clone so that a fresh clone rebuilds incrementally.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/atrium/target
+WASM_BINDGEN_VERSION := 0.2.130
+TOOLS_DIR := $(HOME)/.cache/atrium/tools
+NPM_BIN := $(CURDIR)/end2end/node_modules/.bin
+BIND ?= 127.0.0.1:3000
+DATA_DIR ?= ./data
+export ATRIUM_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+
+DEBUG_DIR := $(CARGO_TARGET_DIR)/debug
+RELEASE_DIR := $(CARGO_TARGET_DIR)/release
+WASM_DEBUG := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/frontend.wasm
+WASM_RELEASE := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
+
+.PHONY: help run build dev tools tools-rust tools-npm tools-browser test fmt-check clippy unit store-tests e2e bench site-debug site-release clean
+
+help:
+	@echo "make run    build (release) and start Atrium on $(BIND); prints the URL and the first admin's set-up link"
+	@echo "make test   fmt, clippy (server and wasm), unit, store suite on SQLite and PostgreSQL, HTTP tests, Playwright"
+	@echo "make build  release binary and site in ./dist (runs from any directory)"
+	@echo "make dev    debug build and start (faster to rebuild)"
+	@echo "make bench  benchmarks, written to BENCHMARKS.md"
+
+## ---------- tools (installed only when missing) ----------
+tools: tools-rust tools-npm
+
+tools-rust:
+	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  cargo install --locked wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) || { \
+	    src=$$(mktemp -d); cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --root $$src/none >/dev/null 2>&1 || true; \
+	    reg=$$(ls -d $(HOME)/.cargo/registry/src/*/wasm-bindgen-cli-$(WASM_BINDGEN_VERSION) | head -1); \
+	    cp -r $$reg $$src/cli && cd $$src/cli && cargo update -p webpki-roots --precise 1.0.10 && cargo install --locked --path .; }; \
+	fi
+
+tools-npm:
+	@cd end2end && { [ -x node_modules/.bin/playwright ] && [ -x node_modules/.bin/wasm-opt ]; } || npm ci --no-audit --no-fund
+
+tools-browser:
+	@[ -x $(CHROMIUM) ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## ---------- build ----------
+# The browser bundle: wasm → wasm-bindgen → pkg/, plus the stylesheet and public files, beside the binary.
+site-debug: tools-rust
+	cargo build -p frontend --target wasm32-unknown-unknown
+	@mkdir -p $(DEBUG_DIR)/site/pkg
+	wasm-bindgen --target web --no-typescript --out-dir $(DEBUG_DIR)/site/pkg --out-name atrium $(WASM_DEBUG)
+	@cp style/main.css $(DEBUG_DIR)/site/pkg/atrium.css && cp -r public/. $(DEBUG_DIR)/site/
+
+site-release: tools
+	cargo build -p frontend --target wasm32-unknown-unknown --profile wasm-release
+	@mkdir -p $(RELEASE_DIR)/site/pkg
+	wasm-bindgen --target web --no-typescript --out-dir $(RELEASE_DIR)/site/pkg --out-name atrium $(WASM_RELEASE)
+	$(NPM_BIN)/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+	  $(RELEASE_DIR)/site/pkg/atrium_bg.wasm -o $(RELEASE_DIR)/site/pkg/atrium_bg.wasm
+	@cp style/main.css $(RELEASE_DIR)/site/pkg/atrium.css && cp -r public/. $(RELEASE_DIR)/site/
+
+build: site-release
+	cargo build -p server --release
+	@rm -rf dist && mkdir -p dist && cp $(RELEASE_DIR)/atrium dist/ && cp -r $(RELEASE_DIR)/site dist/site
+	@echo "dist/atrium is ready (site assets in dist/site)."
+
+run: build
+	./dist/atrium serve --bind $(BIND) --data-dir $(DATA_DIR)
+
+dev: site-debug
+	cargo build -p server
+	$(DEBUG_DIR)/atrium serve --bind $(BIND) --data-dir $(DATA_DIR)
+
+## ---------- tests ----------
+test: fmt-check clippy unit store-tests e2e
+	@echo "make test: all suites passed"
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy: tools-rust
+	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	cargo test -p app --lib
+	cargo test -p server --lib --test http
+
+store-tests:
+	cargo test -p server --test store
+
+e2e: tools tools-browser site-debug
+	cargo build -p server
+	cd end2end && ATRIUM_BIN=$(DEBUG_DIR)/atrium CHROMIUM=$(CHROMIUM) $(NPM_BIN)/playwright test
+
+bench: tools site-release
+	cargo build -p server --release
+	cargo run -p server --release --example bench -- --out BENCHMARKS.md
+
+clean:
+	rm -rf dist end2end/test-results end2end/node_modules

@@ -1,0 +1,162 @@
+//! The ports the server functions call, implemented by the server crate's services and handed to every
+//! request through the Leptos context. Keeping them as traits lets the app crate stay free of database
+//! code while the REST API and the UI share one implementation.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::auth::{SessionInfo, SetupForm};
+use super::profile::Profile;
+use crate::domain::audit::{AuditEntry, AuditQuery};
+use crate::domain::prefs::Preferences;
+use crate::domain::{AppError, Identity};
+
+/// The authenticated caller of a request, put into the request's extensions by the server's
+/// authentication layer.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub identity: Identity,
+    /// The browser session, when the request came with one.
+    pub session_id: Option<String>,
+}
+
+/// The request's id, for error messages that point into the server log.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// A login attempt as the session service sees it.
+#[derive(Debug, Clone)]
+pub struct LoginAttempt {
+    pub login: String,
+    pub password: String,
+    pub client_ip: String,
+}
+
+/// A new browser session: the cookie value is returned once and stored only as a hash.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub cookie_value: String,
+    pub max_age_secs: i64,
+}
+
+#[async_trait]
+pub trait SessionPort: Send + Sync {
+    async fn login(&self, attempt: LoginAttempt) -> Result<NewSession, AppError>;
+    async fn logout(&self, caller: &Caller) -> Result<(), AppError>;
+    async fn session_info(&self, caller: &Caller) -> Result<SessionInfo, AppError>;
+    async fn dismiss_tip(&self, caller: &Caller) -> Result<(), AppError>;
+    /// Whether a first-administrator set-up link with this token is open.
+    async fn setup_open(&self, token: &str) -> Result<bool, AppError>;
+    async fn complete_setup(
+        &self,
+        form: SetupForm,
+        client_ip: String,
+    ) -> Result<NewSession, AppError>;
+}
+
+#[async_trait]
+pub trait AccountPort: Send + Sync {
+    async fn profile(&self, who: &Identity) -> Result<Profile, AppError>;
+    async fn rename(&self, who: &Identity, name: &str) -> Result<Profile, AppError>;
+    async fn preferences(&self, who: &Identity) -> Result<Preferences, AppError>;
+    async fn save_preferences(
+        &self,
+        who: &Identity,
+        prefs: Preferences,
+    ) -> Result<Preferences, AppError>;
+}
+
+#[async_trait]
+pub trait AuditPort: Send + Sync {
+    async fn list(&self, who: &Identity, query: AuditQuery) -> Result<Vec<AuditEntry>, AppError>;
+}
+
+/// Every port, as one cheap-to-clone bundle.
+#[derive(Clone)]
+pub struct Backend {
+    pub sessions: Arc<dyn SessionPort>,
+    pub accounts: Arc<dyn AccountPort>,
+    pub audit: Arc<dyn AuditPort>,
+    /// Whether this server is self-hosted (shows the anonymous-usage option).
+    pub self_hosted: bool,
+}
+
+fn parts() -> Result<http::request::Parts, AppError> {
+    leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Internal {
+        request_id: "no-request".into(),
+    })
+}
+
+/// The backend from context.
+pub fn backend() -> Result<Backend, AppError> {
+    leptos::prelude::use_context::<Backend>().ok_or(AppError::Internal {
+        request_id: "no-backend".into(),
+    })
+}
+
+/// The caller, or `Unauthorized`.
+pub fn caller() -> Result<Caller, AppError> {
+    parts()?
+        .extensions
+        .get::<Caller>()
+        .cloned()
+        .ok_or(AppError::Unauthorized)
+}
+
+/// The caller if logged in.
+pub fn maybe_caller() -> Option<Caller> {
+    parts().ok()?.extensions.get::<Caller>().cloned()
+}
+
+/// The client's address as the server's connection layer recorded it.
+pub fn client_ip() -> String {
+    parts()
+        .ok()
+        .and_then(|p| p.extensions.get::<ClientIp>().map(|ip| ip.0.clone()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The client address, put into the request's extensions by the server.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+/// Gives internal errors the request's id so that the message points into the server log, and
+/// answers a failed call from script with the error's HTTP status. (A form posted without
+/// JavaScript keeps the redirect back to its page, which carries the error.)
+pub fn with_request_id<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        let from_form = parts().ok().is_some_and(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|a| a.contains("text/html"))
+        });
+        if let (false, Some(opts), Ok(code)) = (
+            from_form,
+            leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(e.http_status()),
+        ) {
+            opts.set_status(code);
+        }
+    }
+    result.map_err(|e| match e {
+        AppError::Internal { request_id } if request_id.is_empty() => AppError::Internal {
+            request_id: parts()
+                .ok()
+                .and_then(|p| p.extensions.get::<RequestId>().map(|r| r.0.clone()))
+                .unwrap_or_default(),
+        },
+        other => other,
+    })
+}
+
+/// Sets a response header (cookies) from inside a server function.
+pub fn set_header(name: http::HeaderName, value: &str) {
+    if let (Some(opts), Ok(value)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        opts.append_header(name, value);
+    }
+}

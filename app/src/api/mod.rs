@@ -1,0 +1,27 @@
+//! Server functions, one module per settings area, and the data they exchange. Each function is thin:
+//! it takes the caller and the backend from context, calls one service, and returns its result. The
+//! rules live in the services (server crate) and in `domain`.
+
+pub mod audit;
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod profile;
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+use crate::domain::AppError;
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => {
+                AppError::Transport(format!("The server could not be reached ({msg})."))
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}

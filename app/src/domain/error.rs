@@ -1,0 +1,83 @@
+//! The one error type every layer speaks. Server functions, the REST API and the CLI map it to their own
+//! wire form; the variants are chosen so that a client can tell what to do next (fix a field, log in,
+//! ask an admin, retry later) without ever seeing database or internal error text.
+
+use serde::{Deserialize, Serialize};
+
+/// An error a user action can end with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Bad input: `field` names the input, `message` says what is wrong with it.
+    #[error("{field}: {message}")]
+    Validation { field: String, message: String },
+    /// No session or token, or it has expired.
+    #[error("not logged in")]
+    Unauthorized,
+    /// Logged in, but this action is not allowed for this identity.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The object does not exist (or is not visible in this workspace).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The object changed since it was read, or a unique name is taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("too many attempts, try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// Something failed on the server; the details are in the server log under this request id.
+    #[error("internal error (request {request_id})")]
+    Internal { request_id: String },
+    /// The transport failed (network, encoding); produced on the client side.
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(what: impl Into<String>) -> Self {
+        Self::Forbidden(what.into())
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+
+    /// The HTTP status the REST API answers this error with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Validation { .. } => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::RateLimited { .. } => 429,
+            Self::Internal { .. } | Self::Transport(_) => 500,
+        }
+    }
+
+    /// The message a person reads: for validation errors only the message, since the form shows it
+    /// next to the field it names.
+    pub fn user_message(&self) -> String {
+        match self {
+            Self::Validation { message, .. } => message.clone(),
+            Self::Unauthorized => "Your session has ended. Please log in again.".into(),
+            Self::Forbidden(what) => format!("You are not allowed to {what}."),
+            other => other.to_string(),
+        }
+    }
+
+    /// The field a validation error is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Validation { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Who is acting: the identity every service call carries, resolved from a browser session, a token or
+//! the command line. Roles are per workspace.
+
+use serde::{Deserialize, Serialize};
+
+/// A member's role in one workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+
+    /// How the role is shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Member => "Member",
+        }
+    }
+}
+
+/// Where an action came from; recorded in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    Web,
+    Api,
+    Cli,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Api => "api",
+            Channel::Cli => "cli",
+        }
+    }
+}
+
+/// The acting user in the workspace they are working in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub user_id: String,
+    pub user_name: String,
+    pub email: String,
+    pub workspace_id: String,
+    pub workspace_name: String,
+    pub role: Role,
+    pub channel: Channel,
+}
+
+impl Identity {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Refuses non-admins with a message that names the action.
+    pub fn require_admin(&self, action: &str) -> Result<(), crate::domain::AppError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(crate::domain::AppError::forbidden(action))
+        }
+    }
+}
+
+/// Up to two initials for an avatar: first letters of the first and last words of the name.
+pub fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let first = words.first().and_then(|w| w.chars().next());
+    let last = if words.len() > 1 {
+        words.last().and_then(|w| w.chars().next())
+    } else {
+        None
+    };
+    first
+        .into_iter()
+        .chain(last)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_use_first_and_last_word() {
+        assert_eq!(initials("Ada Byron Lovelace"), "AL");
+        assert_eq!(initials("  grace  "), "G");
+        assert_eq!(initials(""), "");
+        assert_eq!(initials("élodie durand"), "ÉD");
+    }
+}

@@ -1,0 +1,15 @@
+//! Pure rules of the product: identities, validation, preferences, audit masking, throttling and time.
+//! Nothing here knows about HTTP, the database or the UI, so the same code runs on the server, in the
+//! browser (inline validation) and in plain unit tests.
+
+pub mod audit;
+pub mod error;
+pub mod identity;
+pub mod prefs;
+pub mod throttle;
+pub mod timefmt;
+pub mod tips;
+pub mod validate;
+
+pub use error::AppError;
+pub use identity::{Identity, Role};

@@ -1,0 +1,81 @@
+//! Atrium's web console: the route table, the HTML shell, and the pages, components, server functions
+//! and pure domain rules they are built from. Compiled twice: with `ssr` for the server and with
+//! `hydrate` for the browser.
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use pages::settings::Section;
+
+/// The file name (without extension) of the browser bundle and the stylesheet under `/pkg`.
+pub const OUTPUT_NAME: &str = "atrium";
+
+/// The HTML document every page is rendered into.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=format!("/pkg/{OUTPUT_NAME}.css")/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: login and set-up pages, and the settings console.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // A marker that only a browser-side effect sets, so tests can wait for hydration before clicking.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    // Pages render completely on the server (SsrMode::Async): they work without JavaScript, and a
+    // page can still set its status code (403, 404) before anything is sent.
+    view! {
+        <Title text="Atrium"/>
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <Redirect path="/settings/profile"/> }/>
+                <Route path=path!("/login") ssr=SsrMode::Async view=pages::login::LoginPage/>
+                <Route path=path!("/setup") ssr=SsrMode::Async view=pages::setup::SetupPage/>
+                <ParentRoute path=path!("/settings") ssr=SsrMode::Async view=pages::settings::SettingsLayout>
+                    <Route path=path!("") ssr=SsrMode::Async view=|| view! { <Redirect path="/settings/profile"/> }/>
+                    <Route path=path!("profile") ssr=SsrMode::Async view=pages::profile::ProfilePage/>
+                    <Route path=path!("configuration") ssr=SsrMode::Async view=pages::configuration::ConfigurationPage/>
+                    <Route path=path!("workspace") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Workspace/> }/>
+                    <Route path=path!("admin-vaults") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AdminVaults/> }/>
+                    <Route path=path!("users") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Users/> }/>
+                    <Route path=path!("access-rules") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AccessRules/> }/>
+                    <Route path=path!("identity-providers") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::IdentityProviders/> }/>
+                    <Route path=path!("resources") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Resources/> }/>
+                    <Route path=path!("billing") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Billing/> }/>
+                    <Route path=path!("audit-log") ssr=SsrMode::Async view=pages::audit::AuditLogPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

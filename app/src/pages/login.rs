@@ -1,0 +1,54 @@
+//! The login page: a plain form that works before (and without) the browser bundle, with the
+//! server's answer shown next to it.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::auth::Login;
+use crate::domain::AppError;
+
+/// How a failed login reads.
+pub fn login_error_message(e: &AppError) -> String {
+    match e {
+        AppError::Unauthorized => "Wrong username, e-mail or password.".into(),
+        AppError::RateLimited { retry_after_secs } => {
+            let minutes = retry_after_secs.div_ceil(60);
+            format!(
+                "Too many failed attempts. Try again in {minutes} minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            )
+        }
+        other => other.user_message(),
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = move || query.with(|q| q.get("next")).unwrap_or_default();
+    let bye = move || query.with(|q| q.get("bye")).is_some();
+    let error = move || login.value().get().and_then(|r| r.err());
+    view! {
+        <main class="center-page login-page">
+            <div class="card narrow">
+                <div class="brand large"><span class="brand-mark" aria-hidden="true">"◆"</span>"Atrium"</div>
+                <h1>"Log in"</h1>
+                <Show when=bye>
+                    <p class="info-note" role="status">"You have logged out."</p>
+                </Show>
+                <ActionForm action=login attr:class="form" attr:id="login-form">
+                    <input type="hidden" name="next" value=next/>
+                    <label for="login">"Username or e-mail"</label>
+                    <input id="login" name="login" type="text" autocomplete="username" required autofocus/>
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                    {move || error().map(|e| view! { <p class="error-note" role="alert" id="login-error">{login_error_message(&e)}</p> })}
+                    <button type="submit" class="button primary wide" disabled=move || login.pending().get()>
+                        {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
+                    </button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per screen. Settings sections sit under the shared layout in `settings`.
+
+pub mod audit;
+pub mod configuration;
+pub mod login;
+pub mod not_found;
+pub mod profile;
+pub mod settings;
+pub mod setup;

@@ -1,0 +1,73 @@
+//! Profile: who you are in this workspace; the name is edited inline.
+
+use leptos::prelude::*;
+
+use crate::api::profile::{Profile, RenameProfile, get_profile};
+use crate::components::inline_edit::InlineEdit;
+use crate::components::{ErrorNote, Loading};
+use crate::domain::identity::initials;
+use crate::domain::timefmt::short_date;
+use crate::domain::validate;
+use crate::pages::settings::{Section, SectionHeader, SessionCtx};
+
+fn validate_name(raw: &str) -> Result<String, crate::domain::AppError> {
+    validate::display_name("name", raw)
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let profile = Resource::new_blocking(|| (), |_| get_profile());
+    view! {
+        <SectionHeader section=Section::Profile/>
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || profile.get().map(|r| match r {
+                Ok(p) => view! { <ProfileCard profile=p/> }.into_any(),
+                Err(e) => view! { <ErrorNote error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProfileCard(profile: Profile) -> impl IntoView {
+    let ctx = expect_context::<SessionCtx>();
+    let rename = ServerAction::<RenameProfile>::new();
+    let name = RwSignal::new(profile.name.clone());
+    let result = RwSignal::new(None);
+    Effect::new(move |_| {
+        if let Some(outcome) = rename.value().get() {
+            if let Ok(p) = &outcome {
+                name.set(p.name.clone());
+                ctx.info.update(|i| i.identity.user_name = p.name.clone());
+            }
+            result.set(Some(outcome.map(|_| ())));
+        }
+    });
+    let p = profile;
+    view! {
+        <section class="card profile-card">
+            <div class="profile-head">
+                <span class="avatar large" id="profile-avatar" aria-hidden="true">{move || initials(&name.get())}</span>
+                <div class="profile-name">
+                    <InlineEdit
+                        id="profile-name"
+                        what="name"
+                        value=name
+                        validate=validate_name
+                        on_save=Callback::new(move |n| { rename.dispatch(RenameProfile { name: n }); })
+                        result=result
+                        pending=rename.pending()
+                    />
+                    <span class="muted">{format!("@{}", p.username)}</span>
+                </div>
+            </div>
+            <dl class="facts">
+                <dt>"E-mail"</dt><dd id="profile-email">{p.email.clone()}</dd>
+                <dt>"Workspace"</dt><dd id="profile-workspace">{p.workspace_name.clone()}</dd>
+                <dt>"Role"</dt><dd id="profile-role">{p.role.label()}</dd>
+                <dt>"Member since"</dt><dd id="profile-created">{short_date(p.created_ms)}</dd>
+                <dt>"User id"</dt><dd><code>{p.user_id.clone()}</code></dd>
+            </dl>
+        </section>
+    }
+}

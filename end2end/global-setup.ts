@@ -1,0 +1,22 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { startServer, createUser, Running } from './server';
+
+export interface ServerState extends Running {
+  admin: { login: string; password: string };
+  member: { login: string; password: string };
+}
+
+/** One server for the specs, with an admin and a member made the way an operator would. */
+export default async function globalSetup() {
+  const s = await startServer();
+  createUser(s, ['--email', 'admin@example.com', '--name', 'Ada Admin', '--admin', '--workspace', 'Research'], 'admin-password-1');
+  createUser(s, ['--email', 'throttled@example.com', '--name', 'Tess Throttled', '--workspace', 'Research'], 'throttle-password-1');
+  createUser(s, ['--email', 'member@example.com', '--name', 'Max Member', '--workspace', 'Research'], 'member-password-1');
+  const state: ServerState = {
+    ...s,
+    admin: { login: 'admin@example.com', password: 'admin-password-1' },
+    member: { login: 'member', password: 'member-password-1' },
+  };
+  mkdirSync('.state', { recursive: true });
+  writeFileSync('.state/server.json', JSON.stringify(state, null, 2));
+}

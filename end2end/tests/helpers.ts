@@ -1,0 +1,26 @@
+import { expect, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import type { ServerState } from '../global-setup';
+
+export function server(): ServerState {
+  return JSON.parse(readFileSync('.state/server.json', 'utf8'));
+}
+
+/** Waits until the browser bundle has hydrated the page (a marker only a browser-side effect sets). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+export async function login(page: Page, who: { login: string; password: string }, opts: { js?: boolean } = {}) {
+  const s = server();
+  await page.goto(`${s.url}/login`);
+  if (opts.js !== false) await hydrated(page);
+  await page.fill('#login', who.login);
+  await page.fill('#password', who.password);
+  await page.click('button[type=submit]');
+  await expect(page).toHaveURL(/\/settings\/profile/);
+}
+
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
+}

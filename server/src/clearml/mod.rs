@@ -1,0 +1,297 @@
+//! The ClearML-compatible REST API: `/{service}.{action}` and `/v{major}.{minor}/{service}.{action}`,
+//! GET or POST, a JSON body (also on GET) merged with the query string, and every answer in the
+//! `{"meta": …, "data": …}` envelope with the HTTP status equal to `meta.result_code`. Each endpoint
+//! calls the same services as the console, so anything clickable is scriptable.
+
+mod endpoints;
+mod envelope;
+
+pub use endpoints::{ENDPOINTS, Endpoint, openapi};
+pub use envelope::{ApiError, envelope};
+
+use axum::body::Body;
+use axum::http::{Method, Request};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use app::api::backend::{Caller, RequestId};
+
+use crate::state::AppState;
+
+/// The highest API version this server speaks.
+pub const MAX_API_VERSION: (u32, u32) = (2, 31);
+/// The server version reported to clients.
+pub const SERVER_VERSION: &str = "3.25.0";
+
+/// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
+/// other path is left to the console and its static files.
+pub const SERVICES: [&str; 22] = [
+    "auth",
+    "users",
+    "server",
+    "debug",
+    "audit",
+    "projects",
+    "tasks",
+    "models",
+    "queues",
+    "workers",
+    "events",
+    "organization",
+    "pipelines",
+    "reports",
+    "datasets",
+    "dataviews",
+    "frames",
+    "storage",
+    "serving",
+    "apps",
+    "login",
+    "billing",
+];
+
+/// A parsed API address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiPath {
+    pub endpoint: String,
+    /// `None` when the path carries no version.
+    pub version: Option<(u32, u32)>,
+}
+
+/// Recognises an API call's path.
+pub fn parse_path(path: &str) -> Option<ApiPath> {
+    let path = path.strip_prefix('/')?;
+    let (version, rest) = match path.split_once('/') {
+        Some((v, rest)) => {
+            let (major, minor) = v.strip_prefix('v')?.split_once('.')?;
+            (Some((major.parse().ok()?, minor.parse().ok()?)), rest)
+        }
+        None => (None, path),
+    };
+    let (service, action) = rest.split_once('.')?;
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    if !word(service) || !word(action) {
+        return if version.is_some() {
+            Some(ApiPath {
+                endpoint: rest.to_string(),
+                version,
+            })
+        } else {
+            None
+        };
+    }
+    if version.is_none() && !SERVICES.contains(&service) {
+        return None;
+    }
+    Some(ApiPath {
+        endpoint: rest.to_string(),
+        version,
+    })
+}
+
+/// Merges the query string into the body: repeated keys become lists, "true"/"false" booleans.
+pub fn merge_query(body: &mut Map<String, Value>, query: &str) {
+    for (k, v) in url_pairs(query) {
+        let value = match v.as_str() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::String(v),
+        };
+        match body.get_mut(&k) {
+            Some(Value::Array(items)) => items.push(value),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, value]);
+            }
+            None => {
+                body.insert(k, value);
+            }
+        }
+    }
+}
+
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+/// Decodes `%XX` escapes and `+` as space.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                    16,
+                ) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Answers one API call.
+pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Response {
+    let (parts, body) = req.into_parts();
+    let request_id = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let caller = parts.extensions.get::<Caller>().cloned();
+    let requested = api
+        .version
+        .map(|(a, b)| format!("{a}.{b}"))
+        .unwrap_or_default();
+    let ctx = envelope::Meta {
+        request_id: request_id.clone(),
+        endpoint: api.endpoint.clone(),
+        requested: requested.clone(),
+    };
+
+    if parts.method != Method::GET && parts.method != Method::POST {
+        return envelope(
+            &ctx,
+            Err(ApiError::new(405, 0, "Only GET and POST are supported")),
+        );
+    }
+    let Some(endpoint) = ENDPOINTS.iter().find(|e| e.name == api.endpoint) else {
+        return envelope(
+            &ctx,
+            Err(ApiError::new(
+                404,
+                0,
+                format!("Unknown endpoint {}", api.endpoint),
+            )),
+        );
+    };
+    if let Some(v) = api.version {
+        if v < endpoint.min_version {
+            return envelope(
+                &ctx,
+                Err(ApiError::new(
+                    400,
+                    0,
+                    format!(
+                        "{} needs API version {}.{} or newer",
+                        endpoint.name, endpoint.min_version.0, endpoint.min_version.1
+                    ),
+                )),
+            );
+        }
+    }
+    let limit = state.settings.max_body_bytes;
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(_) => {
+            return envelope(
+                &ctx,
+                Err(ApiError::new(
+                    413,
+                    0,
+                    format!("Request body larger than {limit} bytes"),
+                )),
+            );
+        }
+    };
+    let mut params = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => {
+                return envelope(
+                    &ctx,
+                    Err(ApiError::new(
+                        400,
+                        0,
+                        "The request body must be a JSON object",
+                    )),
+                );
+            }
+            Err(e) => {
+                return envelope(
+                    &ctx,
+                    Err(ApiError::new(400, 0, format!("Malformed JSON body: {e}"))),
+                );
+            }
+        }
+    };
+    merge_query(&mut params, parts.uri.query().unwrap_or_default());
+    let result = endpoints::call(&state, endpoint, caller, Value::Object(params)).await;
+    envelope(&ctx, result.map_err(|e| ApiError::from_app(e, &request_id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn recognises_api_paths() {
+        assert_eq!(
+            parse_path("/auth.login"),
+            Some(ApiPath {
+                endpoint: "auth.login".into(),
+                version: None
+            })
+        );
+        assert_eq!(
+            parse_path("/v2.23/users.get_current_user"),
+            Some(ApiPath {
+                endpoint: "users.get_current_user".into(),
+                version: Some((2, 23))
+            })
+        );
+        assert_eq!(
+            parse_path("/v999.0/debug.ping").unwrap().version,
+            Some((999, 0))
+        );
+        assert_eq!(parse_path("/favicon.svg"), None);
+        assert_eq!(parse_path("/settings/profile"), None);
+        assert_eq!(parse_path("/pkg/atrium.js"), None);
+        assert_eq!(parse_path("/v2.1/Bad-Name"), None);
+        assert_eq!(parse_path("/vx.1/auth.login"), None);
+    }
+
+    #[test]
+    fn merges_query_into_body() {
+        let mut body = json!({"a": 1}).as_object().cloned().unwrap();
+        merge_query(
+            &mut body,
+            "enabled=true&types=config&types=config&name=a%20b+c&flag=false",
+        );
+        assert_eq!(
+            Value::Object(body),
+            json!({"a": 1, "enabled": true, "types": ["config", "config"], "name": "a b c", "flag": false})
+        );
+    }
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("a%2Fb%zz%"), "a/b%zz%");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+}

@@ -1,0 +1,142 @@
+//! One configuration struct from flags and `ATRIUM_*` environment variables, printed at start with
+//! secrets masked.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Where the data lives and how the server listens.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Folder for the embedded SQLite database and the master key. Created if missing.
+    #[arg(long, env = "ATRIUM_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL (or SQLite) URL; when set, used instead of the SQLite file in the data folder.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The server master key (base64 of 32 bytes) that encrypts secrets at rest. Default: read from
+    /// `<data-dir>/master.key`, created on first start.
+    #[arg(long, env = "ATRIUM_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+}
+
+impl DbArgs {
+    /// The database URL in effect.
+    pub fn url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("atrium.db").display()
+            ),
+        }
+    }
+
+    /// The URL with any password replaced, for logs.
+    pub fn url_masked(&self) -> String {
+        mask_url_password(&self.url())
+    }
+}
+
+/// Settings of `atrium serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "ATRIUM_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+    /// The URL people reach this server at (for printed links). Default: http://<bind>.
+    #[arg(long, env = "ATRIUM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The folder with the browser bundle and static files. Default: `site` next to the binary.
+    #[arg(long, env = "ATRIUM_SITE_DIR")]
+    pub site_dir: Option<PathBuf>,
+    /// Whether this is a self-hosted server (shows the anonymous-usage option).
+    #[arg(long, env = "ATRIUM_SELF_HOSTED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub self_hosted: bool,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "ATRIUM_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Browser session lifetime in hours.
+    #[arg(long, env = "ATRIUM_SESSION_HOURS", default_value_t = 24 * 7)]
+    pub session_hours: i64,
+}
+
+impl ServeArgs {
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// The site folder: the flag, else `site` beside the executable, else `target/site` under the
+    /// working directory (a development checkout).
+    pub fn site_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.site_dir {
+            return dir.clone();
+        }
+        let beside = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|p| p.join("site")));
+        match beside {
+            Some(dir) if dir.join("pkg").is_dir() => dir,
+            _ => PathBuf::from("target/site"),
+        }
+    }
+
+    /// A summary for the start-up log; secrets are masked.
+    pub fn describe(&self) -> String {
+        format!(
+            "bind={} public_url={} database={} data_dir={} site_dir={} master_key={} self_hosted={} max_body_bytes={} session_hours={}",
+            self.bind,
+            self.public_url(),
+            self.db.url_masked(),
+            self.db.data_dir.display(),
+            self.site_dir().display(),
+            if self.db.master_key.is_some() {
+                "(from environment)"
+            } else {
+                "(key file)"
+            },
+            self.self_hosted,
+            self.max_body_bytes,
+            self.session_hours
+        )
+    }
+}
+
+/// Replaces the password in `scheme://user:password@host` with `***`.
+pub fn mask_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_passwords() {
+        assert_eq!(
+            mask_url_password("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(mask_url_password("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            mask_url_password("sqlite://./data/a.db"),
+            "sqlite://./data/a.db"
+        );
+    }
+}

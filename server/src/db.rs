@@ -1,0 +1,96 @@
+//! Opening the database (SQLite file or PostgreSQL) and running the migrations of its kind.
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, ConnectOptions};
+
+static SQLITE: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+impl Kind {
+    pub fn of(url: &str) -> Result<Self, sqlx::Error> {
+        if url.starts_with("sqlite:") {
+            Ok(Kind::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Kind::Postgres)
+        } else {
+            Err(sqlx::Error::Configuration(
+                "DATABASE_URL must start with sqlite: or postgres:".into(),
+            ))
+        }
+    }
+}
+
+/// The shared pool and its kind.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub kind: Kind,
+}
+
+/// Connects (creating a SQLite file and its folder when needed).
+pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let kind = Kind::of(url)?;
+    if kind == Kind::Sqlite {
+        if let Some(path) = url.trim_start_matches("sqlite://").split('?').next() {
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| sqlx::Error::Configuration(e.into()))?;
+                }
+            }
+        }
+    }
+    let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
+    let pool = match kind {
+        // One writer at a time is SQLite's rule; WAL lets readers go on meanwhile.
+        Kind::Sqlite => {
+            AnyPoolOptions::new()
+                .max_connections(8)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 5000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA foreign_keys = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await?
+        }
+        Kind::Postgres => {
+            AnyPoolOptions::new()
+                .max_connections(16)
+                .connect_with(options)
+                .await?
+        }
+    };
+    Ok(Db { pool, kind })
+}
+
+/// Applies the pending migrations of the database's kind.
+pub async fn migrate(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
+    match db.kind {
+        Kind::Sqlite => SQLITE.run(&db.pool).await,
+        Kind::Postgres => POSTGRES.run(&db.pool).await,
+    }
+}

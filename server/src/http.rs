@@ -1,0 +1,375 @@
+//! The HTTP layer: the console's pages and server functions, the REST API, static files, health and
+//! metrics, and the middleware every request passes through (request id, tracing, metrics, security
+//! headers, body limit, cross-origin refusal, session resolution, login redirect).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Query, State};
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId as TowerRequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use app::api::auth::SESSION_COOKIE;
+use app::api::backend::{Caller, ClientIp, RequestId};
+use app::domain::audit::AuditQuery;
+use app::{App, OUTPUT_NAME, shell};
+
+use crate::clearml;
+use crate::services::Services;
+use crate::state::{AppState, Settings};
+
+/// The process-wide metrics recorder (installed once, shared by every router built in the process).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    Matcher::Full("http_request_duration_seconds".into()),
+                    &[
+                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                        5.0,
+                    ],
+                )
+                .map(|b| b.build_recorder())
+                .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
+            let handle = recorder.handle();
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Leptos' options for a site folder.
+pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+/// The whole application.
+pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
+    let settings = services.core.settings.clone();
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        db: services.core.db.clone(),
+        metrics: metrics_handle(),
+        settings: settings.clone(),
+        services: services.clone(),
+    };
+    let backend = services.backend();
+    let routes = generate_route_list(App);
+    let context = move || provide_context(backend.clone());
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(|| async { axum::Json(clearml::openapi()) }))
+        .route("/settings/audit-log/export.csv", get(export_audit_csv))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(settings, guard_requests))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+        .with_state(state)
+}
+
+/// Request ids: 16 random hex characters, unless the client sent one.
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<TowerRequestId> {
+        HeaderValue::from_str(&hex::encode(crate::crypto::random_bytes(8)))
+            .ok()
+            .map(TowerRequestId::new)
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(&state.db.pool).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// Static files and the 404 page for anything the router does not know, except API calls.
+async fn fallback(State(state): State<AppState>, req: Request<Body>) -> Response {
+    if let Some(api) = clearml::parse_path(req.uri().path()) {
+        return clearml::handle(state, api, req).await;
+    }
+    let backend = state.services.backend();
+    let handler = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        move || provide_context(backend.clone()),
+        shell,
+    );
+    let uri = req.uri().clone();
+    handler(uri, State(state), req).await
+}
+
+#[derive(serde::Deserialize)]
+struct ExportParams {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    object_type: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// The audit log as CSV (administrators; the filters of the page).
+async fn export_audit_csv(
+    State(state): State<AppState>,
+    Query(p): Query<ExportParams>,
+    req: Request<Body>,
+) -> Response {
+    let Some(caller) = req.extensions().get::<Caller>().cloned() else {
+        return (StatusCode::UNAUTHORIZED, "Log in first.\n").into_response();
+    };
+    let opt = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
+    let date = |field: &str, s: &str| {
+        opt(s)
+            .map(|d| app::domain::timefmt::parse_date(field, &d))
+            .transpose()
+    };
+    let query = match (date("from", &p.from), date("to", &p.to)) {
+        (Ok(from_ms), Ok(to_ms)) => AuditQuery {
+            actor: opt(&p.actor),
+            object_type: opt(&p.object_type),
+            from_ms,
+            to_ms: to_ms.map(|t| t + 86_400_000),
+            before: None,
+            limit: None,
+        },
+        (Err(e), _) | (_, Err(e)) => {
+            return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response();
+        }
+    };
+    let entries = match state.services.audit.export(&caller.identity, query).await {
+        Ok(e) => e,
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (status, format!("{}\n", e.user_message())).into_response();
+        }
+    };
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut ok = writer.write_record(app::domain::audit::CSV_HEADER).is_ok();
+    for e in &entries {
+        ok &= writer.write_record(app::domain::audit::csv_row(e)).is_ok();
+    }
+    match (ok, writer.into_inner()) {
+        (true, Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"audit-log.csv\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "export failed\n").into_response(),
+    }
+}
+
+fn cookie_value(req: &Request<Body>, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name && !v.is_empty()).then(|| v.to_string())
+        })
+}
+
+/// Resolves the session cookie into a caller, records the client address and the request id, and
+/// sends signed-out visitors of console pages to the login page.
+async fn authenticate(
+    State(state): State<AppState>,
+    mut req: Request<Body>,
+    next: Next,
+) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".into());
+    req.extensions_mut().insert(ClientIp(ip));
+    if let Some(id) = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+    {
+        let id = id.to_string();
+        req.extensions_mut().insert(RequestId(id));
+    }
+    if let Some(cookie) = cookie_value(&req, SESSION_COOKIE) {
+        match state.services.sessions.resolve_cookie(&cookie).await {
+            Ok(Some(caller)) => {
+                req.extensions_mut().insert(caller);
+            }
+            Ok(None) => {}
+            Err(_) => {
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The database is unavailable.\n",
+                )
+                    .into_response();
+            }
+        }
+    }
+    let path = req.uri().path();
+    if req.method() == Method::GET
+        && req.extensions().get::<Caller>().is_none()
+        && (path == "/" || path.starts_with("/settings"))
+    {
+        let next = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default();
+        let target = format!("/login?next={}", url_encode(&next));
+        return Redirect::to(&target).into_response();
+    }
+    if path == "/login" && req.method() == Method::GET && req.extensions().get::<Caller>().is_some()
+    {
+        return Redirect::to("/settings/profile").into_response();
+    }
+    next.run(req).await
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Refuses state-changing requests from other sites and oversized bodies; adds security headers.
+async fn guard_requests(
+    State(settings): State<Arc<Settings>>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_cross_site(&req) {
+        return (StatusCode::FORBIDDEN, "Cross-site requests are refused.\n").into_response();
+    }
+    let too_big = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > settings.max_body_bytes);
+    if too_big && clearml::parse_path(req.uri().path()).is_none() {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n").into_response();
+    }
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    res
+}
+
+/// A request is cross-site when its `Origin` names another host than the one it was sent to, or when
+/// the browser says so in `Sec-Fetch-Site`. Clients that send neither (the SDK, curl) are not browsers
+/// carrying someone's cookies, and are let through.
+pub fn is_cross_site(req: &Request<Body>) -> bool {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
+        let origin_host = origin
+            .split_once("://")
+            .map(|(_, h)| h)
+            .unwrap_or(origin)
+            .trim_end_matches('/');
+        return origin == "null" || !origin_host.eq_ignore_ascii_case(host);
+    }
+    matches!(
+        req.headers()
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok()),
+        Some("cross-site")
+    )
+}
+
+/// Counts requests and their latency by route and status.
+async fn record_metrics(req: Request<Body>, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| match clearml::parse_path(req.uri().path()) {
+            Some(api) => format!("/{}", api.endpoint),
+            None if req.uri().path().starts_with("/pkg/") => "/pkg/*".into(),
+            None => "other".into(),
+        });
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
+    res
+}

@@ -1,0 +1,238 @@
+//! Profiles, preferences, and creating users (command line and first set-up).
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use app::api::backend::AccountPort;
+use app::api::profile::Profile;
+use app::domain::prefs::Preferences;
+use app::domain::{AppError, Identity, Role, validate};
+
+use super::{Object, audit, conflict_or_internal, internal};
+use crate::crypto;
+use crate::state::Core;
+use crate::store::{self, Conn, users::UserRow};
+
+#[derive(Debug)]
+pub struct AccountService {
+    pub core: Core,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub username: Option<String>,
+    pub password: String,
+    pub role: Role,
+    /// The workspace to join, created if no workspace has this name. `None`: the server's first
+    /// workspace, or a new one named after the user if there is none.
+    pub workspace: Option<String>,
+}
+
+/// What creating a user produced.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CreatedUser {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub workspace_id: String,
+    pub workspace_name: String,
+}
+
+pub async fn load_preferences(conn: &mut Conn, user_id: &str) -> Result<Preferences, AppError> {
+    let stored = store::users::user_preferences(conn, user_id)
+        .await
+        .map_err(internal)?;
+    Ok(stored
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default())
+}
+
+/// Creates a user (and their workspace if needed) inside an open transaction.
+pub async fn create_user_in(
+    conn: &mut Conn,
+    now_ms: i64,
+    new: NewUser,
+) -> Result<CreatedUser, AppError> {
+    let email = validate::email("email", &new.email)?;
+    let name = validate::display_name("name", &new.name)?;
+    let username = match &new.username {
+        Some(u) => validate::username("username", u)?,
+        None => validate::username_from_email(&email),
+    };
+    validate::new_password("password", &new.password)?;
+    let hash = crypto::hash_password(&new.password).map_err(internal)?;
+    let workspace = match &new.workspace {
+        Some(ws_name) => {
+            let ws_name = validate::display_name("workspace", ws_name)?;
+            store::users::find_workspace_by_name(conn, &ws_name)
+                .await
+                .map_err(internal)?
+                .map(|w| (w.id, w.name))
+                .ok_or(ws_name)
+        }
+        None => store::users::first_workspace(conn)
+            .await
+            .map_err(internal)?
+            .map(|w| (w.id, w.name))
+            .ok_or_else(|| format!("{name}'s workspace")),
+    };
+    let (workspace_id, workspace_name) = match workspace {
+        Ok(found) => found,
+        Err(ws_name) => {
+            let id = crypto::new_id();
+            store::users::insert_workspace(conn, &id, &ws_name, now_ms)
+                .await
+                .map_err(internal)?;
+            (id, ws_name)
+        }
+    };
+    let user = UserRow {
+        id: crypto::new_id(),
+        username: username.clone(),
+        email: email.clone(),
+        name: name.clone(),
+        password_hash: Some(hash),
+        kind: "person".into(),
+        created_ms: now_ms,
+    };
+    store::users::insert_user(conn, &user)
+        .await
+        .map_err(|e| conflict_or_internal(e, "A user with this e-mail or username exists."))?;
+    store::users::add_membership(conn, &workspace_id, &user.id, new.role, now_ms)
+        .await
+        .map_err(internal)?;
+    Ok(CreatedUser {
+        id: user.id,
+        username,
+        email,
+        name,
+        role: new.role,
+        workspace_id,
+        workspace_name,
+    })
+}
+
+impl AccountService {
+    /// Creates a user from the command line, audited as done by the server itself.
+    pub async fn create_user(&self, new: NewUser) -> Result<CreatedUser, AppError> {
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let created = create_user_in(&mut tx, now, new).await?;
+        let cli = Identity {
+            user_id: created.id.clone(),
+            user_name: "atrium (command line)".into(),
+            email: String::new(),
+            workspace_id: created.workspace_id.clone(),
+            workspace_name: created.workspace_name.clone(),
+            role: Role::Admin,
+            channel: app::domain::identity::Channel::Cli,
+        };
+        audit(
+            &mut tx,
+            now,
+            &cli,
+            "user.create",
+            Object { kind: "user", id: &created.id, name: &created.email },
+            &json!({"after": {"email": created.email, "name": created.name, "role": created.role.as_str()}}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(created)
+    }
+
+    async fn load_profile(&self, conn: &mut Conn, who: &Identity) -> Result<Profile, AppError> {
+        let user = store::users::get_user(conn, &who.user_id)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(Profile {
+            user_id: user.id,
+            name: user.name,
+            username: user.username,
+            email: user.email,
+            workspace_name: who.workspace_name.clone(),
+            role: who.role,
+            created_ms: user.created_ms,
+        })
+    }
+}
+
+#[async_trait]
+impl AccountPort for AccountService {
+    async fn profile(&self, who: &Identity) -> Result<Profile, AppError> {
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        self.load_profile(&mut conn, who).await
+    }
+
+    async fn rename(&self, who: &Identity, name: &str) -> Result<Profile, AppError> {
+        let name = validate::display_name("name", name)?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let before = self.load_profile(&mut tx, who).await?;
+        if before.name == name {
+            return Ok(before);
+        }
+        store::users::rename_user(&mut tx, &who.user_id, &name, now)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "user.rename",
+            Object {
+                kind: "user",
+                id: &who.user_id,
+                name: &before.email,
+            },
+            &json!({"before": {"name": before.name}, "after": {"name": name}}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(Profile { name, ..before })
+    }
+
+    async fn preferences(&self, who: &Identity) -> Result<Preferences, AppError> {
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        load_preferences(&mut conn, &who.user_id).await
+    }
+
+    async fn save_preferences(
+        &self,
+        who: &Identity,
+        prefs: Preferences,
+    ) -> Result<Preferences, AppError> {
+        let prefs = prefs.validated()?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let before = load_preferences(&mut tx, &who.user_id).await?;
+        if before == prefs {
+            return Ok(prefs);
+        }
+        let json = serde_json::to_value(&prefs).map_err(internal)?;
+        store::users::save_user_preferences(&mut tx, &who.user_id, &json.to_string(), now)
+            .await
+            .map_err(internal)?;
+        let before_json = serde_json::to_value(&before).map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "preferences.update",
+            Object {
+                kind: "preferences",
+                id: &who.user_id,
+                name: &who.email,
+            },
+            &app::domain::audit::change_summary(&before_json, &json),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(prefs)
+    }
+}

@@ -1,0 +1,56 @@
+//! Reading the audit log (administrators of the workspace only).
+
+use async_trait::async_trait;
+
+use app::api::backend::AuditPort;
+use app::domain::audit::{AuditEntry, AuditQuery};
+use app::domain::{AppError, Identity};
+
+use super::internal;
+use crate::state::Core;
+use crate::store;
+
+#[derive(Debug)]
+pub struct AuditService {
+    pub core: Core,
+}
+
+impl AuditService {
+    /// Every entry matching the filters (newest first), for the CSV export, read page by page.
+    pub async fn export(
+        &self,
+        who: &Identity,
+        query: AuditQuery,
+    ) -> Result<Vec<AuditEntry>, AppError> {
+        who.require_admin("export the audit log")?;
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut all = Vec::new();
+        let mut q = AuditQuery {
+            limit: Some(AuditQuery::MAX_LIMIT),
+            before: None,
+            ..query
+        };
+        loop {
+            let page = store::audit::list(&mut conn, &who.workspace_id, &q)
+                .await
+                .map_err(internal)?;
+            let full = page.len() as u32 == AuditQuery::MAX_LIMIT;
+            q.before = page.last().map(|e| (e.at_ms, e.id.clone()));
+            all.extend(page);
+            if !full || all.len() >= 1_000_000 {
+                return Ok(all);
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl AuditPort for AuditService {
+    async fn list(&self, who: &Identity, query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+        who.require_admin("read the audit log")?;
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        store::audit::list(&mut conn, &who.workspace_id, &query)
+            .await
+            .map_err(internal)
+    }
+}

@@ -1,0 +1,100 @@
+//! Use cases: load, apply the domain's rules, persist, and write the audit entry — one transaction
+//! per user action. The server functions, the REST API and the command line all call these.
+
+pub mod accounts;
+pub mod audit;
+pub mod sessions;
+
+use std::sync::Arc;
+
+use app::api::backend::Backend;
+use app::domain::{AppError, Identity};
+
+use crate::state::Core;
+use crate::store::{self, Conn};
+
+/// Every service, built once at start.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub core: Core,
+    pub sessions: Arc<sessions::SessionService>,
+    pub accounts: Arc<accounts::AccountService>,
+    pub audit: Arc<audit::AuditService>,
+}
+
+impl Services {
+    pub fn new(core: Core) -> Self {
+        Self {
+            sessions: Arc::new(sessions::SessionService { core: core.clone() }),
+            accounts: Arc::new(accounts::AccountService { core: core.clone() }),
+            audit: Arc::new(audit::AuditService { core: core.clone() }),
+            core,
+        }
+    }
+
+    /// The ports the server functions see.
+    pub fn backend(&self) -> Backend {
+        Backend {
+            sessions: self.sessions.clone(),
+            accounts: self.accounts.clone(),
+            audit: self.audit.clone(),
+            self_hosted: self.core.settings.self_hosted,
+        }
+    }
+}
+
+/// Logs a database or internal error (inside the request's span, so with its id) and turns it into
+/// an error that tells the client nothing but where to look.
+pub fn internal(e: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %e, "internal error");
+    AppError::Internal {
+        request_id: String::new(),
+    }
+}
+
+/// Maps a store error, turning a unique-constraint violation into a conflict with this message.
+pub fn conflict_or_internal(e: sqlx::Error, conflict: &str) -> AppError {
+    if store::is_unique_violation(&e) {
+        AppError::Conflict(conflict.to_string())
+    } else {
+        internal(e)
+    }
+}
+
+/// What an audit entry says about its object.
+pub struct Object<'a> {
+    pub kind: &'a str,
+    pub id: &'a str,
+    pub name: &'a str,
+}
+
+/// Writes an audit entry inside the caller's transaction.
+pub async fn audit(
+    conn: &mut Conn,
+    now_ms: i64,
+    who: &Identity,
+    action: &str,
+    object: Object<'_>,
+    summary: &serde_json::Value,
+) -> Result<(), AppError> {
+    let summary = app::domain::audit::mask_secrets(summary).to_string();
+    store::audit::insert(
+        conn,
+        store::audit::NewEntry {
+            id: &crate::crypto::new_id(),
+            workspace_id: Some(&who.workspace_id),
+            at_ms: now_ms,
+            actor_id: &who.user_id,
+            actor_name: &who.user_name,
+            actor_email: &who.email,
+            channel: who.channel.as_str(),
+            action,
+            object_type: object.kind,
+            object_id: object.id,
+            object_name: object.name,
+            summary: &summary,
+        },
+    )
+    .await
+    .map_err(internal)
+}

@@ -1,0 +1,59 @@
+//! The application state every handler shares, and the clock tests can move.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use leptos::prelude::LeptosOptions;
+
+use crate::crypto::MasterKey;
+use crate::db::Db;
+use crate::services::Services;
+
+/// Wall-clock time in milliseconds, with an offset tests can move forward.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_ms: AtomicI64,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        let system = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default();
+        system + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Moves the clock forward (tests).
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
+
+/// What the HTTP layer holds.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub services: Services,
+    pub db: Db,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    pub settings: Arc<Settings>,
+}
+
+/// Server settings the services read.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub public_url: String,
+    pub self_hosted: bool,
+    pub session_ms: i64,
+    pub max_body_bytes: usize,
+}
+
+/// The pieces the services are built from.
+#[derive(Debug, Clone)]
+pub struct Core {
+    pub db: Db,
+    pub key: MasterKey,
+    pub clock: Arc<Clock>,
+    pub settings: Arc<Settings>,
+}
