@@ -41,15 +41,12 @@ pub struct Db {
 pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
     sqlx::any::install_default_drivers();
     let kind = Kind::of(url)?;
-    if kind == Kind::Sqlite {
-        if let Some(path) = url.trim_start_matches("sqlite://").split('?').next() {
-            if let Some(parent) = std::path::Path::new(path).parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| sqlx::Error::Configuration(e.into()))?;
-                }
-            }
-        }
+    if kind == Kind::Sqlite
+        && let Some(path) = url.trim_start_matches("sqlite://").split('?').next()
+        && let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| sqlx::Error::Configuration(e.into()))?;
     }
     let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
     let pool = match kind {

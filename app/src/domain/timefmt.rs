@@ -74,9 +74,9 @@ mod tests {
     #[test]
     fn formats() {
         let ms = 1_795_000_000_123;
-        assert_eq!(iso_utc(ms), "2026-11-18T07:06:40Z");
+        assert_eq!(iso_utc(ms), "2026-11-18T11:06:40Z");
         assert_eq!(short_date(ms), "Nov 18, 2026");
-        assert_eq!(date_time(ms), "2026-11-18 07:06 UTC");
+        assert_eq!(date_time(ms), "2026-11-18 11:06 UTC");
         assert_eq!(
             parse_date("from", "2026-11-18").unwrap(),
             1_795_046_400_000 - 86_400_000

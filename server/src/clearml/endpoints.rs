@@ -83,6 +83,18 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
 ];
 
+/// Turns the named keys' digit strings (as they come from a query string) into numbers.
+fn coerce_ints(mut body: Value, keys: &[&str]) -> Value {
+    for key in keys {
+        if let Some(v) = body.get_mut(*key)
+            && let Some(n) = v.as_str().and_then(|s| s.parse::<i64>().ok())
+        {
+            *v = Value::from(n);
+        }
+    }
+    body
+}
+
 fn params<T: DeserializeOwned>(body: Value) -> Result<T, AppError> {
     serde_json::from_value(body).map_err(|e| AppError::validation("body", e.to_string()))
 }
@@ -178,7 +190,7 @@ pub async fn call(
             Ok(json!({"updated": 1, "preferences": saved}))
         }
         "audit.get_all" => {
-            let q: AuditQuery = params(body)?;
+            let q: AuditQuery = params(coerce_ints(body, &["limit", "from_ms", "to_ms"]))?;
             Ok(json!({"entries": services.audit.list(&who()?, q).await?}))
         }
         other => Err(AppError::not_found(format!("endpoint {other}"))),

@@ -187,20 +187,20 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
             )),
         );
     };
-    if let Some(v) = api.version {
-        if v < endpoint.min_version {
-            return envelope(
-                &ctx,
-                Err(ApiError::new(
-                    400,
-                    0,
-                    format!(
-                        "{} needs API version {}.{} or newer",
-                        endpoint.name, endpoint.min_version.0, endpoint.min_version.1
-                    ),
-                )),
-            );
-        }
+    if let Some(v) = api.version
+        && v < endpoint.min_version
+    {
+        return envelope(
+            &ctx,
+            Err(ApiError::new(
+                400,
+                0,
+                format!(
+                    "{} needs API version {}.{} or newer",
+                    endpoint.name, endpoint.min_version.0, endpoint.min_version.1
+                ),
+            )),
+        );
     }
     let limit = state.settings.max_body_bytes;
     let bytes = match axum::body::to_bytes(body, limit).await {

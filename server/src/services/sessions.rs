@@ -23,8 +23,13 @@ pub struct SessionService {
     pub core: Core,
 }
 
-fn throttle_key(login: &str) -> String {
-    format!("login:{}", login.trim().to_lowercase())
+/// Failures count per account (whether it was named by username or e-mail), or per name tried when
+/// no account has it.
+fn throttle_key(login: &str, user: Option<&store::users::UserRow>) -> String {
+    match user {
+        Some(u) => format!("user:{}", u.id),
+        None => format!("login:{}", login.trim().to_lowercase()),
+    }
 }
 
 impl SessionService {
@@ -127,17 +132,17 @@ impl SessionPort for SessionService {
             return Err(AppError::validation("password", "Enter your password."));
         }
         let now = self.core.clock.now_ms();
-        let key = throttle_key(&attempt.login);
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let user = store::users::find_by_login(&mut conn, &attempt.login)
+            .await
+            .map_err(internal)?;
+        let key = throttle_key(&attempt.login, user.as_ref());
         let counter = store::throttle::get(&mut conn, &key)
             .await
             .map_err(internal)?;
         throttle::check(counter, now).map_err(|secs| AppError::RateLimited {
             retry_after_secs: secs,
         })?;
-        let user = store::users::find_by_login(&mut conn, &attempt.login)
-            .await
-            .map_err(internal)?;
         drop(conn);
 
         // Hashing is slow on purpose; keep it off the async workers.

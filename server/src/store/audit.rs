@@ -66,7 +66,7 @@ pub async fn list(
         ));
         texts.push(format!(
             "%{}%",
-            actor.to_lowercase().replace('%', "").replace('_', "")
+            actor.to_lowercase().replace(['%', '_'], "")
         ));
     }
     if let Some(t) = &q.object_type {

@@ -1,0 +1,440 @@
+//! The HTTP layer end to end, in process: the REST envelope and its errors, authentication and
+//! authorisation on every face (REST, server functions, CSV export, pages), cross-site refusal,
+//! health, metrics and the OpenAPI document.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use app::api::backend::{LoginAttempt, SessionPort};
+use app::domain::Role;
+use atrium_server::services::Services;
+use common::{services_over, user, with_sqlite};
+
+struct App {
+    router: Router,
+    services: Services,
+}
+
+impl App {
+    async fn new(db: atrium_server::db::Db) -> Self {
+        let services = services_over(db);
+        let options = atrium_server::http::leptos_options(
+            "/nonexistent-site",
+            "127.0.0.1:3000".parse().unwrap(),
+        );
+        Self {
+            router: atrium_server::http::router(services.clone(), options),
+            services,
+        }
+    }
+
+    /// A session cookie for a new user of `role` in workspace `ws`.
+    async fn cookie(&self, email: &str, role: Role, ws: &str) -> String {
+        user(&self.services, email, role, ws).await;
+        let s = self
+            .services
+            .sessions
+            .login(LoginAttempt {
+                login: email.into(),
+                password: "password-123".into(),
+                client_ip: "t".into(),
+            })
+            .await
+            .unwrap();
+        format!("atrium_session={}", s.cookie_value)
+    }
+
+    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let (parts, body) = res.into_parts();
+        (
+            parts.status,
+            parts.headers,
+            body.collect().await.unwrap().to_bytes().to_vec(),
+        )
+    }
+
+    async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:3000");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let (status, _, bytes) = self
+            .send(
+                req.body(Body::from(body.unwrap_or_default().to_string()))
+                    .unwrap(),
+            )
+            .await;
+        let value: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)));
+        assert_eq!(
+            value["meta"]["result_code"].as_u64(),
+            Some(u64::from(status.as_u16())),
+            "result_code = HTTP status"
+        );
+        (status, value)
+    }
+}
+
+#[tokio::test]
+async fn envelope_versions_and_errors() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let (s, v) = app.api("GET", "/debug.ping", None, None).await;
+        assert_eq!(s, 200);
+        assert_eq!(v["data"]["msg"], "ClearML server");
+        assert_eq!(v["meta"]["endpoint"]["name"], "debug.ping");
+        assert_eq!(v["meta"]["result_msg"], "OK");
+        assert!(v["meta"]["id"].as_str().is_some_and(|id| !id.is_empty()));
+
+        let (_, v) = app
+            .api("POST", "/v2.23/server.info", None, Some("{}"))
+            .await;
+        assert_eq!(v["meta"]["endpoint"]["requested_version"], "2.23");
+        assert_eq!(v["meta"]["endpoint"]["actual_version"], "2.23");
+        assert_eq!(v["data"]["api_version"], "2.31");
+        let (_, v) = app.api("GET", "/v999.0/server.info", None, None).await;
+        assert_eq!(v["meta"]["endpoint"]["actual_version"], "2.31");
+
+        let (s, v) = app.api("GET", "/users.no_such_thing", None, None).await;
+        assert_eq!(
+            (s.as_u16(), v["meta"]["result_msg"].as_str().unwrap()),
+            (404, "Unknown endpoint users.no_such_thing")
+        );
+        let (s, _) = app.api("PUT", "/debug.ping", None, None).await;
+        assert_eq!(s, 405);
+        let (s, v) = app
+            .api("POST", "/debug.ping", None, Some("{not json"))
+            .await;
+        assert_eq!(s, 400);
+        assert!(
+            v["meta"]["result_msg"]
+                .as_str()
+                .unwrap()
+                .starts_with("Malformed JSON body")
+        );
+        let (s, _) = app.api("POST", "/debug.ping", None, Some("[1, 2]")).await;
+        assert_eq!(s, 400);
+        let big = format!("{{\"x\": \"{}\"}}", "a".repeat(70 * 1024));
+        let (s, v) = app.api("POST", "/debug.ping", None, Some(&big)).await;
+        assert_eq!(s, 413);
+        assert!(
+            v["meta"]["result_msg"]
+                .as_str()
+                .unwrap()
+                .contains("larger than")
+        );
+    })
+    .await
+}
+
+#[tokio::test]
+async fn rest_calls_are_authorised_like_the_console() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let (s, v) = app.api("GET", "/users.get_current_user", None, None).await;
+        assert_eq!(
+            (s.as_u16(), v["meta"]["result_subcode"].as_u64()),
+            (401, Some(20))
+        );
+        let forged = "atrium_session=forged-value";
+        let (s, _) = app
+            .api("GET", "/users.get_current_user", Some(forged), None)
+            .await;
+        assert_eq!(s, 401);
+
+        let admin = app.cookie("ada@example.com", Role::Admin, "Research").await;
+        let member = app
+            .cookie("max@example.com", Role::Member, "Research")
+            .await;
+        let outsider = app.cookie("oz@example.com", Role::Admin, "Elsewhere").await;
+
+        let (s, v) = app
+            .api(
+                "POST",
+                "/v2.23/users.get_current_user",
+                Some(&member),
+                Some("{}"),
+            )
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(v["data"]["user"]["email"], "max@example.com");
+        assert_eq!(v["data"]["user"]["role"], "user");
+        assert_eq!(v["data"]["user"]["company"]["name"], "Research");
+
+        let (s, v) = app
+            .api(
+                "POST",
+                "/users.update",
+                Some(&member),
+                Some(r#"{"name": ""}"#),
+            )
+            .await;
+        assert_eq!(s, 400);
+        assert!(
+            v["meta"]["result_msg"].as_str().unwrap().contains("(name)"),
+            "{v}"
+        );
+        let (s, _) = app
+            .api(
+                "POST",
+                "/users.update",
+                Some(&member),
+                Some(r#"{"name": "Max Power"}"#),
+            )
+            .await;
+        assert_eq!(s, 200);
+
+        // Query parameters merge into the body: "true" becomes a boolean, repeated keys a list.
+        let (s, v) = app
+            .api(
+                "GET",
+                "/users.set_preferences",
+                Some(&member),
+                Some(r#"{"preferences": {"hide_tips": true}}"#),
+            )
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(v["data"]["preferences"]["hide_tips"], true);
+
+        let (s, _) = app
+            .api("POST", "/audit.get_all", Some(&member), Some("{}"))
+            .await;
+        assert_eq!(s, 403);
+        let (s, v) = app
+            .api(
+                "GET",
+                "/audit.get_all?object_type=user&limit=10",
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(s, 200);
+        let entries = v["data"]["entries"].as_array().unwrap();
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["action"] == "user.rename" && e["channel"] == "api"),
+            "{entries:?}"
+        );
+        assert!(entries.iter().all(|e| e["object_type"] == "user"));
+        // Another workspace's admin sees none of it.
+        let (_, v) = app
+            .api(
+                "GET",
+                "/audit.get_all?object_type=user",
+                Some(&outsider),
+                None,
+            )
+            .await;
+        assert!(
+            v["data"]["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["action"] != "user.rename")
+        );
+    })
+    .await
+}
+
+fn post_form(path: &str, origin: Option<&str>, cookie: Option<&str>, body: &str) -> Request<Body> {
+    let mut req = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if let Some(o) = origin {
+        req = req.header(header::ORIGIN, o);
+    }
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::from(body.to_string())).unwrap()
+}
+
+#[tokio::test]
+async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let member = app
+            .cookie("max@example.com", Role::Member, "Research")
+            .await;
+
+        let (s, headers, _) = app
+            .send(post_form(
+                "/api/login",
+                Some("http://127.0.0.1:3000"),
+                None,
+                "login=max&password=password-123",
+            ))
+            .await;
+        assert_eq!(s, 200);
+        let cookie = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        assert!(
+            cookie.starts_with("atrium_session=")
+                && cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+
+        let (s, _, _) = app
+            .send(post_form(
+                "/api/login",
+                None,
+                None,
+                "login=max&password=wrong",
+            ))
+            .await;
+        assert_eq!(s, 401, "a failed login says so in its status");
+
+        let (s, _, body) = app
+            .send(post_form(
+                "/api/login",
+                Some("http://evil.example"),
+                None,
+                "login=max&password=password-123",
+            ))
+            .await;
+        assert_eq!(s, 403);
+        assert_eq!(
+            String::from_utf8_lossy(&body),
+            "Cross-site requests are refused.\n"
+        );
+        let mut req = post_form("/api/rename_profile", None, Some(&member), "name=Hacked");
+        req.headers_mut()
+            .insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert_eq!(app.send(req).await.0, 403);
+
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/list_audit")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, &member)
+            .body(Body::from(r#"{"query": {}}"#))
+            .unwrap();
+        assert_eq!(
+            app.send(req).await.0,
+            403,
+            "members are refused by the server function itself"
+        );
+        let (s, _, _) = app
+            .send(post_form("/api/rename_profile", None, None, "name=Nobody"))
+            .await;
+        assert_eq!(s, 401);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn pages_export_health_metrics_and_openapi() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let get = |path: &str, cookie: Option<&str>| {
+            let mut req = Request::builder()
+                .uri(path)
+                .header(header::HOST, "127.0.0.1:3000");
+            if let Some(c) = cookie {
+                req = req.header(header::COOKIE, c);
+            }
+            req.body(Body::empty()).unwrap()
+        };
+        let (s, headers, _) = app.send(get("/settings/audit-log?x=1", None)).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(
+            headers[header::LOCATION],
+            "/login?next=/settings/audit-log%3Fx%3D1"
+        );
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+
+        let admin = app.cookie("ada@example.com", Role::Admin, "Research").await;
+        let member = app
+            .cookie("max@example.com", Role::Member, "Research")
+            .await;
+        let (s, _, body) = app.send(get("/settings/profile", Some(&admin))).await;
+        assert_eq!(s, 200);
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("ada@example.com") && html.contains("Administrator Settings"));
+        let (s, _, body) = app.send(get("/settings/users", Some(&member))).await;
+        assert_eq!(s, 403);
+        assert!(String::from_utf8_lossy(&body).contains("Administrators only"));
+        assert!(
+            !String::from_utf8_lossy(&body).contains("Administrator Settings"),
+            "no admin navigation for members"
+        );
+        let (s, _, _) = app.send(get("/no/such/page", Some(&admin))).await;
+        assert_eq!(s, 404);
+
+        let (s, _, _) = app
+            .send(get("/settings/audit-log/export.csv", Some(&member)))
+            .await;
+        assert_eq!(s, 403);
+        let (s, headers, body) = app
+            .send(get(
+                "/settings/audit-log/export.csv?object_type=session",
+                Some(&admin),
+            ))
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+        let csv = String::from_utf8(body).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "time_utc,actor,actor_id,channel,action,object_type,object_id,object_name,summary"
+            )
+        );
+        let rows: Vec<&str> = lines.collect();
+        assert_eq!(rows.len(), 2, "two logins: {csv}");
+        assert!(rows.iter().all(|r| r.contains(",session.login,session,")));
+        let (s, _, _) = app
+            .send(get(
+                "/settings/audit-log/export.csv?from=yesterday",
+                Some(&admin),
+            ))
+            .await;
+        assert_eq!(s, 400);
+
+        let (s, _, body) = app.send(get("/healthz", None)).await;
+        assert_eq!((s.as_u16(), body.as_slice()), (200, b"ok\n".as_slice()));
+        let (_, _, body) = app.send(get("/metrics", None)).await;
+        let text = String::from_utf8(body).unwrap();
+        assert!(text.contains("http_requests_total"), "{text}");
+        assert!(text.contains("route=\"/healthz\""), "{text}");
+        assert!(
+            text.contains("http_request_duration_seconds_bucket"),
+            "{text}"
+        );
+
+        let (_, _, body) = app.send(get("/openapi.json", None)).await;
+        let doc: Value = serde_json::from_slice(&body).unwrap();
+        for e in atrium_server::clearml::ENDPOINTS {
+            assert!(
+                doc["paths"][format!("/{}", e.name)]["post"]["summary"].is_string(),
+                "{} missing",
+                e.name
+            );
+        }
+        assert_eq!(doc["openapi"], json!("3.1.0"));
+    })
+    .await
+}
