@@ -11,6 +11,7 @@ TOOLS_DIR := $(HOME)/.cache/atrium/tools
 NPM_BIN := $(CURDIR)/end2end/node_modules/.bin
 BIND ?= 127.0.0.1:3000
 DATA_DIR ?= ./data
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export ATRIUM_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
