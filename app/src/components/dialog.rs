@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use super::icons::CloseIcon;
+
 #[component]
 pub fn Dialog(
     #[prop(into)] open: Signal<bool>,
@@ -29,7 +31,7 @@ pub fn Dialog(
                     <header class="dialog-header">
                         <h2>{title.get_value()}</h2>
                         <button class="icon-button" aria-label="Close" on:click=move |_| on_close.run(())>
-                            "✕"
+                            <CloseIcon/>
                         </button>
                     </header>
                     {children.with_value(|c| c())}

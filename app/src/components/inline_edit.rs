@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::icons::{CheckIcon, CloseIcon, PencilIcon};
 use crate::domain::AppError;
 
 #[component]
@@ -75,7 +76,7 @@ pub fn InlineEdit(
                     view! {
                         <span class="inline-value" id=format!("{}-value", id.clone())>{move || value.get()}</span>
                         <button class="icon-button pencil" aria-label=what_edit.clone() title=what_edit.clone() on:click=move |_| start()>
-                            "✎"
+                            <PencilIcon/>
                         </button>
                     }
                 }
@@ -95,10 +96,10 @@ pub fn InlineEdit(
                     }
                 />
                 <button class="icon-button check" aria-label=what_save.clone() title=what_save.clone() disabled=move || pending.get() on:click=move |_| save()>
-                    "✓"
+                    <CheckIcon/>
                 </button>
                 <button class="icon-button" aria-label=what_cancel.clone() title=what_cancel.clone() on:click=move |_| cancel()>
-                    "✕"
+                    <CloseIcon/>
                 </button>
             </Show>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}

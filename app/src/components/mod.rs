@@ -1,6 +1,7 @@
 //! Widgets shared by the settings pages.
 
 pub mod dialog;
+pub mod icons;
 pub mod inline_edit;
 pub mod toggle;
 

@@ -103,6 +103,43 @@ pub fn change_summary(before: &Value, after: &Value) -> Value {
     }
 }
 
+/// One changed key of a summary, as the log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The changed keys of a `{"before": {…}, "after": {…}}` summary, in key order; values as compact
+/// text (strings without quotes).
+pub fn changes(summary: &Value) -> Vec<Change> {
+    let side = |name: &str| {
+        summary
+            .get(name)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (before, after) = (side("before"), side("after"));
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let text = |v: Option<&Value>| {
+        v.filter(|v| !v.is_null()).map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
+    keys.into_iter()
+        .map(|k| Change {
+            key: k.clone(),
+            before: text(before.get(k)),
+            after: text(after.get(k)),
+        })
+        .collect()
+}
+
 /// The CSV header of an export.
 pub const CSV_HEADER: [&str; 9] = [
     "time_utc",
@@ -163,6 +200,34 @@ mod tests {
             s,
             json!({"before": {"name": "a", "password": MASK}, "after": {"name": "b", "password": MASK}})
         );
+    }
+
+    #[test]
+    fn changes_read_before_and_after() {
+        let c = changes(
+            &json!({"before": {"name": "a", "hide_tips": false}, "after": {"name": "b", "hide_tips": true, "x": null}}),
+        );
+        assert_eq!(
+            c,
+            vec![
+                Change {
+                    key: "hide_tips".into(),
+                    before: Some("false".into()),
+                    after: Some("true".into())
+                },
+                Change {
+                    key: "name".into(),
+                    before: Some("a".into()),
+                    after: Some("b".into())
+                },
+                Change {
+                    key: "x".into(),
+                    before: None,
+                    after: None
+                },
+            ]
+        );
+        assert!(changes(&json!({})).is_empty());
     }
 
     #[test]

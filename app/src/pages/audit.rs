@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::api::audit::list_audit;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::AppError;
-use crate::domain::audit::{AuditEntry, AuditQuery, OBJECT_TYPES};
+use crate::domain::audit::{AuditEntry, AuditQuery, OBJECT_TYPES, changes};
 use crate::domain::timefmt::{date_time, parse_date};
 use crate::pages::settings::{AdminsOnly, Section, SectionHeader, SessionCtx};
 
@@ -145,7 +145,17 @@ pub fn AuditLogPage() -> impl IntoView {
                                             <td>{e.actor_name.clone()}<span class="muted small">{format!(" · {}", e.channel)}</span></td>
                                             <td><code>{e.action.clone()}</code></td>
                                             <td>{e.object_type.clone()}": "{e.object_name.clone()}</td>
-                                            <td class="summary"><code>{e.summary.to_string()}</code></td>
+                                            <td class="summary">
+                                                <ul class="changes">
+                                                    {changes(&e.summary).into_iter().map(|c| view! {
+                                                        <li>
+                                                            <span class="change-key">{c.key}": "</span>
+                                                            {c.before.map(|b| view! { <span class="before">{b}</span><span class="arrow">" → "</span> })}
+                                                            <span class="after">{c.after.unwrap_or_else(|| "—".into())}</span>
+                                                        </li>
+                                                    }).collect_view()}
+                                                </ul>
+                                            </td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::profile::{SavePreferences, get_preferences};
 use crate::components::dialog::Dialog;
+use crate::components::icons::TrashIcon;
 use crate::components::toggle::Toggle;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::prefs::{DEFAULT_HIDDEN_ARGS, Preferences};
@@ -182,7 +183,7 @@ fn HiddenArgsDialog(
                             <li>
                                 <input class="arg-input" aria-label="Variable name" prop:value=move || shown.get() on:input=move |ev| value.set(event_target_value(&ev))/>
                                 <button type="button" class="icon-button trash" aria-label="Remove variable"
-                                    on:click=move |_| rows.update(|r| r.retain(|(k, _)| *k != key))>"🗑"</button>
+                                    on:click=move |_| rows.update(|r| r.retain(|(k, _)| *k != key))><TrashIcon/></button>
                             </li>
                         }
                     }/>
