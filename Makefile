@@ -20,7 +20,7 @@ RELEASE_DIR := $(CARGO_TARGET_DIR)/release
 WASM_DEBUG := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/frontend.wasm
 WASM_RELEASE := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
 
-.PHONY: help run build dev tools tools-rust tools-npm tools-browser test fmt-check clippy unit store-tests e2e bench site-debug site-release clean
+.PHONY: help run build dev tools tools-rust tools-npm tools-browser test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv
 
 help:
 	@echo "make run    build (release) and start Atrium on $(BIND); prints the URL and the first admin's set-up link"
@@ -47,6 +47,14 @@ tools-npm:
 
 tools-browser:
 	@[ -x $(CHROMIUM) ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Python venv with the real ClearML SDK, for end2end/sdk/check_sdk.py (created only when missing or outdated).
+SDK_VENV := $(HOME)/.cache/atrium/venv
+CLEARML_VERSION := 2.1.12
+sdk-venv:
+	@$(SDK_VENV)/bin/python -c "import clearml; assert clearml.__version__ == '$(CLEARML_VERSION)'" 2>/dev/null || { \
+	  echo "creating $(SDK_VENV) with clearml==$(CLEARML_VERSION)"; \
+	  python3 -m venv $(SDK_VENV) && $(SDK_VENV)/bin/pip install -q --disable-pip-version-check clearml==$(CLEARML_VERSION); }
 
 ## ---------- build ----------
 # The browser bundle: wasm → wasm-bindgen → pkg/, plus the stylesheet and public files, beside the binary.

@@ -10,7 +10,7 @@ use app::domain::Role;
 use crate::config::{DbArgs, ServeArgs};
 use crate::crypto::{self, MasterKey};
 use crate::services::Services;
-use crate::services::accounts::NewUser;
+use crate::services::accounts::{NewUser, Placement};
 use crate::state::{Clock, Core, Settings};
 use crate::{db, store};
 
@@ -37,6 +37,57 @@ pub enum Command {
     User {
         #[command(subcommand)]
         action: UserCommand,
+    },
+    /// Manage API credentials (works while the server runs).
+    Credentials {
+        #[command(subcommand)]
+        action: CredentialsCommand,
+    },
+    /// Manage workspaces (works while the server runs).
+    Workspace {
+        #[command(subcommand)]
+        action: WorkspaceCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Create a key pair for a user; the secret is printed once.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The user's e-mail or username.
+        #[arg(long)]
+        user: String,
+        /// The workspace (by name) the credentials act in; default: the user's first.
+        #[arg(long)]
+        workspace: Option<String>,
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Days until the credentials expire.
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+        /// The server's public URL, for the printed configuration section.
+        #[arg(long, env = "ATRIUM_PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+        public_url: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create a workspace owned and administered by an existing user.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        name: String,
+        /// The owner's e-mail or username.
+        #[arg(long)]
+        owner: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -90,10 +141,23 @@ pub async fn open(db_args: &DbArgs, settings: Settings) -> anyhow_like::Result<S
     key.decrypt(&sealed).map_err(|_| {
         "the master key does not open this database's secrets: start with the master key it was created with".to_string()
     })?;
+    let sealed_pepper = store::secrets::get_or_insert(
+        &mut conn,
+        "credential_pepper",
+        &key.encrypt(&crypto::random_bytes(32)),
+        clock.now_ms(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let pepper = key.decrypt(&sealed_pepper).map_err(|e| e.to_string())?;
+    let signing = key.decrypt(&sealed).map_err(|e| e.to_string())?;
     drop(conn);
     Ok(Services::new(Core {
         db,
         key,
+        tokens: crate::tokens::TokenKeys::new(&signing),
+        pepper: Arc::new(pepper),
+        usage: Arc::default(),
         clock,
         settings: Arc::new(settings),
     }))
@@ -107,6 +171,9 @@ pub mod anyhow_like {
 pub fn settings_of(args: &ServeArgs) -> Settings {
     Settings {
         public_url: args.public_url(),
+        files_url: args.files_url(),
+        token_default_secs: args.token_hours.max(1) * 3600,
+        token_max_secs: args.token_max_hours.max(args.token_hours).max(1) * 3600,
         self_hosted: args.self_hosted,
         session_ms: args.session_hours.max(1) * 3600 * 1000,
         max_body_bytes: args.max_body_bytes,
@@ -131,6 +198,12 @@ pub async fn run(cli: Cli) -> i32 {
                     json,
                 },
         }) => create_user(&db, email, name, username, admin, workspace, json).await,
+        Some(Command::Credentials {
+            action: CredentialsCommand::Create { db, user, workspace, label, expires_in_days, public_url, json },
+        }) => create_credentials(&db, &user, workspace.as_deref(), &label, expires_in_days, &public_url, json).await,
+        Some(Command::Workspace { action: WorkspaceCommand::Create { db, name, owner, json } }) => {
+            create_workspace(&db, &name, &owner, json).await
+        }
     };
     match result {
         Ok(()) => 0,
@@ -145,6 +218,9 @@ pub async fn run(cli: Cli) -> i32 {
 fn offline_settings() -> Settings {
     Settings {
         public_url: String::new(),
+        files_url: String::new(),
+        token_default_secs: 3600,
+        token_max_secs: 3600,
         self_hosted: true,
         session_ms: 3600 * 1000,
         max_body_bytes: 1024 * 1024,
@@ -192,7 +268,7 @@ async fn create_user(
             username,
             password: password.clone(),
             role,
-            workspace,
+            workspace: workspace.map(Placement::Named).unwrap_or(Placement::Default),
         })
         .await
         .map_err(|e| e.to_string())?;
@@ -213,6 +289,51 @@ async fn create_user(
         if generated {
             println!("Password (shown once): {password}");
         }
+    }
+    Ok(())
+}
+
+async fn create_credentials(
+    db: &DbArgs,
+    user: &str,
+    workspace: Option<&str>,
+    label: &str,
+    expires_in_days: Option<i64>,
+    public_url: &str,
+    json: bool,
+) -> anyhow_like::Result<()> {
+    use app::api::backend::CredentialPort;
+    let public_url = public_url.trim_end_matches('/').to_string();
+    let files_url = ServeArgs::files_url_for(&public_url);
+    let settings = Settings { public_url, files_url, ..offline_settings() };
+    let services = open(db, settings).await?;
+    let who = services.workspaces.identity_for(user, workspace).await.map_err(|e| e.to_string())?;
+    let created = services.credentials.create(&who, None, label, expires_in_days).await.map_err(|e| e.to_string())?;
+    if json {
+        let value = serde_json::json!({
+            "access_key": created.info.access_key,
+            "secret_key": created.secret_key,
+            "label": created.info.label,
+            "workspace_id": created.info.workspace_id,
+            "workspace_name": created.info.workspace_name,
+            "expires_ms": created.info.expires_ms,
+            "config_section": created.config_section,
+        });
+        println!("{value}");
+    } else {
+        println!("Credentials for {} in workspace \"{}\" (the secret is shown once):\n", who.email, who.workspace_name);
+        print!("{}", created.config_section);
+    }
+    Ok(())
+}
+
+async fn create_workspace(db: &DbArgs, name: &str, owner: &str, json: bool) -> anyhow_like::Result<()> {
+    let services = open(db, offline_settings()).await?;
+    let ws = services.workspaces.create_workspace(name, owner).await.map_err(|e| e.to_string())?;
+    if json {
+        println!("{}", serde_json::json!({"id": ws.id, "name": ws.name, "owner": owner}));
+    } else {
+        println!("Created workspace \"{}\" ({}), administered by {owner}.", ws.name, ws.id);
     }
     Ok(())
 }
@@ -246,6 +367,14 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             "(one-time link, valid for 24 hours; a restart before it is used prints a new one)"
         );
     }
+    let flusher = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            flusher.core.usage.flush(&flusher.core.db).await;
+        }
+    });
     let sweeper = services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -257,13 +386,12 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             }
         }
     });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await
-    .map_err(|e| e.to_string())
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| e.to_string());
+    services.core.usage.flush(&services.core.db).await;
+    result
 }
 
 async fn shutdown() {

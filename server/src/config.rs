@@ -59,6 +59,16 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ATRIUM_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// The files server clients are told to use (ClearML's `files_server`). Default: the public
+    /// URL's host on port 8081, as ClearML deployments have it.
+    #[arg(long, env = "ATRIUM_FILES_URL")]
+    pub files_url: Option<String>,
+    /// Lifetime of API tokens when the client does not ask (hours).
+    #[arg(long, env = "ATRIUM_TOKEN_HOURS", default_value_t = 24 * 7)]
+    pub token_hours: i64,
+    /// The longest token lifetime a client may ask for with `expiration_sec` (hours).
+    #[arg(long, env = "ATRIUM_TOKEN_MAX_HOURS", default_value_t = 24 * 30)]
+    pub token_max_hours: i64,
     /// Browser session lifetime in hours.
     #[arg(long, env = "ATRIUM_SESSION_HOURS", default_value_t = 24 * 7)]
     pub session_hours: i64,
@@ -71,6 +81,24 @@ impl ServeArgs {
             .unwrap_or_else(|| format!("http://{}", self.bind))
             .trim_end_matches('/')
             .to_string()
+    }
+
+    pub fn files_url(&self) -> String {
+        match &self.files_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => Self::files_url_for(&self.public_url()),
+        }
+    }
+
+    /// ClearML's convention: the files server on port 8081 of the public host.
+    pub fn files_url_for(public: &str) -> String {
+        let (scheme, rest) = public.split_once("://").unwrap_or(("http", public));
+        let host = rest.split('/').next().unwrap_or(rest);
+        let host = match host.rsplit_once(':') {
+            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+            _ => host,
+        };
+        format!("{scheme}://{host}:8081")
     }
 
     /// The site folder: the flag, else `site` beside the executable, else `target/site` under the
@@ -126,6 +154,12 @@ pub fn mask_url_password(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_url_follows_the_public_host() {
+        assert_eq!(ServeArgs::files_url_for("https://atrium.example.com"), "https://atrium.example.com:8081");
+        assert_eq!(ServeArgs::files_url_for("http://127.0.0.1:3000"), "http://127.0.0.1:8081");
+    }
 
     #[test]
     fn masks_passwords() {

@@ -28,6 +28,7 @@ use app::{App, OUTPUT_NAME, shell};
 
 use crate::clearml;
 use crate::services::Services;
+use crate::services::credentials::AuthFailure;
 use crate::state::{AppState, Settings};
 
 /// The process-wide metrics recorder (installed once, shared by every router built in the process).
@@ -246,7 +247,32 @@ async fn authenticate(
         let id = id.to_string();
         req.extensions_mut().insert(RequestId(id));
     }
-    if let Some(cookie) = cookie_value(&req, SESSION_COOKIE) {
+    let authorization = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().map(str::to_string));
+    let web_token = cookie_value(&req, WEB_TOKEN_COOKIE);
+    let api_auth = match (authorization, web_token) {
+        (Some(Ok(value)), _) => Some(parse_authorization(&value)),
+        (Some(Err(_)), _) => Some(None),
+        (None, Some(token)) => Some(Some(Authorization::Bearer(token))),
+        (None, None) => None,
+    };
+    if let Some(parsed) = api_auth {
+        let ip = req.extensions().get::<ClientIp>().map(|c| c.0.clone()).unwrap_or_default();
+        let result = match parsed {
+            Some(Authorization::Basic(key, secret)) => {
+                state.services.credentials.authenticate_basic(&key, &secret, &ip).await
+            }
+            Some(Authorization::Bearer(token)) => state.services.credentials.authenticate_token(&token).await,
+            None => Err(AuthFailure::Malformed),
+        };
+        match result {
+            Ok(caller) => {
+                req.extensions_mut().insert(caller);
+            }
+            Err(failure) => {
+                req.extensions_mut().insert(failure);
+            }
+        }
+    } else if let Some(cookie) = cookie_value(&req, SESSION_COOKIE) {
         match state.services.sessions.resolve_cookie(&cookie).await {
             Ok(Some(caller)) => {
                 req.extensions_mut().insert(caller);
@@ -279,6 +305,33 @@ async fn authenticate(
         return Redirect::to("/settings/profile").into_response();
     }
     next.run(req).await
+}
+
+/// The cookie the ClearML web UI keeps its API token in.
+pub const WEB_TOKEN_COOKIE: &str = "clearml_token_basic";
+
+/// An `Authorization` header's credentials.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Authorization {
+    Basic(String, String),
+    Bearer(String),
+}
+
+/// Reads `Basic base64(key:secret)` or `Bearer token`; `None` for anything else.
+pub fn parse_authorization(value: &str) -> Option<Authorization> {
+    use base64::Engine;
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
+        return Some(Authorization::Bearer(rest.to_string()));
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (key, secret) = text.split_once(':')?;
+        return Some(Authorization::Basic(key.to_string(), secret.to_string()));
+    }
+    None
 }
 
 fn url_encode(s: &str) -> String {

@@ -13,3 +13,4 @@ pub mod http;
 pub mod services;
 pub mod state;
 pub mod store;
+pub mod tokens;

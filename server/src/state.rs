@@ -44,6 +44,11 @@ pub struct AppState {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub public_url: String,
+    /// The files server clients are told to use (ClearML's `files_server`).
+    pub files_url: String,
+    /// Lifetime of API tokens when the client asks for none, and the most it may ask for.
+    pub token_default_secs: i64,
+    pub token_max_secs: i64,
     pub self_hosted: bool,
     pub session_ms: i64,
     pub max_body_bytes: usize,
@@ -54,6 +59,12 @@ pub struct Settings {
 pub struct Core {
     pub db: Db,
     pub key: MasterKey,
+    /// Signs API tokens (shared by every replica through the database).
+    pub tokens: crate::tokens::TokenKeys,
+    /// Keys the hashes of API secrets.
+    pub pepper: Arc<Vec<u8>>,
+    /// API calls per workspace and month, counted in memory and added to the database in batches.
+    pub usage: Arc<crate::services::usage::UsageCounter>,
     pub clock: Arc<Clock>,
     pub settings: Arc<Settings>,
 }

@@ -279,7 +279,7 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
 
         let (s, headers, _) = app
             .send(post_form(
-                "/api/login",
+                "/fn/login",
                 Some("http://127.0.0.1:3000"),
                 None,
                 "login=max&password=password-123",
@@ -296,7 +296,7 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
 
         let (s, _, _) = app
             .send(post_form(
-                "/api/login",
+                "/fn/login",
                 None,
                 None,
                 "login=max&password=wrong",
@@ -306,7 +306,7 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
 
         let (s, _, body) = app
             .send(post_form(
-                "/api/login",
+                "/fn/login",
                 Some("http://evil.example"),
                 None,
                 "login=max&password=password-123",
@@ -317,14 +317,14 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
             String::from_utf8_lossy(&body),
             "Cross-site requests are refused.\n"
         );
-        let mut req = post_form("/api/rename_profile", None, Some(&member), "name=Hacked");
+        let mut req = post_form("/fn/rename_profile", None, Some(&member), "name=Hacked");
         req.headers_mut()
             .insert("sec-fetch-site", "cross-site".parse().unwrap());
         assert_eq!(app.send(req).await.0, 403);
 
         let req = Request::builder()
             .method("POST")
-            .uri("/api/list_audit")
+            .uri("/fn/list_audit")
             .header(header::HOST, "127.0.0.1:3000")
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::COOKIE, &member)
@@ -336,7 +336,7 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
             "members are refused by the server function itself"
         );
         let (s, _, _) = app
-            .send(post_form("/api/rename_profile", None, None, "name=Nobody"))
+            .send(post_form("/fn/rename_profile", None, None, "name=Nobody"))
             .await;
         assert_eq!(s, 401);
     })

@@ -81,7 +81,7 @@ async fn users_and_workspaces(db: Db) {
             username: Some("ada2".into()),
             password: "password-123".into(),
             role: Role::Member,
-            workspace: Some("Research".into()),
+            workspace: atrium_server::services::accounts::Placement::Named("Research".into()),
         })
         .await;
     assert!(matches!(dup, Err(AppError::Conflict(_))), "{dup:?}");
@@ -93,7 +93,7 @@ async fn users_and_workspaces(db: Db) {
             username: None,
             password: "password-123".into(),
             role: Role::Member,
-            workspace: None,
+            workspace: atrium_server::services::accounts::Placement::Default,
         })
         .await;
     assert_eq!(bad.unwrap_err().field(), Some("email"));

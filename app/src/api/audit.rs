@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::domain::AppError;
 use crate::domain::audit::{AuditEntry, AuditQuery};
 
-#[server(prefix = "/api", endpoint = "list_audit", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/fn", endpoint = "list_audit", input = leptos::server_fn::codec::Json)]
 pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
     use super::backend::*;
     with_request_id(async { backend()?.audit.list(&caller()?.identity, query).await }.await)

@@ -46,12 +46,13 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The `Set-Cookie` value of a session (an empty value with age 0 ends it).
 #[cfg(feature = "ssr")]
-fn session_cookie(value: &str, max_age: i64) -> String {
+pub fn session_cookie(value: &str, max_age: i64) -> String {
     format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
 }
 
-#[server(prefix = "/api", endpoint = "login")]
+#[server(prefix = "/fn", endpoint = "login")]
 pub async fn login(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::backend::*;
     let backend = backend()?;
@@ -73,7 +74,7 @@ pub async fn login(login: String, password: String, next: Option<String>) -> Res
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "logout")]
+#[server(prefix = "/fn", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use super::backend::*;
     if let Some(caller) = maybe_caller() {
@@ -84,25 +85,25 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "current_session")]
+#[server(prefix = "/fn", endpoint = "current_session")]
 pub async fn current_session() -> Result<SessionInfo, AppError> {
     use super::backend::*;
     with_request_id(async { backend()?.sessions.session_info(&caller()?).await }.await)
 }
 
-#[server(prefix = "/api", endpoint = "dismiss_tip")]
+#[server(prefix = "/fn", endpoint = "dismiss_tip")]
 pub async fn dismiss_tip() -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(async { backend()?.sessions.dismiss_tip(&caller()?).await }.await)
 }
 
-#[server(prefix = "/api", endpoint = "setup_open")]
+#[server(prefix = "/fn", endpoint = "setup_open")]
 pub async fn setup_open(token: String) -> Result<bool, AppError> {
     use super::backend::*;
     with_request_id(async { backend()?.sessions.setup_open(&token).await }.await)
 }
 
-#[server(prefix = "/api", endpoint = "complete_setup")]
+#[server(prefix = "/fn", endpoint = "complete_setup")]
 pub async fn complete_setup(form: SetupForm) -> Result<(), AppError> {
     use super::backend::*;
     let session = with_request_id(

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::auth::{SessionInfo, SetupForm};
+use super::workspace::{AcceptForm, InvitationView, InviteResult, WorkspaceOverview};
+use crate::domain::credentials::{CredentialInfo, NewCredential};
 use super::profile::Profile;
 use crate::domain::audit::{AuditEntry, AuditQuery};
 use crate::domain::prefs::Preferences;
@@ -19,6 +21,8 @@ pub struct Caller {
     pub identity: Identity,
     /// The browser session, when the request came with one.
     pub session_id: Option<String>,
+    /// The API credential, when the request came with a key pair or a token issued from one.
+    pub credential_id: Option<String>,
 }
 
 /// The request's id, for error messages that point into the server log.
@@ -72,12 +76,40 @@ pub trait AuditPort: Send + Sync {
     async fn list(&self, who: &Identity, query: AuditQuery) -> Result<Vec<AuditEntry>, AppError>;
 }
 
+#[async_trait]
+pub trait WorkspacePort: Send + Sync {
+    async fn overview(&self, caller: &Caller) -> Result<WorkspaceOverview, AppError>;
+    async fn switch(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError>;
+    async fn rename(&self, who: &Identity, workspace_id: &str, name: &str) -> Result<(), AppError>;
+    async fn leave(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError>;
+    async fn set_max_credential_days(&self, who: &Identity, days: Option<i64>) -> Result<(), AppError>;
+    /// Invites the addresses (separated by commas, spaces or new lines) to the caller's workspace.
+    async fn invite(&self, who: &Identity, emails: &str) -> Result<Vec<InviteResult>, AppError>;
+    async fn cancel_invitation(&self, who: &Identity, invitation_id: &str) -> Result<(), AppError>;
+    /// Accepts or declines an invitation addressed to the caller's e-mail.
+    async fn answer_invitation(&self, caller: &Caller, invitation_id: &str, accept: bool) -> Result<(), AppError>;
+    async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError>;
+    /// Accepts an invitation link: a new person sets a name and password; someone with an account
+    /// must be logged in as the invited address. Returns a session for a new account.
+    async fn accept_link(&self, form: AcceptForm, caller: Option<Caller>, client_ip: String) -> Result<Option<NewSession>, AppError>;
+}
+
+#[async_trait]
+pub trait CredentialPort: Send + Sync {
+    async fn create(&self, who: &Identity, workspace_id: Option<String>, label: &str, expires_in_days: Option<i64>) -> Result<NewCredential, AppError>;
+    async fn list(&self, who: &Identity) -> Result<Vec<CredentialInfo>, AppError>;
+    async fn relabel(&self, who: &Identity, access_key: &str, label: &str) -> Result<CredentialInfo, AppError>;
+    async fn revoke(&self, who: &Identity, access_key: &str) -> Result<(), AppError>;
+}
+
 /// Every port, as one cheap-to-clone bundle.
 #[derive(Clone)]
 pub struct Backend {
     pub sessions: Arc<dyn SessionPort>,
     pub accounts: Arc<dyn AccountPort>,
     pub audit: Arc<dyn AuditPort>,
+    pub workspaces: Arc<dyn WorkspacePort>,
+    pub credentials: Arc<dyn CredentialPort>,
     /// Whether this server is self-hosted (shows the anonymous-usage option).
     pub self_hosted: bool,
 }

@@ -7,6 +7,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod profile;
+pub mod workspace;
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};

@@ -18,25 +18,25 @@ pub struct Profile {
     pub created_ms: i64,
 }
 
-#[server(prefix = "/api", endpoint = "get_profile")]
+#[server(prefix = "/fn", endpoint = "get_profile")]
 pub async fn get_profile() -> Result<Profile, AppError> {
     use super::backend::*;
     with_request_id(async { backend()?.accounts.profile(&caller()?.identity).await }.await)
 }
 
-#[server(prefix = "/api", endpoint = "rename_profile")]
+#[server(prefix = "/fn", endpoint = "rename_profile")]
 pub async fn rename_profile(name: String) -> Result<Profile, AppError> {
     use super::backend::*;
     with_request_id(async { backend()?.accounts.rename(&caller()?.identity, &name).await }.await)
 }
 
-#[server(prefix = "/api", endpoint = "get_preferences")]
+#[server(prefix = "/fn", endpoint = "get_preferences")]
 pub async fn get_preferences() -> Result<Preferences, AppError> {
     use super::backend::*;
     with_request_id(async { backend()?.accounts.preferences(&caller()?.identity).await }.await)
 }
 
-#[server(prefix = "/api", endpoint = "save_preferences", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/fn", endpoint = "save_preferences", input = leptos::server_fn::codec::Json)]
 pub async fn save_preferences(prefs: Preferences) -> Result<Preferences, AppError> {
     use super::backend::*;
     with_request_id(

@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use app::api::backend::{AccountPort, AuditPort, Caller};
+use app::api::backend::{AccountPort, AuditPort, Caller, CredentialPort, WorkspacePort};
 use app::domain::audit::AuditQuery;
 use app::domain::identity::Channel;
 use app::domain::prefs::Preferences;
@@ -16,6 +16,8 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Public,
+    /// A key pair or a token (not a browser session).
+    Credential,
     User,
     Admin,
 }
@@ -81,6 +83,90 @@ pub const ENDPOINTS: &[Endpoint] = &[
         min_version: (1, 0),
         example: r#"{"object_type": "user", "limit": 50}"#,
     },
+    Endpoint {
+        name: "auth.login",
+        summary: "A token for the caller's key pair (HTTP Basic) or token (Bearer); optional `expiration_sec`.",
+        access: Access::Credential,
+        min_version: (1, 0),
+        example: "{}",
+    },
+    Endpoint {
+        name: "auth.create_credentials",
+        summary: "A new key pair for the caller (`label`, optional `expires_in_days`, `workspace`); the secret is returned once.",
+        access: Access::User,
+        min_version: (1, 0),
+        example: r#"{"label": "laptop"}"#,
+    },
+    Endpoint {
+        name: "auth.get_credentials",
+        summary: "The caller's key pairs in every workspace they belong to (never the secrets).",
+        access: Access::User,
+        min_version: (1, 0),
+        example: "{}",
+    },
+    Endpoint {
+        name: "auth.edit_credentials",
+        summary: "Relabel one of the caller's key pairs (`access_key`, `label`).",
+        access: Access::User,
+        min_version: (1, 0),
+        example: r#"{"access_key": "…", "label": "ci"}"#,
+    },
+    Endpoint {
+        name: "auth.revoke_credentials",
+        summary: "Revoke one of the caller's key pairs (`access_key`); its tokens stop working at once.",
+        access: Access::User,
+        min_version: (1, 0),
+        example: r#"{"access_key": "…"}"#,
+    },
+    Endpoint {
+        name: "workspaces.get_all",
+        summary: "The caller's workspaces, invitations addressed to them, and (admins) the workspace's open invitations.",
+        access: Access::User,
+        min_version: (1, 0),
+        example: "{}",
+    },
+    Endpoint {
+        name: "workspaces.rename",
+        summary: "Rename a workspace the caller administers (`workspace`, `name`).",
+        access: Access::User,
+        min_version: (1, 0),
+        example: r#"{"workspace": "…", "name": "Research"}"#,
+    },
+    Endpoint {
+        name: "workspaces.leave",
+        summary: "Leave a workspace (`workspace`); the caller's credentials there are revoked.",
+        access: Access::User,
+        min_version: (1, 0),
+        example: r#"{"workspace": "…"}"#,
+    },
+    Endpoint {
+        name: "workspaces.invite",
+        summary: "Invite addresses to the caller's workspace (`emails`: a list or a comma-separated string); returns the links.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"emails": ["ada@example.com"]}"#,
+    },
+    Endpoint {
+        name: "workspaces.cancel_invitation",
+        summary: "Cancel an open invitation (`invitation`).",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"invitation": "…"}"#,
+    },
+    Endpoint {
+        name: "workspaces.answer_invitation",
+        summary: "Accept or decline an invitation addressed to the caller (`invitation`, `accept`).",
+        access: Access::User,
+        min_version: (1, 0),
+        example: r#"{"invitation": "…", "accept": true}"#,
+    },
+    Endpoint {
+        name: "workspaces.set_credential_limit",
+        summary: "The longest lifetime of new credentials in the caller's workspace (`days`, or null for none).",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"days": 90}"#,
+    },
 ];
 
 /// Turns the named keys' digit strings (as they come from a query string) into numbers.
@@ -121,7 +207,7 @@ pub async fn call(
                 .require_admin(&format!("call {}", endpoint.name))?;
             Some(api_identity(c))
         }
-        (Access::User, Some(c)) => Some(api_identity(c)),
+        (Access::User | Access::Credential, Some(c)) => Some(api_identity(c)),
     };
     let services = &state.services;
     let who = || who.clone().ok_or(AppError::Unauthorized);
@@ -193,6 +279,144 @@ pub async fn call(
             let q: AuditQuery = params(coerce_ints(body, &["limit", "from_ms", "to_ms"]))?;
             Ok(json!({"entries": services.audit.list(&who()?, q).await?}))
         }
+        "auth.login" => {
+            let caller = caller.as_ref().ok_or(AppError::Unauthorized)?;
+            let body = coerce_ints(body, &["expiration_sec"]);
+            let expiration = match body.get("expiration_sec") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(v.as_i64().ok_or_else(|| {
+                    AppError::validation("expiration_sec", "expiration_sec must be a whole number of seconds")
+                })?),
+            };
+            let (token, _) = services.credentials.issue_token(caller, expiration)?;
+            Ok(json!({"token": token}))
+        }
+        "auth.create_credentials" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                #[serde(default)]
+                label: String,
+                #[serde(default)]
+                expires_in_days: Option<i64>,
+                #[serde(default)]
+                workspace: Option<String>,
+            }
+            let p: P = params(coerce_ints(body, &["expires_in_days"]))?;
+            let created = services.credentials.create(&who()?, p.workspace, &p.label, p.expires_in_days).await?;
+            Ok(json!({"credentials": {
+                "access_key": created.info.access_key,
+                "secret_key": created.secret_key,
+                "label": created.info.label,
+                "workspace": created.info.workspace_id,
+                "expires": created.info.expires_ms.map(app::domain::timefmt::iso_utc),
+            }}))
+        }
+        "auth.get_credentials" => {
+            let list = services.credentials.list(&who()?).await?;
+            let items: Vec<Value> = list
+                .into_iter()
+                .map(|c| {
+                    json!({
+                        "access_key": c.access_key,
+                        "label": c.label,
+                        "workspace": c.workspace_id,
+                        "workspace_name": c.workspace_name,
+                        "created": app::domain::timefmt::iso_utc(c.created_ms),
+                        "expires": c.expires_ms.map(app::domain::timefmt::iso_utc),
+                        "last_used": c.last_used_ms.map(app::domain::timefmt::iso_utc),
+                        "last_used_from": c.last_used_from,
+                    })
+                })
+                .collect();
+            Ok(json!({"credentials": items}))
+        }
+        "auth.edit_credentials" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                access_key: String,
+                #[serde(default)]
+                label: String,
+            }
+            let p: P = params(body)?;
+            services.credentials.relabel(&who()?, &p.access_key, &p.label).await?;
+            Ok(json!({"updated": 1}))
+        }
+        "auth.revoke_credentials" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                access_key: String,
+            }
+            let p: P = params(body)?;
+            services.credentials.revoke(&who()?, &p.access_key).await?;
+            Ok(json!({"revoked": 1}))
+        }
+        "workspaces.get_all" => {
+            let caller = caller.as_ref().ok_or(AppError::Unauthorized)?;
+            let overview = services.workspaces.overview(&Caller { identity: who()?, ..caller.clone() }).await?;
+            Ok(json!({
+                "workspaces": overview.workspaces,
+                "invitations": overview.invitations,
+                "pending": overview.pending,
+                "max_credential_days": overview.max_credential_days,
+            }))
+        }
+        "workspaces.rename" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                workspace: String,
+                name: String,
+            }
+            let p: P = params(body)?;
+            services.workspaces.rename(&who()?, &p.workspace, &p.name).await?;
+            Ok(json!({"updated": 1}))
+        }
+        "workspaces.leave" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                workspace: String,
+            }
+            let caller = caller.as_ref().ok_or(AppError::Unauthorized)?;
+            let p: P = params(body)?;
+            services.workspaces.leave(&Caller { identity: who()?, ..caller.clone() }, &p.workspace).await?;
+            Ok(json!({"left": 1}))
+        }
+        "workspaces.invite" => {
+            let emails = match body.get("emails") {
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+                Some(Value::String(s)) => s.clone(),
+                _ => String::new(),
+            };
+            let invited = services.workspaces.invite(&who()?, &emails).await?;
+            Ok(json!({"invited": invited}))
+        }
+        "workspaces.cancel_invitation" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                invitation: String,
+            }
+            let p: P = params(body)?;
+            services.workspaces.cancel_invitation(&who()?, &p.invitation).await?;
+            Ok(json!({"cancelled": 1}))
+        }
+        "workspaces.answer_invitation" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                invitation: String,
+                accept: bool,
+            }
+            let caller = caller.as_ref().ok_or(AppError::Unauthorized)?;
+            let p: P = params(body)?;
+            services.workspaces.answer_invitation(&Caller { identity: who()?, ..caller.clone() }, &p.invitation, p.accept).await?;
+            Ok(json!({"answered": 1}))
+        }
+        "workspaces.set_credential_limit" => {
+            let days = match body.get("days") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(v.as_i64().ok_or_else(|| AppError::validation("days", "days must be a whole number or null"))?),
+            };
+            services.workspaces.set_max_credential_days(&who()?, days).await?;
+            Ok(json!({"updated": 1}))
+        }
         other => Err(AppError::not_found(format!("endpoint {other}"))),
     }
 }
@@ -204,7 +428,8 @@ pub fn openapi() -> Value {
         let example: Value = serde_json::from_str(e.example).unwrap_or(json!({}));
         let security = match e.access {
             Access::Public => json!([]),
-            _ => json!([{"session": []}]),
+            Access::Credential => json!([{"basic": []}, {"bearer": []}]),
+            _ => json!([{"session": []}, {"bearer": []}, {"basic": []}]),
         };
         paths.insert(
             format!("/{}", e.name),
@@ -212,7 +437,7 @@ pub fn openapi() -> Value {
                 "post": {
                     "operationId": e.name,
                     "summary": e.summary,
-                    "description": format!("Also answers GET with the same body or query parameters, and under /v{{major}}.{{minor}}/{}. {}", e.name, match e.access { Access::Public => "No credentials needed.", Access::User => "Any signed-in member.", Access::Admin => "Workspace administrators only." }),
+                    "description": format!("Also answers GET with the same body or query parameters, and under /v{{major}}.{{minor}}/{}. {}", e.name, match e.access { Access::Public => "No credentials needed.", Access::User => "Any signed-in member.", Access::Admin => "Workspace administrators only.", Access::Credential => "An API key pair (HTTP Basic) or a token (Bearer)." }),
                     "security": security,
                     "requestBody": {"content": {"application/json": {"schema": {"type": "object"}, "example": example}}},
                     "responses": {
@@ -230,7 +455,11 @@ pub fn openapi() -> Value {
         "info": {"title": "Atrium API", "version": env!("CARGO_PKG_VERSION"), "description": "ClearML-compatible settings and administration API. Every answer is an envelope {meta, data}; HTTP status equals meta.result_code."},
         "paths": paths,
         "components": {
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": app::api::auth::SESSION_COOKIE}},
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": app::api::auth::SESSION_COOKIE},
+                "basic": {"type": "http", "scheme": "basic", "description": "access_key:secret_key"},
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
             "schemas": {"Envelope": {"type": "object", "required": ["meta", "data"], "properties": {
                 "meta": {"type": "object", "properties": {"id": {"type": "string"}, "trx": {"type": "string"}, "endpoint": {"type": "object"}, "result_code": {"type": "integer"}, "result_subcode": {"type": "integer"}, "result_msg": {"type": "string"}}},
                 "data": {"type": "object"}

@@ -6,7 +6,7 @@
 mod endpoints;
 mod envelope;
 
-pub use endpoints::{ENDPOINTS, Endpoint, openapi};
+pub use endpoints::{Access, ENDPOINTS, Endpoint, openapi};
 pub use envelope::{ApiError, envelope};
 
 use axum::body::Body;
@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use app::api::backend::{Caller, RequestId};
 
+use crate::services::credentials::AuthFailure;
 use crate::state::AppState;
 
 /// The highest API version this server speaks.
@@ -25,8 +26,9 @@ pub const SERVER_VERSION: &str = "3.25.0";
 
 /// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
 /// other path is left to the console and its static files.
-pub const SERVICES: [&str; 22] = [
+pub const SERVICES: [&str; 23] = [
     "auth",
+    "workspaces",
     "users",
     "server",
     "debug",
@@ -58,8 +60,10 @@ pub struct ApiPath {
     pub version: Option<(u32, u32)>,
 }
 
-/// Recognises an API call's path.
+/// Recognises an API call's path, at the root or under `/api` (where a ClearML web server proxies
+/// its API, and so the address the configuration section gives the SDK).
 pub fn parse_path(path: &str) -> Option<ApiPath> {
+    let path = path.strip_prefix("/api").filter(|p| p.starts_with('/')).unwrap_or(path);
     let path = path.strip_prefix('/')?;
     let (version, rest) = match path.split_once('/') {
         Some((v, rest)) => {
@@ -240,6 +244,16 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
         }
     };
     merge_query(&mut params, parts.uri.query().unwrap_or_default());
+    if endpoint.access != endpoints::Access::Public && caller.is_none() {
+        let err = match parts.extensions.get::<AuthFailure>() {
+            Some(failure) => ApiError::new(401, failure.subcode(), failure.message()),
+            None => ApiError::new(401, 20, "Unauthorized (missing credentials)"),
+        };
+        return envelope(&ctx, Err(err));
+    }
+    if let Some(c) = &caller {
+        state.services.core.usage.record(&c.identity.workspace_id, state.services.core.clock.now_ms());
+    }
     let result = endpoints::call(&state, endpoint, caller, Value::Object(params)).await;
     envelope(&ctx, result.map_err(|e| ApiError::from_app(e, &request_id)))
 }

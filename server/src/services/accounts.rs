@@ -26,9 +26,18 @@ pub struct NewUser {
     pub username: Option<String>,
     pub password: String,
     pub role: Role,
-    /// The workspace to join, created if no workspace has this name. `None`: the server's first
-    /// workspace, or a new one named after the user if there is none.
-    pub workspace: Option<String>,
+    pub workspace: Placement,
+}
+
+/// Which workspace a new user joins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// The workspace with this name, created (owned by the user) if there is none.
+    Named(String),
+    /// The server's first workspace, or a new one owned by the user if there is none.
+    Default,
+    /// A new workspace of their own, named after them.
+    Personal,
 }
 
 /// What creating a user produced.
@@ -66,8 +75,8 @@ pub async fn create_user_in(
     };
     validate::new_password("password", &new.password)?;
     let hash = crypto::hash_password(&new.password).map_err(internal)?;
-    let workspace = match &new.workspace {
-        Some(ws_name) => {
+    let found = match &new.workspace {
+        Placement::Named(ws_name) => {
             let ws_name = validate::display_name("workspace", ws_name)?;
             store::users::find_workspace_by_name(conn, &ws_name)
                 .await
@@ -75,20 +84,19 @@ pub async fn create_user_in(
                 .map(|w| (w.id, w.name))
                 .ok_or(ws_name)
         }
-        None => store::users::first_workspace(conn)
+        Placement::Default => store::users::first_workspace(conn)
             .await
             .map_err(internal)?
             .map(|w| (w.id, w.name))
             .ok_or_else(|| format!("{name}'s workspace")),
+        Placement::Personal => Err(format!("{name}'s workspace")),
     };
-    let (workspace_id, workspace_name) = match workspace {
-        Ok(found) => found,
+    let (workspace_id, workspace_name, owned) = match found {
+        Ok((id, ws_name)) => (id, ws_name, false),
         Err(ws_name) => {
             let id = crypto::new_id();
-            store::users::insert_workspace(conn, &id, &ws_name, now_ms)
-                .await
-                .map_err(internal)?;
-            (id, ws_name)
+            store::users::insert_workspace(conn, &id, &ws_name, now_ms).await.map_err(internal)?;
+            (id, ws_name, true)
         }
     };
     let user = UserRow {
@@ -103,15 +111,22 @@ pub async fn create_user_in(
     store::users::insert_user(conn, &user)
         .await
         .map_err(|e| conflict_or_internal(e, "A user with this e-mail or username exists."))?;
-    store::users::add_membership(conn, &workspace_id, &user.id, new.role, now_ms)
+    // The creator of a new workspace owns it and administers it.
+    let role = if owned { Role::Admin } else { new.role };
+    store::users::add_membership(conn, &workspace_id, &user.id, role, now_ms)
         .await
         .map_err(internal)?;
+    if owned {
+        store::workspaces::set_owner(conn, &workspace_id, &user.id)
+            .await
+            .map_err(internal)?;
+    }
     Ok(CreatedUser {
         id: user.id,
         username,
         email,
         name,
-        role: new.role,
+        role,
         workspace_id,
         workspace_name,
     })

@@ -3,7 +3,10 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod credentials;
 pub mod sessions;
+pub mod usage;
+pub mod workspaces;
 
 use std::sync::Arc;
 
@@ -20,11 +23,16 @@ pub struct Services {
     pub sessions: Arc<sessions::SessionService>,
     pub accounts: Arc<accounts::AccountService>,
     pub audit: Arc<audit::AuditService>,
+    pub credentials: Arc<credentials::CredentialService>,
+    pub workspaces: Arc<workspaces::WorkspaceService>,
 }
 
 impl Services {
     pub fn new(core: Core) -> Self {
+        let credentials = Arc::new(credentials::CredentialService { core: core.clone() });
         Self {
+            workspaces: Arc::new(workspaces::WorkspaceService { core: core.clone(), credentials: credentials.clone() }),
+            credentials,
             sessions: Arc::new(sessions::SessionService { core: core.clone() }),
             accounts: Arc::new(accounts::AccountService { core: core.clone() }),
             audit: Arc::new(audit::AuditService { core: core.clone() }),
@@ -38,6 +46,8 @@ impl Services {
             sessions: self.sessions.clone(),
             accounts: self.accounts.clone(),
             audit: self.audit.clone(),
+            workspaces: self.workspaces.clone(),
+            credentials: self.credentials.clone(),
             self_hosted: self.core.settings.self_hosted,
         }
     }

@@ -9,7 +9,7 @@ use app::api::backend::{Caller, LoginAttempt, NewSession, SessionPort};
 use app::domain::identity::Channel;
 use app::domain::{AppError, Identity, Role, throttle, validate};
 
-use super::accounts::{NewUser, create_user_in, load_preferences};
+use super::accounts::{NewUser, Placement, create_user_in, load_preferences};
 use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
@@ -53,6 +53,7 @@ impl SessionService {
         Ok(Some(Caller {
             identity: row.identity,
             session_id: Some(hash),
+            credential_id: None,
         }))
     }
 
@@ -75,48 +76,50 @@ impl SessionService {
         Ok(Some(token))
     }
 
-    async fn start_session(
-        &self,
-        conn: &mut Conn,
-        now: i64,
-        identity: &Identity,
-        client_ip: &str,
-    ) -> Result<NewSession, AppError> {
-        let prefs = load_preferences(conn, &identity.user_id).await?;
-        let token = crypto::new_token();
-        let session_ms = self.core.settings.session_ms;
-        store::sessions::insert(
-            conn,
-            store::sessions::NewSessionRow {
-                id_hash: &crypto::token_hash(&token),
-                user_id: &identity.user_id,
-                workspace_id: &identity.workspace_id,
-                now_ms: now,
-                expires_ms: now + session_ms,
-                client_ip,
-                tip_pending: !prefs.hide_tips,
-            },
-        )
-        .await
-        .map_err(internal)?;
-        audit(
-            conn,
-            now,
-            identity,
-            "session.login",
-            Object {
-                kind: "session",
-                id: &identity.user_id,
-                name: &identity.email,
-            },
-            &json!({"after": {"client_ip": client_ip}}),
-        )
-        .await?;
-        Ok(NewSession {
-            cookie_value: token,
-            max_age_secs: session_ms / 1000,
-        })
-    }
+}
+
+/// Opens a browser session for an identity inside a transaction (with its audit entry).
+pub async fn start_session(
+core: &Core,
+    conn: &mut Conn,
+    now: i64,
+    identity: &Identity,
+    client_ip: &str,
+) -> Result<NewSession, AppError> {
+    let prefs = load_preferences(conn, &identity.user_id).await?;
+    let token = crypto::new_token();
+    let session_ms = core.settings.session_ms;
+    store::sessions::insert(
+        conn,
+        store::sessions::NewSessionRow {
+            id_hash: &crypto::token_hash(&token),
+            user_id: &identity.user_id,
+            workspace_id: &identity.workspace_id,
+            now_ms: now,
+            expires_ms: now + session_ms,
+            client_ip,
+            tip_pending: !prefs.hide_tips,
+        },
+    )
+    .await
+    .map_err(internal)?;
+    audit(
+        conn,
+        now,
+        identity,
+        "session.login",
+        Object {
+            kind: "session",
+            id: &identity.user_id,
+            name: &identity.email,
+        },
+        &json!({"after": {"client_ip": client_ip}}),
+    )
+    .await?;
+    Ok(NewSession {
+        cookie_value: token,
+        max_age_secs: session_ms / 1000,
+    })
 }
 
 #[async_trait]
@@ -194,9 +197,8 @@ impl SessionPort for SessionService {
             role,
             channel: Channel::Web,
         };
-        let session = self
-            .start_session(&mut tx, now, &identity, &attempt.client_ip)
-            .await?;
+        let session =
+            start_session(&self.core, &mut tx, now, &identity, &attempt.client_ip).await?;
         tx.commit().await.map_err(internal)?;
         Ok(session)
     }
@@ -312,7 +314,7 @@ impl SessionPort for SessionService {
                 username: None,
                 password,
                 role: Role::Admin,
-                workspace: Some(workspace),
+                workspace: Placement::Named(workspace),
             },
         )
         .await?;
@@ -338,9 +340,7 @@ impl SessionPort for SessionService {
             &json!({"after": {"workspace": created.workspace_name, "admin": created.email}}),
         )
         .await?;
-        let session = self
-            .start_session(&mut tx, now, &identity, &client_ip)
-            .await?;
+        let session = start_session(&self.core, &mut tx, now, &identity, &client_ip).await?;
         tx.commit().await.map_err(internal)?;
         Ok(session)
     }

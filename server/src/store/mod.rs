@@ -3,10 +3,12 @@
 //! SQLite and PostgreSQL: `$n` parameters, `ON CONFLICT`, `RETURNING`, integers as BIGINT.
 
 pub mod audit;
+pub mod credentials;
 pub mod secrets;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
+pub mod workspaces;
 
 /// The connection type every store function takes.
 pub type Conn = sqlx::AnyConnection;

@@ -13,7 +13,7 @@ use app::domain::Role;
 use atrium_server::crypto::{self, MasterKey};
 use atrium_server::db::{self, Db};
 use atrium_server::services::Services;
-use atrium_server::services::accounts::{CreatedUser, NewUser};
+use atrium_server::services::accounts::{CreatedUser, NewUser, Placement};
 use atrium_server::state::{Clock, Core, Settings};
 use base64::Engine;
 
@@ -119,7 +119,7 @@ pub async fn user(services: &Services, email: &str, role: Role, workspace: &str)
             username: None,
             password: "password-123".into(),
             role,
-            workspace: Some(workspace.into()),
+            workspace: Placement::Named(workspace.into()),
         })
         .await
         .expect("create user")

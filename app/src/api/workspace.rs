@@ -1,0 +1,154 @@
+//! The Workspace section: the workspaces you belong to (switch, rename, leave), invitations, and
+//! the API credentials you hold in each.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::credentials::{CredentialInfo, Hosts, NewCredential};
+use crate::domain::{AppError, Role};
+
+/// One of your workspaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceEntry {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// Your personal workspace, which you cannot leave.
+    pub personal: bool,
+    pub current: bool,
+    pub joined_ms: i64,
+}
+
+/// An invitation as the invited person or the workspace's admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub workspace_name: String,
+    pub email: String,
+    pub invited_by: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    /// Whether the address already has an account (then it is accepted after logging in).
+    pub has_account: bool,
+}
+
+/// The result of inviting one address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteResult {
+    pub email: String,
+    /// The link to send; shown once.
+    pub link: String,
+    /// The address has an account: it also sees the invitation in the console.
+    pub existing_user: bool,
+}
+
+/// Everything the Workspace section shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceOverview {
+    pub workspaces: Vec<WorkspaceEntry>,
+    pub credentials: Vec<CredentialInfo>,
+    /// Invitations addressed to you.
+    pub invitations: Vec<InvitationView>,
+    /// Open invitations of the current workspace (admins only; empty otherwise).
+    pub pending: Vec<InvitationView>,
+    pub max_credential_days: Option<i64>,
+    pub hosts: Hosts,
+    pub now_ms: i64,
+}
+
+/// The invitation-link form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptForm {
+    pub token: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub password_confirm: String,
+}
+
+#[server(prefix = "/fn", endpoint = "load_workspace")]
+pub async fn load_workspace() -> Result<WorkspaceOverview, AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.workspaces.overview(&caller()?).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "switch_workspace")]
+pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.workspaces.switch(&caller()?, &workspace_id).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "rename_workspace")]
+pub async fn rename_workspace(workspace_id: String, name: String) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.workspaces.rename(&caller()?.identity, &workspace_id, &name).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "leave_workspace")]
+pub async fn leave_workspace(workspace_id: String) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.workspaces.leave(&caller()?, &workspace_id).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "set_max_credential_days")]
+pub async fn set_max_credential_days(days: Option<i64>) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.workspaces.set_max_credential_days(&caller()?.identity, days).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "invite_users")]
+pub async fn invite_users(emails: String) -> Result<Vec<InviteResult>, AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.workspaces.invite(&caller()?.identity, &emails).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "cancel_invitation")]
+pub async fn cancel_invitation(invitation_id: String) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.workspaces.cancel_invitation(&caller()?.identity, &invitation_id).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "answer_invitation")]
+pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.workspaces.answer_invitation(&caller()?, &invitation_id, accept).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "invitation_info")]
+pub async fn invitation_info(token: String) -> Result<Option<InvitationView>, AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.workspaces.invitation(&token).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "accept_invitation_link")]
+pub async fn accept_invitation_link(form: AcceptForm) -> Result<(), AppError> {
+    use super::backend::*;
+    let session = with_request_id(
+        async { backend()?.workspaces.accept_link(form, maybe_caller(), client_ip()).await }.await,
+    )?;
+    if let Some(s) = session {
+        set_header(http::header::SET_COOKIE, &super::auth::session_cookie(&s.cookie_value, s.max_age_secs));
+    }
+    leptos_axum::redirect("/settings/workspace");
+    Ok(())
+}
+
+#[server(prefix = "/fn", endpoint = "create_credentials", input = leptos::server_fn::codec::Json)]
+pub async fn create_credentials(workspace_id: Option<String>, label: String, expires_in_days: Option<i64>) -> Result<NewCredential, AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.credentials.create(&caller()?.identity, workspace_id, &label, expires_in_days).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "relabel_credentials")]
+pub async fn relabel_credentials(access_key: String, label: String) -> Result<CredentialInfo, AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.credentials.relabel(&caller()?.identity, &access_key, &label).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_credentials")]
+pub async fn revoke_credentials(access_key: String) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.credentials.revoke(&caller()?.identity, &access_key).await }.await)
+}

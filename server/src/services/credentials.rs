@@ -1,0 +1,305 @@
+//! API credentials: creating key pairs (the secret shown once, stored as a keyed hash), listing,
+//! relabelling and revoking them, and authenticating the SDK with a key pair or a token.
+
+use async_trait::async_trait;
+use hmac::{Hmac, Mac};
+use serde_json::json;
+use sha2::Sha256;
+
+use app::api::backend::{Caller, CredentialPort};
+use app::domain::credentials::{self, CredentialInfo, Hosts, NewCredential};
+use app::domain::{AppError, Identity};
+
+use super::{Object, audit, internal};
+use crate::crypto;
+use crate::state::Core;
+use crate::store;
+
+#[derive(Debug)]
+pub struct CredentialService {
+    pub core: Core,
+}
+
+/// Why an API caller was not let in, with ClearML's subcodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// 401/21: the `Authorization` header could not be read.
+    Malformed,
+    /// 401/22: unknown key, wrong secret, revoked, or the user left the workspace.
+    Invalid,
+    /// 401/22 with the date: the credentials expired.
+    Expired(i64),
+    /// 401/30: the token is forged, malformed or expired, or its credential was revoked.
+    BadToken(String),
+}
+
+impl AuthFailure {
+    pub fn subcode(&self) -> u16 {
+        match self {
+            AuthFailure::Malformed => 21,
+            AuthFailure::Invalid | AuthFailure::Expired(_) => 22,
+            AuthFailure::BadToken(_) => 30,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            AuthFailure::Malformed => "Unauthorized (malformed authorization header)".into(),
+            AuthFailure::Invalid => "Unauthorized (invalid credentials)".into(),
+            AuthFailure::Expired(at) => {
+                format!("Unauthorized (credentials expired on {})", app::domain::timefmt::date_time(*at))
+            }
+            AuthFailure::BadToken(why) => format!("Unauthorized (invalid token: {why})"),
+        }
+    }
+}
+
+/// A new access key: 30 characters from `[A-Z0-9]`, uniformly drawn.
+pub fn new_access_key() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut out = String::with_capacity(credentials::ACCESS_KEY_LEN);
+    while out.len() < credentials::ACCESS_KEY_LEN {
+        for b in crypto::random_bytes(64) {
+            // 252 = 7 × 36: dropping larger bytes keeps every character equally likely.
+            if b < 252 && out.len() < credentials::ACCESS_KEY_LEN {
+                out.push(ALPHABET[(b % 36) as usize] as char);
+            }
+        }
+    }
+    out
+}
+
+/// A new secret: 50 random bytes, URL-safe base64 (67 characters), not starting with '-' or '_'.
+pub fn new_secret() -> String {
+    use base64::Engine;
+    loop {
+        let s = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crypto::random_bytes(50));
+        if !s.starts_with(['-', '_']) {
+            return s;
+        }
+    }
+}
+
+impl CredentialService {
+    fn secret_hash(&self, secret: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.core.pepper).expect("any key length works");
+        mac.update(secret.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    fn secret_matches(&self, secret: &str, stored_hex: &str) -> bool {
+        let Ok(stored) = hex::decode(stored_hex) else { return false };
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.core.pepper).expect("any key length works");
+        mac.update(secret.as_bytes());
+        mac.verify_slice(&stored).is_ok()
+    }
+
+    pub fn hosts(&self) -> Hosts {
+        let s = &self.core.settings;
+        // The three addresses must differ (clearml-init refuses equal ones): the API is also served
+        // under /api, as a ClearML web server proxies it.
+        Hosts {
+            web_server: s.public_url.clone(),
+            api_server: format!("{}/api", s.public_url),
+            files_server: s.files_url.clone(),
+        }
+    }
+
+    /// Checks a key pair; on success the caller acts as the credential's user in its workspace.
+    pub async fn authenticate_basic(&self, access_key: &str, secret: &str, from: &str) -> Result<Caller, AuthFailure> {
+        let now = self.core.clock.now_ms();
+        let mut conn = self.core.db.pool.acquire().await.map_err(|_| AuthFailure::Invalid)?;
+        let row = store::credentials::find_by_access_key(&mut conn, access_key)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "credential lookup failed");
+                AuthFailure::Invalid
+            })?
+            .ok_or(AuthFailure::Invalid)?;
+        if row.revoked || !self.secret_matches(secret, &row.secret_hash) {
+            return Err(AuthFailure::Invalid);
+        }
+        if let Some(at) = row.expires_ms.filter(|at| *at <= now) {
+            return Err(AuthFailure::Expired(at));
+        }
+        if row.last_used_ms.is_none_or(|t| now - t > 60_000) || row.last_used_from.as_deref() != Some(from) {
+            if let Err(e) = store::credentials::mark_used(&mut conn, &row.id, now, from).await {
+                tracing::warn!(error = %e, "could not record credential use");
+            }
+        }
+        Ok(Caller { identity: row.identity, session_id: None, credential_id: Some(row.id) })
+    }
+
+    /// Checks a token: signature, expiry, and that the credential it came from is still live.
+    pub async fn authenticate_token(&self, token: &str) -> Result<Caller, AuthFailure> {
+        let now = self.core.clock.now_ms();
+        let claims = self.core.tokens.verify(token, now).map_err(|e| AuthFailure::BadToken(e.to_string()))?;
+        let mut conn = self.core.db.pool.acquire().await.map_err(|_| AuthFailure::Invalid)?;
+        let row = store::credentials::find_by_id(&mut conn, &claims.cid)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "credential lookup failed");
+                AuthFailure::Invalid
+            })?
+            .filter(|r| !r.revoked && r.expires_ms.is_none_or(|at| at > now))
+            .ok_or_else(|| AuthFailure::BadToken("its credentials were revoked or expired".into()))?;
+        Ok(Caller { identity: row.identity, session_id: None, credential_id: Some(row.id) })
+    }
+
+    /// A token for a caller that authenticated with a key pair or a token, for `expiration_sec`
+    /// seconds (bounded by the server's maximum).
+    pub fn issue_token(&self, caller: &Caller, expiration_sec: Option<i64>) -> Result<(String, i64), AppError> {
+        let Some(cid) = &caller.credential_id else {
+            return Err(AppError::Unauthorized);
+        };
+        let s = &self.core.settings;
+        let lifetime = match expiration_sec {
+            Some(secs) if secs < 1 => {
+                return Err(AppError::validation("expiration_sec", "expiration_sec must be a positive number of seconds"));
+            }
+            Some(secs) => secs.min(s.token_max_secs),
+            None => s.token_default_secs,
+        };
+        Ok((self.core.tokens.issue(&caller.identity, cid, self.core.clock.now_ms(), lifetime), lifetime))
+    }
+
+    async fn owned(&self, conn: &mut store::Conn, who: &Identity, access_key: &str) -> Result<(String, CredentialInfo), AppError> {
+        store::credentials::find_owned(conn, &who.user_id, access_key.trim())
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::not_found("credentials with this access key"))
+    }
+}
+
+/// The identity as it acts in another of its workspaces (for audit entries of that workspace).
+fn in_workspace(who: &Identity, workspace_id: &str, workspace_name: &str, role: app::domain::Role) -> Identity {
+    Identity { workspace_id: workspace_id.into(), workspace_name: workspace_name.into(), role, ..who.clone() }
+}
+
+#[async_trait]
+impl CredentialPort for CredentialService {
+    async fn create(
+        &self,
+        who: &Identity,
+        workspace_id: Option<String>,
+        label: &str,
+        expires_in_days: Option<i64>,
+    ) -> Result<NewCredential, AppError> {
+        let label = credentials::label(label)?;
+        let now = self.core.clock.now_ms();
+        let workspace_id = workspace_id.filter(|w| !w.is_empty()).unwrap_or_else(|| who.workspace_id.clone());
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let membership = store::workspaces::membership(&mut tx, &who.user_id, &workspace_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::forbidden("create credentials in a workspace you do not belong to"))?;
+        let expires_ms = credentials::expiry(now, expires_in_days, membership.max_credential_days)?;
+        let id = crypto::new_id();
+        let access_key = new_access_key();
+        let secret = new_secret();
+        store::credentials::insert(
+            &mut tx,
+            store::credentials::NewCredentialRow {
+                id: &id,
+                access_key: &access_key,
+                secret_hash: &self.secret_hash(&secret),
+                user_id: &who.user_id,
+                workspace_id: &workspace_id,
+                label: &label,
+                created_ms: now,
+                created_by: &who.user_id,
+                expires_ms,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        let actor = in_workspace(who, &workspace_id, &membership.workspace_name, membership.role);
+        audit(
+            &mut tx,
+            now,
+            &actor,
+            "credentials.create",
+            Object { kind: "credentials", id: &access_key, name: &label },
+            &json!({"after": {"access_key": access_key, "label": label, "expires_ms": expires_ms}}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        let hosts = self.hosts();
+        Ok(NewCredential {
+            config_section: credentials::config_section(&hosts, &access_key, &secret),
+            jupyter: credentials::jupyter_lines(&hosts, &access_key, &secret),
+            info: CredentialInfo {
+                access_key,
+                label,
+                workspace_id,
+                workspace_name: membership.workspace_name,
+                created_ms: now,
+                expires_ms,
+                last_used_ms: None,
+                last_used_from: None,
+            },
+            secret_key: secret,
+        })
+    }
+
+    async fn list(&self, who: &Identity) -> Result<Vec<CredentialInfo>, AppError> {
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        store::credentials::list_for_user(&mut conn, &who.user_id).await.map_err(internal)
+    }
+
+    async fn relabel(&self, who: &Identity, access_key: &str, label: &str) -> Result<CredentialInfo, AppError> {
+        let label = credentials::label(label)?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let (id, info) = self.owned(&mut tx, who, access_key).await?;
+        if info.label == label {
+            return Ok(info);
+        }
+        store::credentials::relabel(&mut tx, &id, &label).await.map_err(internal)?;
+        let role = store::workspaces::membership(&mut tx, &who.user_id, &info.workspace_id).await.map_err(internal)?.map(|m| m.role);
+        let actor = in_workspace(who, &info.workspace_id, &info.workspace_name, role.unwrap_or(who.role));
+        audit(
+            &mut tx,
+            now,
+            &actor,
+            "credentials.relabel",
+            Object { kind: "credentials", id: &info.access_key, name: &label },
+            &json!({"before": {"label": info.label}, "after": {"label": label}}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(CredentialInfo { label, ..info })
+    }
+
+    async fn revoke(&self, who: &Identity, access_key: &str) -> Result<(), AppError> {
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let (id, info) = self.owned(&mut tx, who, access_key).await?;
+        store::credentials::revoke(&mut tx, &id, now).await.map_err(internal)?;
+        let role = store::workspaces::membership(&mut tx, &who.user_id, &info.workspace_id).await.map_err(internal)?.map(|m| m.role);
+        let actor = in_workspace(who, &info.workspace_id, &info.workspace_name, role.unwrap_or(who.role));
+        audit(
+            &mut tx,
+            now,
+            &actor,
+            "credentials.revoke",
+            Object { kind: "credentials", id: &info.access_key, name: &info.label },
+            &json!({"before": {"access_key": info.access_key, "label": info.label}}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_have_clearml_formats() {
+        for _ in 0..200 {
+            assert!(credentials::is_access_key(&new_access_key()));
+            assert!(credentials::is_secret(&new_secret()));
+        }
+    }
+}

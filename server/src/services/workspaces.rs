@@ -1,0 +1,454 @@
+//! Workspaces: the ones you belong to, switching the session between them, renaming, leaving,
+//! the credential lifetime limit, and invitations (links for new people, in-app for existing users).
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use app::api::backend::{Caller, CredentialPort, NewSession, WorkspacePort};
+use app::api::workspace::{AcceptForm, InvitationView, InviteResult, WorkspaceEntry, WorkspaceOverview};
+use app::domain::{AppError, Identity, Role, credentials, validate};
+
+use super::accounts::{NewUser, Placement, create_user_in};
+use super::credentials::CredentialService;
+use super::{Object, audit, internal};
+use crate::crypto;
+use crate::state::Core;
+use crate::store::{self, Conn};
+
+/// How long an invitation link stays valid.
+pub const INVITATION_MS: i64 = 14 * 86_400_000;
+/// The most addresses one invitation request may name.
+pub const MAX_INVITES: usize = 50;
+
+#[derive(Debug)]
+pub struct WorkspaceService {
+    pub core: Core,
+    pub credentials: std::sync::Arc<CredentialService>,
+}
+
+fn view(row: store::workspaces::InvitationRow, has_account: bool) -> InvitationView {
+    InvitationView {
+        id: row.id,
+        workspace_name: row.workspace_name,
+        email: row.email,
+        invited_by: row.invited_by_name,
+        created_ms: row.created_ms,
+        expires_ms: row.expires_ms,
+        has_account,
+    }
+}
+
+/// Splits a list of addresses typed by a person (commas, semicolons, spaces or new lines).
+pub fn parse_emails(raw: &str) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = vec![];
+    for part in raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+        let email = validate::email("emails", part)
+            .map_err(|_| AppError::validation("emails", format!("'{part}' is not a valid e-mail address.")))?;
+        if !out.contains(&email) {
+            out.push(email);
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::validation("emails", "Enter at least one e-mail address."));
+    }
+    if out.len() > MAX_INVITES {
+        return Err(AppError::validation("emails", format!("Invite at most {MAX_INVITES} addresses at once.")));
+    }
+    Ok(out)
+}
+
+impl WorkspaceService {
+    async fn user_exists(conn: &mut Conn, email: &str) -> Result<bool, AppError> {
+        Ok(store::users::find_by_login(conn, email).await.map_err(internal)?.is_some())
+    }
+
+    /// Joins a user to an invitation's workspace inside a transaction.
+    async fn join(
+        &self,
+        tx: &mut Conn,
+        now: i64,
+        invitation: &store::workspaces::InvitationRow,
+        user: &Identity,
+    ) -> Result<(), AppError> {
+        if !store::workspaces::accept_invitation(tx, &invitation.id, now).await.map_err(internal)? {
+            return Err(AppError::Conflict("This invitation has already been answered.".into()));
+        }
+        if store::workspaces::membership(tx, &user.user_id, &invitation.workspace_id).await.map_err(internal)?.is_none() {
+            store::users::add_membership(tx, &invitation.workspace_id, &user.user_id, Role::Member, now).await.map_err(internal)?;
+        }
+        let actor = Identity {
+            workspace_id: invitation.workspace_id.clone(),
+            workspace_name: invitation.workspace_name.clone(),
+            role: Role::Member,
+            ..user.clone()
+        };
+        audit(
+            tx,
+            now,
+            &actor,
+            "invitation.accept",
+            Object { kind: "workspace", id: &invitation.workspace_id, name: &invitation.workspace_name },
+            &json!({"after": {"member": user.email}}),
+        )
+        .await
+    }
+}
+
+impl WorkspaceService {
+    /// The identity of a user (by e-mail or username) in one of their workspaces (by name; default:
+    /// their first), acting from the command line.
+    pub async fn identity_for(&self, user: &str, workspace: Option<&str>) -> Result<Identity, AppError> {
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let u = store::users::find_by_login(&mut conn, user)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::validation("user", format!("No user {user}.")))?;
+        let memberships = store::workspaces::memberships(&mut conn, &u.id).await.map_err(internal)?;
+        let m = match workspace {
+            Some(name) => memberships.into_iter().find(|m| m.workspace_name == name).ok_or_else(|| {
+                AppError::validation("workspace", format!("{user} is not a member of a workspace named {name}."))
+            })?,
+            None => memberships
+                .into_iter()
+                .next()
+                .ok_or_else(|| AppError::validation("user", format!("{user} belongs to no workspace.")))?,
+        };
+        Ok(Identity {
+            user_id: u.id,
+            user_name: u.name,
+            email: u.email,
+            workspace_id: m.workspace_id,
+            workspace_name: m.workspace_name,
+            role: m.role,
+            channel: app::domain::identity::Channel::Cli,
+        })
+    }
+
+    /// Creates a workspace owned (and administered) by an existing user.
+    pub async fn create_workspace(&self, name: &str, owner: &str) -> Result<WorkspaceEntry, AppError> {
+        let name = validate::display_name("name", name)?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let u = store::users::find_by_login(&mut tx, owner)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::validation("owner", format!("No user {owner}.")))?;
+        if store::users::find_workspace_by_name(&mut tx, &name).await.map_err(internal)?.is_some() {
+            return Err(AppError::Conflict(format!("A workspace named {name} exists.")));
+        }
+        let id = crypto::new_id();
+        store::users::insert_workspace(&mut tx, &id, &name, now).await.map_err(internal)?;
+        store::workspaces::set_owner(&mut tx, &id, &u.id).await.map_err(internal)?;
+        store::users::add_membership(&mut tx, &id, &u.id, Role::Admin, now).await.map_err(internal)?;
+        let actor = Identity {
+            user_id: u.id.clone(),
+            user_name: "atrium (command line)".into(),
+            email: String::new(),
+            workspace_id: id.clone(),
+            workspace_name: name.clone(),
+            role: Role::Admin,
+            channel: app::domain::identity::Channel::Cli,
+        };
+        audit(&mut tx, now, &actor, "workspace.create", Object { kind: "workspace", id: &id, name: &name }, &json!({"after": {"name": name, "owner": u.email}}))
+            .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(WorkspaceEntry { id, name, role: Role::Admin, personal: true, current: false, joined_ms: now })
+    }
+}
+
+#[async_trait]
+impl WorkspacePort for WorkspaceService {
+    async fn overview(&self, caller: &Caller) -> Result<WorkspaceOverview, AppError> {
+        let who = &caller.identity;
+        let now = self.core.clock.now_ms();
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let memberships = store::workspaces::memberships(&mut conn, &who.user_id).await.map_err(internal)?;
+        let max_credential_days =
+            memberships.iter().find(|m| m.workspace_id == who.workspace_id).and_then(|m| m.max_credential_days);
+        let workspaces = memberships
+            .into_iter()
+            .map(|m| WorkspaceEntry {
+                current: m.workspace_id == who.workspace_id,
+                personal: m.owner_id.as_deref() == Some(who.user_id.as_str()),
+                id: m.workspace_id,
+                name: m.workspace_name,
+                role: m.role,
+                joined_ms: m.joined_ms,
+            })
+            .collect();
+        let invitations = store::workspaces::open_invitations_for_email(&mut conn, &who.email, now)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|r| view(r, true))
+            .collect();
+        let pending = if who.is_admin() {
+            let rows = store::workspaces::open_invitations_for_workspace(&mut conn, &who.workspace_id, now).await.map_err(internal)?;
+            let mut out = vec![];
+            for r in rows {
+                let has = Self::user_exists(&mut conn, &r.email).await?;
+                out.push(view(r, has));
+            }
+            out
+        } else {
+            vec![]
+        };
+        drop(conn);
+        Ok(WorkspaceOverview {
+            workspaces,
+            credentials: self.credentials.list(who).await?,
+            invitations,
+            pending,
+            max_credential_days,
+            hosts: self.credentials.hosts(),
+            now_ms: now,
+        })
+    }
+
+    async fn switch(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError> {
+        let session = caller.session_id.as_deref().ok_or(AppError::Unauthorized)?;
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        store::workspaces::membership(&mut conn, &caller.identity.user_id, workspace_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::forbidden("switch to a workspace you do not belong to"))?;
+        store::workspaces::switch_session(&mut conn, session, workspace_id).await.map_err(internal)?;
+        Ok(())
+    }
+
+    async fn rename(&self, who: &Identity, workspace_id: &str, name: &str) -> Result<(), AppError> {
+        let name = validate::display_name("name", name)?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let m = store::workspaces::membership(&mut tx, &who.user_id, workspace_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::not_found("workspace"))?;
+        if m.role != Role::Admin {
+            return Err(AppError::forbidden("rename this workspace (administrators only)"));
+        }
+        if m.workspace_name == name {
+            return Ok(());
+        }
+        store::workspaces::rename(&mut tx, workspace_id, &name).await.map_err(internal)?;
+        let actor = Identity { workspace_id: workspace_id.into(), workspace_name: name.clone(), role: m.role, ..who.clone() };
+        audit(
+            &mut tx,
+            now,
+            &actor,
+            "workspace.rename",
+            Object { kind: "workspace", id: workspace_id, name: &name },
+            &json!({"before": {"name": m.workspace_name}, "after": {"name": name}}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn leave(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError> {
+        let who = &caller.identity;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let all = store::workspaces::memberships(&mut tx, &who.user_id).await.map_err(internal)?;
+        let m = all.iter().find(|m| m.workspace_id == workspace_id).ok_or_else(|| AppError::not_found("workspace"))?;
+        if m.owner_id.as_deref() == Some(who.user_id.as_str()) {
+            return Err(AppError::forbidden("leave your personal workspace"));
+        }
+        if m.role == Role::Admin && store::workspaces::count_admins(&mut tx, workspace_id).await.map_err(internal)? <= 1 {
+            return Err(AppError::forbidden("leave a workspace you are the last administrator of; make someone else an administrator first"));
+        }
+        let Some(fallback) = all.iter().find(|o| o.workspace_id != workspace_id) else {
+            return Err(AppError::forbidden("leave your only workspace"));
+        };
+        let revoked = store::credentials::revoke_all_in_workspace(&mut tx, &who.user_id, workspace_id, now).await.map_err(internal)?;
+        store::workspaces::remove_membership(&mut tx, &who.user_id, workspace_id).await.map_err(internal)?;
+        store::workspaces::move_sessions(&mut tx, &who.user_id, workspace_id, &fallback.workspace_id).await.map_err(internal)?;
+        let actor = Identity { workspace_id: workspace_id.into(), workspace_name: m.workspace_name.clone(), role: m.role, ..who.clone() };
+        audit(
+            &mut tx,
+            now,
+            &actor,
+            "workspace.leave",
+            Object { kind: "workspace", id: workspace_id, name: &m.workspace_name },
+            &json!({"before": {"member": who.email, "role": m.role.as_str()}, "after": {"credentials_revoked": revoked}}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn set_max_credential_days(&self, who: &Identity, days: Option<i64>) -> Result<(), AppError> {
+        who.require_admin("set the credential lifetime limit")?;
+        let days = credentials::max_lifetime(days)?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let before = store::workspaces::membership(&mut tx, &who.user_id, &who.workspace_id)
+            .await
+            .map_err(internal)?
+            .and_then(|m| m.max_credential_days);
+        store::workspaces::set_max_credential_days(&mut tx, &who.workspace_id, days).await.map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "workspace.credential_limit",
+            Object { kind: "workspace", id: &who.workspace_id, name: &who.workspace_name },
+            &json!({"before": {"max_credential_days": before}, "after": {"max_credential_days": days}}),
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn invite(&self, who: &Identity, emails: &str) -> Result<Vec<InviteResult>, AppError> {
+        who.require_admin("invite people to this workspace")?;
+        let emails = parse_emails(emails)?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut out = vec![];
+        for email in emails {
+            if store::workspaces::is_member_email(&mut tx, &who.workspace_id, &email).await.map_err(internal)? {
+                return Err(AppError::validation("emails", format!("{email} is already a member of this workspace.")));
+            }
+            let token = crypto::new_token();
+            let id = crypto::new_id();
+            store::workspaces::insert_invitation(
+                &mut tx,
+                store::workspaces::NewInvitation {
+                    id: &id,
+                    workspace_id: &who.workspace_id,
+                    email: &email,
+                    token_hash: &crypto::token_hash(&token),
+                    invited_by: &who.user_id,
+                    now_ms: now,
+                    expires_ms: now + INVITATION_MS,
+                },
+            )
+            .await
+            .map_err(internal)?;
+            let existing_user = Self::user_exists(&mut tx, &email).await?;
+            audit(
+                &mut tx,
+                now,
+                who,
+                "invitation.create",
+                Object { kind: "invitation", id: &id, name: &email },
+                &json!({"after": {"email": email, "existing_user": existing_user}}),
+            )
+            .await?;
+            out.push(InviteResult {
+                link: format!("{}/invite?token={token}", self.core.settings.public_url),
+                email,
+                existing_user,
+            });
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(out)
+    }
+
+    async fn cancel_invitation(&self, who: &Identity, invitation_id: &str) -> Result<(), AppError> {
+        who.require_admin("cancel invitations")?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
+            .await
+            .map_err(internal)?
+            .filter(|i| i.workspace_id == who.workspace_id)
+            .ok_or_else(|| AppError::not_found("open invitation"))?;
+        store::workspaces::cancel_invitation(&mut tx, &inv.id, now).await.map_err(internal)?;
+        audit(&mut tx, now, who, "invitation.cancel", Object { kind: "invitation", id: &inv.id, name: &inv.email }, &json!({}))
+            .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn answer_invitation(&self, caller: &Caller, invitation_id: &str, accept: bool) -> Result<(), AppError> {
+        let who = &caller.identity;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
+            .await
+            .map_err(internal)?
+            .filter(|i| i.email == who.email)
+            .ok_or_else(|| AppError::not_found("open invitation for you"))?;
+        if accept {
+            self.join(&mut tx, now, &inv, who).await?;
+        } else {
+            store::workspaces::cancel_invitation(&mut tx, &inv.id, now).await.map_err(internal)?;
+            let actor = Identity { workspace_id: inv.workspace_id.clone(), workspace_name: inv.workspace_name.clone(), ..who.clone() };
+            audit(&mut tx, now, &actor, "invitation.decline", Object { kind: "invitation", id: &inv.id, name: &inv.email }, &json!({}))
+                .await?;
+        }
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let now = self.core.clock.now_ms();
+        match store::workspaces::open_invitation_by_token(&mut conn, &crypto::token_hash(token), now).await.map_err(internal)? {
+            Some(row) => {
+                let has = Self::user_exists(&mut conn, &row.email).await?;
+                Ok(Some(view(row, has)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn accept_link(&self, form: AcceptForm, caller: Option<Caller>, client_ip: String) -> Result<Option<NewSession>, AppError> {
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let inv = store::workspaces::open_invitation_by_token(&mut tx, &crypto::token_hash(&form.token), now)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::forbidden("use this invitation: it has been used, cancelled or has expired"))?;
+        if Self::user_exists(&mut tx, &inv.email).await? {
+            let caller = caller.filter(|c| c.identity.email == inv.email).ok_or_else(|| {
+                AppError::forbidden(format!("accept this invitation without logging in as {}", inv.email))
+            })?;
+            self.join(&mut tx, now, &inv, &caller.identity).await?;
+            tx.commit().await.map_err(internal)?;
+            return Ok(None);
+        }
+        validate::new_password("password", &form.password)?;
+        if form.password != form.password_confirm {
+            return Err(AppError::validation("password_confirm", "The passwords do not match."));
+        }
+        let created = create_user_in(
+            &mut tx,
+            now,
+            NewUser {
+                email: inv.email.clone(),
+                name: form.name,
+                username: None,
+                password: form.password,
+                role: Role::Member,
+                workspace: Placement::Personal,
+            },
+        )
+        .await?;
+        // A new person also gets a personal workspace of their own, created with them.
+        let identity = Identity {
+            user_id: created.id.clone(),
+            user_name: created.name.clone(),
+            email: created.email.clone(),
+            workspace_id: created.workspace_id.clone(),
+            workspace_name: created.workspace_name.clone(),
+            role: created.role,
+            channel: app::domain::identity::Channel::Web,
+        };
+        self.join(&mut tx, now, &inv, &identity).await?;
+        let joined = Identity { workspace_id: inv.workspace_id.clone(), workspace_name: inv.workspace_name.clone(), role: Role::Member, ..identity };
+        let session = super::sessions::start_session(&self.core, &mut tx, now, &joined, &client_ip).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(Some(session))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_address_lists() {
+        assert_eq!(parse_emails("a@x.io, B@x.io;\nc@x.io a@x.io").unwrap(), vec!["a@x.io", "b@x.io", "c@x.io"]);
+        assert_eq!(parse_emails("  ").unwrap_err().field(), Some("emails"));
+        let err = parse_emails("a@x.io, nope").unwrap_err();
+        assert_eq!(err.user_message(), "'nope' is not a valid e-mail address.");
+    }
+}
