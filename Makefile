@@ -102,7 +102,7 @@ unit:
 store-tests:
 	cargo test -p server --test store
 
-e2e: tools tools-browser site-debug
+e2e: tools tools-browser sdk-venv site-debug
 	cargo build -p server
 	cd end2end && ATRIUM_BIN=$(DEBUG_DIR)/atrium CHROMIUM=$(CHROMIUM) $(NPM_BIN)/playwright test
 

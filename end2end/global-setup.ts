@@ -12,6 +12,10 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'admin@example.com', '--name', 'Ada Admin', '--admin', '--workspace', 'Research'], 'admin-password-1');
   createUser(s, ['--email', 'throttled@example.com', '--name', 'Tess Throttled', '--workspace', 'Research'], 'throttle-password-1');
   createUser(s, ['--email', 'member@example.com', '--name', 'Max Member', '--workspace', 'Research'], 'member-password-1');
+  // Workspace flows get people of their own, so that switching and leaving do not disturb other specs.
+  createUser(s, ['--email', 'wanda@example.com', '--name', 'Wanda Owner', '--workspace', 'Wanda Lab'], 'wanda-password-1');
+  createUser(s, ['--email', 'sam@example.com', '--name', 'Sam Sdk', '--workspace', 'Sam Space'], 'sam-password-1');
+  createUser(s, ['--email', 'ivy@example.com', '--name', 'Ivy Invitee', '--workspace', 'Ivy Home'], 'ivy-password-1');
   const state: ServerState = {
     ...s,
     admin: { login: 'admin@example.com', password: 'admin-password-1' },

@@ -62,11 +62,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <Redirect path="/settings/profile"/> }/>
                 <Route path=path!("/login") ssr=SsrMode::Async view=pages::login::LoginPage/>
                 <Route path=path!("/setup") ssr=SsrMode::Async view=pages::setup::SetupPage/>
+                <Route path=path!("/invite") ssr=SsrMode::Async view=pages::invite::InvitePage/>
                 <ParentRoute path=path!("/settings") ssr=SsrMode::Async view=pages::settings::SettingsLayout>
                     <Route path=path!("") ssr=SsrMode::Async view=|| view! { <Redirect path="/settings/profile"/> }/>
                     <Route path=path!("profile") ssr=SsrMode::Async view=pages::profile::ProfilePage/>
                     <Route path=path!("configuration") ssr=SsrMode::Async view=pages::configuration::ConfigurationPage/>
-                    <Route path=path!("workspace") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Workspace/> }/>
+                    <Route path=path!("workspace") ssr=SsrMode::Async view=pages::workspace::WorkspacePage/>
                     <Route path=path!("admin-vaults") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AdminVaults/> }/>
                     <Route path=path!("users") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Users/> }/>
                     <Route path=path!("access-rules") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AccessRules/> }/>

@@ -68,7 +68,11 @@ pub enum CredentialsCommand {
         #[arg(long)]
         expires_in_days: Option<i64>,
         /// The server's public URL, for the printed configuration section.
-        #[arg(long, env = "ATRIUM_PUBLIC_URL", default_value = "http://127.0.0.1:3000")]
+        #[arg(
+            long,
+            env = "ATRIUM_PUBLIC_URL",
+            default_value = "http://127.0.0.1:3000"
+        )]
         public_url: String,
         #[arg(long)]
         json: bool,
@@ -199,11 +203,37 @@ pub async fn run(cli: Cli) -> i32 {
                 },
         }) => create_user(&db, email, name, username, admin, workspace, json).await,
         Some(Command::Credentials {
-            action: CredentialsCommand::Create { db, user, workspace, label, expires_in_days, public_url, json },
-        }) => create_credentials(&db, &user, workspace.as_deref(), &label, expires_in_days, &public_url, json).await,
-        Some(Command::Workspace { action: WorkspaceCommand::Create { db, name, owner, json } }) => {
-            create_workspace(&db, &name, &owner, json).await
+            action:
+                CredentialsCommand::Create {
+                    db,
+                    user,
+                    workspace,
+                    label,
+                    expires_in_days,
+                    public_url,
+                    json,
+                },
+        }) => {
+            create_credentials(
+                &db,
+                &user,
+                workspace.as_deref(),
+                &label,
+                expires_in_days,
+                &public_url,
+                json,
+            )
+            .await
         }
+        Some(Command::Workspace {
+            action:
+                WorkspaceCommand::Create {
+                    db,
+                    name,
+                    owner,
+                    json,
+                },
+        }) => create_workspace(&db, &name, &owner, json).await,
     };
     match result {
         Ok(()) => 0,
@@ -268,7 +298,9 @@ async fn create_user(
             username,
             password: password.clone(),
             role,
-            workspace: workspace.map(Placement::Named).unwrap_or(Placement::Default),
+            workspace: workspace
+                .map(Placement::Named)
+                .unwrap_or(Placement::Default),
         })
         .await
         .map_err(|e| e.to_string())?;
@@ -305,10 +337,22 @@ async fn create_credentials(
     use app::api::backend::CredentialPort;
     let public_url = public_url.trim_end_matches('/').to_string();
     let files_url = ServeArgs::files_url_for(&public_url);
-    let settings = Settings { public_url, files_url, ..offline_settings() };
+    let settings = Settings {
+        public_url,
+        files_url,
+        ..offline_settings()
+    };
     let services = open(db, settings).await?;
-    let who = services.workspaces.identity_for(user, workspace).await.map_err(|e| e.to_string())?;
-    let created = services.credentials.create(&who, None, label, expires_in_days).await.map_err(|e| e.to_string())?;
+    let who = services
+        .workspaces
+        .identity_for(user, workspace)
+        .await
+        .map_err(|e| e.to_string())?;
+    let created = services
+        .credentials
+        .create(&who, None, label, expires_in_days)
+        .await
+        .map_err(|e| e.to_string())?;
     if json {
         let value = serde_json::json!({
             "access_key": created.info.access_key,
@@ -321,19 +365,37 @@ async fn create_credentials(
         });
         println!("{value}");
     } else {
-        println!("Credentials for {} in workspace \"{}\" (the secret is shown once):\n", who.email, who.workspace_name);
+        println!(
+            "Credentials for {} in workspace \"{}\" (the secret is shown once):\n",
+            who.email, who.workspace_name
+        );
         print!("{}", created.config_section);
     }
     Ok(())
 }
 
-async fn create_workspace(db: &DbArgs, name: &str, owner: &str, json: bool) -> anyhow_like::Result<()> {
+async fn create_workspace(
+    db: &DbArgs,
+    name: &str,
+    owner: &str,
+    json: bool,
+) -> anyhow_like::Result<()> {
     let services = open(db, offline_settings()).await?;
-    let ws = services.workspaces.create_workspace(name, owner).await.map_err(|e| e.to_string())?;
+    let ws = services
+        .workspaces
+        .create_workspace(name, owner)
+        .await
+        .map_err(|e| e.to_string())?;
     if json {
-        println!("{}", serde_json::json!({"id": ws.id, "name": ws.name, "owner": owner}));
+        println!(
+            "{}",
+            serde_json::json!({"id": ws.id, "name": ws.name, "owner": owner})
+        );
     } else {
-        println!("Created workspace \"{}\" ({}), administered by {owner}.", ws.name, ws.id);
+        println!(
+            "Created workspace \"{}\" ({}), administered by {owner}.",
+            ws.name, ws.id
+        );
     }
     Ok(())
 }
@@ -386,10 +448,13 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             }
         }
     });
-    let result = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| e.to_string());
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .map_err(|e| e.to_string());
     services.core.usage.flush(&services.core.db).await;
     result
 }

@@ -157,8 +157,14 @@ mod tests {
 
     #[test]
     fn files_url_follows_the_public_host() {
-        assert_eq!(ServeArgs::files_url_for("https://atrium.example.com"), "https://atrium.example.com:8081");
-        assert_eq!(ServeArgs::files_url_for("http://127.0.0.1:3000"), "http://127.0.0.1:8081");
+        assert_eq!(
+            ServeArgs::files_url_for("https://atrium.example.com"),
+            "https://atrium.example.com:8081"
+        );
+        assert_eq!(
+            ServeArgs::files_url_for("http://127.0.0.1:3000"),
+            "http://127.0.0.1:8081"
+        );
     }
 
     #[test]

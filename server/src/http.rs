@@ -247,7 +247,10 @@ async fn authenticate(
         let id = id.to_string();
         req.extensions_mut().insert(RequestId(id));
     }
-    let authorization = req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().map(str::to_string));
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().map(str::to_string));
     let web_token = cookie_value(&req, WEB_TOKEN_COOKIE);
     let api_auth = match (authorization, web_token) {
         (Some(Ok(value)), _) => Some(parse_authorization(&value)),
@@ -256,12 +259,22 @@ async fn authenticate(
         (None, None) => None,
     };
     if let Some(parsed) = api_auth {
-        let ip = req.extensions().get::<ClientIp>().map(|c| c.0.clone()).unwrap_or_default();
+        let ip = req
+            .extensions()
+            .get::<ClientIp>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
         let result = match parsed {
             Some(Authorization::Basic(key, secret)) => {
-                state.services.credentials.authenticate_basic(&key, &secret, &ip).await
+                state
+                    .services
+                    .credentials
+                    .authenticate_basic(&key, &secret, &ip)
+                    .await
             }
-            Some(Authorization::Bearer(token)) => state.services.credentials.authenticate_token(&token).await,
+            Some(Authorization::Bearer(token)) => {
+                state.services.credentials.authenticate_token(&token).await
+            }
             None => Err(AuthFailure::Malformed),
         };
         match result {
@@ -326,7 +339,9 @@ pub fn parse_authorization(value: &str) -> Option<Authorization> {
         return Some(Authorization::Bearer(rest.to_string()));
     }
     if scheme.eq_ignore_ascii_case("basic") {
-        let decoded = base64::engine::general_purpose::STANDARD.decode(rest).ok()?;
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()?;
         let text = String::from_utf8(decoded).ok()?;
         let (key, secret) = text.split_once(':')?;
         return Some(Authorization::Basic(key.to_string(), secret.to_string()));

@@ -62,10 +62,20 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "iat"]);
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
     }
 
-    pub fn issue(&self, who: &Identity, credential_id: &str, now_ms: i64, lifetime_secs: i64) -> String {
+    pub fn issue(
+        &self,
+        who: &Identity,
+        credential_id: &str,
+        now_ms: i64,
+        lifetime_secs: i64,
+    ) -> String {
         let iat = now_ms / 1000;
         let claims = Claims {
             auth_type: "Bearer".into(),
@@ -95,7 +105,9 @@ impl TokenKeys {
         let mut validation = self.validation.clone();
         // Expiry is checked below against the server's clock (which tests can move).
         validation.validate_exp = false;
-        let claims = decode::<Claims>(token, &self.decoding, &validation).map_err(|_| TokenError::Invalid)?.claims;
+        let claims = decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
         if claims.exp <= now_ms / 1000 {
             return Err(TokenError::Expired);
         }
@@ -136,9 +148,19 @@ mod tests {
         let t = keys.issue(&who(), "c1", 1_000_000, 60);
         assert_eq!(t.split('.').count(), 3);
         let c = keys.verify(&t, 1_000_000).unwrap();
-        assert_eq!((c.cid.as_str(), c.identity.role.as_str(), c.api_version.as_str()), ("c1", "admin", "2.31"));
+        assert_eq!(
+            (
+                c.cid.as_str(),
+                c.identity.role.as_str(),
+                c.api_version.as_str()
+            ),
+            ("c1", "admin", "2.31")
+        );
         assert_eq!(c.exp - c.iat, 60);
-        assert!(matches!(keys.verify(&t, 1_060_000), Err(TokenError::Expired)));
+        assert!(matches!(
+            keys.verify(&t, 1_060_000),
+            Err(TokenError::Expired)
+        ));
     }
 
     #[test]
@@ -146,19 +168,40 @@ mod tests {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef");
         let other = TokenKeys::new(b"another key another key another!");
         let t = other.issue(&who(), "c1", 1_000_000, 60);
-        assert!(matches!(keys.verify(&t, 1_000_000), Err(TokenError::Invalid)), "wrong signature");
+        assert!(
+            matches!(keys.verify(&t, 1_000_000), Err(TokenError::Invalid)),
+            "wrong signature"
+        );
         // alg=none with the same claims and no signature.
         let good = keys.issue(&who(), "c1", 1_000_000, 60);
         let payload = good.split('.').nth(1).unwrap();
-        let none = format!("{}.{payload}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#));
-        assert!(matches!(keys.verify(&none, 1_000_000), Err(TokenError::Invalid)), "alg=none");
+        let none = format!(
+            "{}.{payload}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#)
+        );
+        assert!(
+            matches!(keys.verify(&none, 1_000_000), Err(TokenError::Invalid)),
+            "alg=none"
+        );
         // A tampered payload.
-        let mut claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        let mut claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
         claims["identity"]["role"] = "admin".into();
         claims["identity"]["user"] = "u2".into();
         let parts: Vec<&str> = good.split('.').collect();
-        let tampered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(claims.to_string()), parts[2]);
-        assert!(matches!(keys.verify(&tampered, 1_000_000), Err(TokenError::Invalid)));
-        assert!(matches!(keys.verify("not-a-token", 1_000_000), Err(TokenError::Invalid)));
+        let tampered = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(claims.to_string()),
+            parts[2]
+        );
+        assert!(matches!(
+            keys.verify(&tampered, 1_000_000),
+            Err(TokenError::Invalid)
+        ));
+        assert!(matches!(
+            keys.verify("not-a-token", 1_000_000),
+            Err(TokenError::Invalid)
+        ));
     }
 }

@@ -18,6 +18,8 @@ pub struct SessionInfo {
     /// A tip to show once after login, unless the user turned tips off.
     pub tip: Option<String>,
     pub self_hosted: bool,
+    /// Open invitations addressed to this user.
+    pub invitations: usize,
 }
 
 /// The first administrator's set-up form.

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::auth::{SessionInfo, SetupForm};
-use super::workspace::{AcceptForm, InvitationView, InviteResult, WorkspaceOverview};
-use crate::domain::credentials::{CredentialInfo, NewCredential};
 use super::profile::Profile;
+use super::workspace::{AcceptForm, InvitationView, InviteResult, WorkspaceOverview};
 use crate::domain::audit::{AuditEntry, AuditQuery};
+use crate::domain::credentials::{CredentialInfo, NewCredential};
 use crate::domain::prefs::Preferences;
 use crate::domain::{AppError, Identity};
 
@@ -82,23 +82,48 @@ pub trait WorkspacePort: Send + Sync {
     async fn switch(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError>;
     async fn rename(&self, who: &Identity, workspace_id: &str, name: &str) -> Result<(), AppError>;
     async fn leave(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError>;
-    async fn set_max_credential_days(&self, who: &Identity, days: Option<i64>) -> Result<(), AppError>;
+    async fn set_max_credential_days(
+        &self,
+        who: &Identity,
+        days: Option<i64>,
+    ) -> Result<(), AppError>;
     /// Invites the addresses (separated by commas, spaces or new lines) to the caller's workspace.
     async fn invite(&self, who: &Identity, emails: &str) -> Result<Vec<InviteResult>, AppError>;
     async fn cancel_invitation(&self, who: &Identity, invitation_id: &str) -> Result<(), AppError>;
     /// Accepts or declines an invitation addressed to the caller's e-mail.
-    async fn answer_invitation(&self, caller: &Caller, invitation_id: &str, accept: bool) -> Result<(), AppError>;
+    async fn answer_invitation(
+        &self,
+        caller: &Caller,
+        invitation_id: &str,
+        accept: bool,
+    ) -> Result<(), AppError>;
     async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError>;
     /// Accepts an invitation link: a new person sets a name and password; someone with an account
     /// must be logged in as the invited address. Returns a session for a new account.
-    async fn accept_link(&self, form: AcceptForm, caller: Option<Caller>, client_ip: String) -> Result<Option<NewSession>, AppError>;
+    async fn accept_link(
+        &self,
+        form: AcceptForm,
+        caller: Option<Caller>,
+        client_ip: String,
+    ) -> Result<Option<NewSession>, AppError>;
 }
 
 #[async_trait]
 pub trait CredentialPort: Send + Sync {
-    async fn create(&self, who: &Identity, workspace_id: Option<String>, label: &str, expires_in_days: Option<i64>) -> Result<NewCredential, AppError>;
+    async fn create(
+        &self,
+        who: &Identity,
+        workspace_id: Option<String>,
+        label: &str,
+        expires_in_days: Option<i64>,
+    ) -> Result<NewCredential, AppError>;
     async fn list(&self, who: &Identity) -> Result<Vec<CredentialInfo>, AppError>;
-    async fn relabel(&self, who: &Identity, access_key: &str, label: &str) -> Result<CredentialInfo, AppError>;
+    async fn relabel(
+        &self,
+        who: &Identity,
+        access_key: &str,
+        label: &str,
+    ) -> Result<CredentialInfo, AppError>;
     async fn revoke(&self, who: &Identity, access_key: &str) -> Result<(), AppError>;
 }
 

@@ -77,13 +77,29 @@ pub async fn load_workspace() -> Result<WorkspaceOverview, AppError> {
 #[server(prefix = "/fn", endpoint = "switch_workspace")]
 pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.workspaces.switch(&caller()?, &workspace_id).await }.await)
+    with_request_id(
+        async {
+            backend()?
+                .workspaces
+                .switch(&caller()?, &workspace_id)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "rename_workspace")]
 pub async fn rename_workspace(workspace_id: String, name: String) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.workspaces.rename(&caller()?.identity, &workspace_id, &name).await }.await)
+    with_request_id(
+        async {
+            backend()?
+                .workspaces
+                .rename(&caller()?.identity, &workspace_id, &name)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "leave_workspace")]
@@ -95,25 +111,57 @@ pub async fn leave_workspace(workspace_id: String) -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "set_max_credential_days")]
 pub async fn set_max_credential_days(days: Option<i64>) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.workspaces.set_max_credential_days(&caller()?.identity, days).await }.await)
+    with_request_id(
+        async {
+            backend()?
+                .workspaces
+                .set_max_credential_days(&caller()?.identity, days)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "invite_users")]
 pub async fn invite_users(emails: String) -> Result<Vec<InviteResult>, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.workspaces.invite(&caller()?.identity, &emails).await }.await)
+    with_request_id(
+        async {
+            backend()?
+                .workspaces
+                .invite(&caller()?.identity, &emails)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "cancel_invitation")]
 pub async fn cancel_invitation(invitation_id: String) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.workspaces.cancel_invitation(&caller()?.identity, &invitation_id).await }.await)
+    with_request_id(
+        async {
+            backend()?
+                .workspaces
+                .cancel_invitation(&caller()?.identity, &invitation_id)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "answer_invitation")]
 pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.workspaces.answer_invitation(&caller()?, &invitation_id, accept).await }.await)
+    with_request_id(
+        async {
+            backend()?
+                .workspaces
+                .answer_invitation(&caller()?, &invitation_id, accept)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "invitation_info")]
@@ -126,29 +174,69 @@ pub async fn invitation_info(token: String) -> Result<Option<InvitationView>, Ap
 pub async fn accept_invitation_link(form: AcceptForm) -> Result<(), AppError> {
     use super::backend::*;
     let session = with_request_id(
-        async { backend()?.workspaces.accept_link(form, maybe_caller(), client_ip()).await }.await,
+        async {
+            backend()?
+                .workspaces
+                .accept_link(form, maybe_caller(), client_ip())
+                .await
+        }
+        .await,
     )?;
     if let Some(s) = session {
-        set_header(http::header::SET_COOKIE, &super::auth::session_cookie(&s.cookie_value, s.max_age_secs));
+        set_header(
+            http::header::SET_COOKIE,
+            &super::auth::session_cookie(&s.cookie_value, s.max_age_secs),
+        );
     }
     leptos_axum::redirect("/settings/workspace");
     Ok(())
 }
 
 #[server(prefix = "/fn", endpoint = "create_credentials", input = leptos::server_fn::codec::Json)]
-pub async fn create_credentials(workspace_id: Option<String>, label: String, expires_in_days: Option<i64>) -> Result<NewCredential, AppError> {
+pub async fn create_credentials(
+    workspace_id: Option<String>,
+    label: String,
+    expires_in_days: Option<i64>,
+) -> Result<NewCredential, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.credentials.create(&caller()?.identity, workspace_id, &label, expires_in_days).await }.await)
+    with_request_id(
+        async {
+            backend()?
+                .credentials
+                .create(&caller()?.identity, workspace_id, &label, expires_in_days)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "relabel_credentials")]
-pub async fn relabel_credentials(access_key: String, label: String) -> Result<CredentialInfo, AppError> {
+pub async fn relabel_credentials(
+    access_key: String,
+    label: String,
+) -> Result<CredentialInfo, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.credentials.relabel(&caller()?.identity, &access_key, &label).await }.await)
+    with_request_id(
+        async {
+            backend()?
+                .credentials
+                .relabel(&caller()?.identity, &access_key, &label)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "revoke_credentials")]
 pub async fn revoke_credentials(access_key: String) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.credentials.revoke(&caller()?.identity, &access_key).await }.await)
+    with_request_id(
+        async {
+            backend()?
+                .credentials
+                .revoke(&caller()?.identity, &access_key)
+                .await
+        }
+        .await,
+    )
 }

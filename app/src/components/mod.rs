@@ -1,5 +1,7 @@
 //! Widgets shared by the settings pages.
 
+pub mod confirm;
+pub mod copy_box;
 pub mod dialog;
 pub mod icons;
 pub mod inline_edit;

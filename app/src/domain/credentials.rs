@@ -15,33 +15,49 @@ pub const MAX_DAYS: i64 = 3650;
 const DAY_MS: i64 = 86_400_000;
 
 pub fn is_access_key(s: &str) -> bool {
-    s.len() == ACCESS_KEY_LEN && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    s.len() == ACCESS_KEY_LEN
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 pub fn is_secret(s: &str) -> bool {
     s.len() == SECRET_LEN
         && !s.starts_with(['-', '_'])
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A credential's label: trimmed, at most 100 characters, may be empty.
 pub fn label(raw: &str) -> Result<String, AppError> {
     let l = raw.trim();
     if l.chars().count() > LABEL_MAX {
-        return Err(AppError::validation("label", format!("Label must be at most {LABEL_MAX} characters.")));
+        return Err(AppError::validation(
+            "label",
+            format!("Label must be at most {LABEL_MAX} characters."),
+        ));
     }
     if l.chars().any(char::is_control) {
-        return Err(AppError::validation("label", "Label cannot contain control characters."));
+        return Err(AppError::validation(
+            "label",
+            "Label cannot contain control characters.",
+        ));
     }
     Ok(l.to_string())
 }
 
 /// When a new credential expires: the requested lifetime, bounded by the workspace's maximum. With
 /// a maximum and no request, the maximum applies.
-pub fn expiry(now_ms: i64, requested_days: Option<i64>, max_days: Option<i64>) -> Result<Option<i64>, AppError> {
+pub fn expiry(
+    now_ms: i64,
+    requested_days: Option<i64>,
+    max_days: Option<i64>,
+) -> Result<Option<i64>, AppError> {
     if let Some(d) = requested_days {
         if !(1..=MAX_DAYS).contains(&d) {
-            return Err(AppError::validation("expires_in_days", format!("Choose between 1 and {MAX_DAYS} days.")));
+            return Err(AppError::validation(
+                "expires_in_days",
+                format!("Choose between 1 and {MAX_DAYS} days."),
+            ));
         }
         if let Some(max) = max_days {
             if d > max {
@@ -58,9 +74,10 @@ pub fn expiry(now_ms: i64, requested_days: Option<i64>, max_days: Option<i64>) -
 /// An administrator's maximum lifetime: 1..=3650 days, or none.
 pub fn max_lifetime(days: Option<i64>) -> Result<Option<i64>, AppError> {
     match days {
-        Some(d) if !(1..=MAX_DAYS).contains(&d) => {
-            Err(AppError::validation("max_credential_days", format!("Choose between 1 and {MAX_DAYS} days, or no limit.")))
-        }
+        Some(d) if !(1..=MAX_DAYS).contains(&d) => Err(AppError::validation(
+            "max_credential_days",
+            format!("Choose between 1 and {MAX_DAYS} days, or no limit."),
+        )),
         other => Ok(other),
     }
 }
@@ -148,14 +165,22 @@ mod tests {
         // clearml-init stops at the first line that is exactly "}" after trimming the right side.
         let stop = lines.iter().position(|l| l.trim_end() == "}").unwrap();
         assert_eq!(stop, lines.len() - 1, "only the last line closes the paste");
-        assert!(text.contains("\"access_key\" = \"AK\"") && text.contains("\"secret_key\" = \"SK\""));
+        assert!(
+            text.contains("\"access_key\" = \"AK\"") && text.contains("\"secret_key\" = \"SK\"")
+        );
         assert!(text.starts_with("api {\n    web_server: http://127.0.0.1:3000\n"));
     }
 
     #[test]
     fn jupyter_has_every_variable() {
         let j = jupyter_lines(&hosts(), "AK", "SK");
-        for var in ["CLEARML_WEB_HOST", "CLEARML_API_HOST", "CLEARML_FILES_HOST", "CLEARML_API_ACCESS_KEY=AK", "CLEARML_API_SECRET_KEY=SK"] {
+        for var in [
+            "CLEARML_WEB_HOST",
+            "CLEARML_API_HOST",
+            "CLEARML_FILES_HOST",
+            "CLEARML_API_ACCESS_KEY=AK",
+            "CLEARML_API_SECRET_KEY=SK",
+        ] {
             assert!(j.contains(var), "{var}");
         }
     }
@@ -165,8 +190,14 @@ mod tests {
         assert_eq!(expiry(0, None, None).unwrap(), None);
         assert_eq!(expiry(0, Some(2), None).unwrap(), Some(2 * DAY_MS));
         assert_eq!(expiry(0, None, Some(30)).unwrap(), Some(30 * DAY_MS));
-        assert_eq!(expiry(0, Some(31), Some(30)).unwrap_err().field(), Some("expires_in_days"));
-        assert_eq!(expiry(0, Some(0), None).unwrap_err().field(), Some("expires_in_days"));
+        assert_eq!(
+            expiry(0, Some(31), Some(30)).unwrap_err().field(),
+            Some("expires_in_days")
+        );
+        assert_eq!(
+            expiry(0, Some(0), None).unwrap_err().field(),
+            Some("expires_in_days")
+        );
         assert!(max_lifetime(Some(0)).is_err());
         assert_eq!(max_lifetime(None).unwrap(), None);
     }

@@ -135,6 +135,19 @@ pub fn env_var_name(field: &str, raw: &str) -> Result<String, AppError> {
     Ok(name.to_ascii_uppercase())
 }
 
+/// Percent-encodes a value for a URL query component.
+pub fn url_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +191,14 @@ mod tests {
         assert!(new_password("password", "short").is_err());
         assert!(new_password("password", "aaaaaaaaaaaa").is_err());
         assert!(new_password("password", "correct horse").is_ok());
+    }
+
+    #[test]
+    fn url_components() {
+        assert_eq!(
+            url_component("/invite?token=a b"),
+            "%2Finvite%3Ftoken%3Da%20b"
+        );
     }
 
     #[test]

@@ -2,8 +2,10 @@
 
 pub mod audit;
 pub mod configuration;
+pub mod invite;
 pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod settings;
 pub mod setup;
+pub mod workspace;

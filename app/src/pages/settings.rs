@@ -226,6 +226,7 @@ fn Console(info: SessionInfo) -> impl IntoView {
                 </nav>
                 <main class="content">
                     <TipCard/>
+                    <InvitationBanner/>
                     <Outlet/>
                 </main>
             </div>
@@ -254,6 +255,24 @@ fn apply_hidpi_preference(ctx: SessionCtx) {
             }
         }
     });
+}
+
+/// Invitations waiting for this user, anywhere in the console but the Workspace section (which lists them).
+#[component]
+fn InvitationBanner() -> impl IntoView {
+    let ctx = expect_context::<SessionCtx>();
+    let location = use_location();
+    move || {
+        let n = ctx.info.with(|i| i.invitations);
+        (n > 0 && !location.pathname.get().starts_with(Section::Workspace.path())).then(|| {
+            view! {
+                <aside class="invite-banner" id="invitation-banner" role="status">
+                    <p>{if n == 1 { "You have an invitation to join a workspace.".to_string() } else { format!("You have {n} invitations to join workspaces.") }}</p>
+                    <a class="button primary small" href=Section::Workspace.path()>"View"</a>
+                </aside>
+            }
+        })
+    }
 }
 
 /// The tip shown once after each login, unless tips are turned off in Configuration.

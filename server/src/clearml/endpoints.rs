@@ -285,7 +285,10 @@ pub async fn call(
             let expiration = match body.get("expiration_sec") {
                 None | Some(Value::Null) => None,
                 Some(v) => Some(v.as_i64().ok_or_else(|| {
-                    AppError::validation("expiration_sec", "expiration_sec must be a whole number of seconds")
+                    AppError::validation(
+                        "expiration_sec",
+                        "expiration_sec must be a whole number of seconds",
+                    )
                 })?),
             };
             let (token, _) = services.credentials.issue_token(caller, expiration)?;
@@ -302,7 +305,10 @@ pub async fn call(
                 workspace: Option<String>,
             }
             let p: P = params(coerce_ints(body, &["expires_in_days"]))?;
-            let created = services.credentials.create(&who()?, p.workspace, &p.label, p.expires_in_days).await?;
+            let created = services
+                .credentials
+                .create(&who()?, p.workspace, &p.label, p.expires_in_days)
+                .await?;
             Ok(json!({"credentials": {
                 "access_key": created.info.access_key,
                 "secret_key": created.secret_key,
@@ -338,7 +344,10 @@ pub async fn call(
                 label: String,
             }
             let p: P = params(body)?;
-            services.credentials.relabel(&who()?, &p.access_key, &p.label).await?;
+            services
+                .credentials
+                .relabel(&who()?, &p.access_key, &p.label)
+                .await?;
             Ok(json!({"updated": 1}))
         }
         "auth.revoke_credentials" => {
@@ -352,7 +361,13 @@ pub async fn call(
         }
         "workspaces.get_all" => {
             let caller = caller.as_ref().ok_or(AppError::Unauthorized)?;
-            let overview = services.workspaces.overview(&Caller { identity: who()?, ..caller.clone() }).await?;
+            let overview = services
+                .workspaces
+                .overview(&Caller {
+                    identity: who()?,
+                    ..caller.clone()
+                })
+                .await?;
             Ok(json!({
                 "workspaces": overview.workspaces,
                 "invitations": overview.invitations,
@@ -367,7 +382,10 @@ pub async fn call(
                 name: String,
             }
             let p: P = params(body)?;
-            services.workspaces.rename(&who()?, &p.workspace, &p.name).await?;
+            services
+                .workspaces
+                .rename(&who()?, &p.workspace, &p.name)
+                .await?;
             Ok(json!({"updated": 1}))
         }
         "workspaces.leave" => {
@@ -377,12 +395,25 @@ pub async fn call(
             }
             let caller = caller.as_ref().ok_or(AppError::Unauthorized)?;
             let p: P = params(body)?;
-            services.workspaces.leave(&Caller { identity: who()?, ..caller.clone() }, &p.workspace).await?;
+            services
+                .workspaces
+                .leave(
+                    &Caller {
+                        identity: who()?,
+                        ..caller.clone()
+                    },
+                    &p.workspace,
+                )
+                .await?;
             Ok(json!({"left": 1}))
         }
         "workspaces.invite" => {
             let emails = match body.get("emails") {
-                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
                 Some(Value::String(s)) => s.clone(),
                 _ => String::new(),
             };
@@ -395,7 +426,10 @@ pub async fn call(
                 invitation: String,
             }
             let p: P = params(body)?;
-            services.workspaces.cancel_invitation(&who()?, &p.invitation).await?;
+            services
+                .workspaces
+                .cancel_invitation(&who()?, &p.invitation)
+                .await?;
             Ok(json!({"cancelled": 1}))
         }
         "workspaces.answer_invitation" => {
@@ -406,15 +440,30 @@ pub async fn call(
             }
             let caller = caller.as_ref().ok_or(AppError::Unauthorized)?;
             let p: P = params(body)?;
-            services.workspaces.answer_invitation(&Caller { identity: who()?, ..caller.clone() }, &p.invitation, p.accept).await?;
+            services
+                .workspaces
+                .answer_invitation(
+                    &Caller {
+                        identity: who()?,
+                        ..caller.clone()
+                    },
+                    &p.invitation,
+                    p.accept,
+                )
+                .await?;
             Ok(json!({"answered": 1}))
         }
         "workspaces.set_credential_limit" => {
             let days = match body.get("days") {
                 None | Some(Value::Null) => None,
-                Some(v) => Some(v.as_i64().ok_or_else(|| AppError::validation("days", "days must be a whole number or null"))?),
+                Some(v) => Some(v.as_i64().ok_or_else(|| {
+                    AppError::validation("days", "days must be a whole number or null")
+                })?),
             };
-            services.workspaces.set_max_credential_days(&who()?, days).await?;
+            services
+                .workspaces
+                .set_max_credential_days(&who()?, days)
+                .await?;
             Ok(json!({"updated": 1}))
         }
         other => Err(AppError::not_found(format!("endpoint {other}"))),

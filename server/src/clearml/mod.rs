@@ -63,7 +63,10 @@ pub struct ApiPath {
 /// Recognises an API call's path, at the root or under `/api` (where a ClearML web server proxies
 /// its API, and so the address the configuration section gives the SDK).
 pub fn parse_path(path: &str) -> Option<ApiPath> {
-    let path = path.strip_prefix("/api").filter(|p| p.starts_with('/')).unwrap_or(path);
+    let path = path
+        .strip_prefix("/api")
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or(path);
     let path = path.strip_prefix('/')?;
     let (version, rest) = match path.split_once('/') {
         Some((v, rest)) => {
@@ -252,7 +255,11 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
         return envelope(&ctx, Err(err));
     }
     if let Some(c) = &caller {
-        state.services.core.usage.record(&c.identity.workspace_id, state.services.core.clock.now_ms());
+        state
+            .services
+            .core
+            .usage
+            .record(&c.identity.workspace_id, state.services.core.clock.now_ms());
     }
     let result = endpoints::call(&state, endpoint, caller, Value::Object(params)).await;
     envelope(&ctx, result.map_err(|e| ApiError::from_app(e, &request_id)))

@@ -95,7 +95,9 @@ pub async fn create_user_in(
         Ok((id, ws_name)) => (id, ws_name, false),
         Err(ws_name) => {
             let id = crypto::new_id();
-            store::users::insert_workspace(conn, &id, &ws_name, now_ms).await.map_err(internal)?;
+            store::users::insert_workspace(conn, &id, &ws_name, now_ms)
+                .await
+                .map_err(internal)?;
             (id, ws_name, true)
         }
     };

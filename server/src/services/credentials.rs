@@ -47,7 +47,10 @@ impl AuthFailure {
             AuthFailure::Malformed => "Unauthorized (malformed authorization header)".into(),
             AuthFailure::Invalid => "Unauthorized (invalid credentials)".into(),
             AuthFailure::Expired(at) => {
-                format!("Unauthorized (credentials expired on {})", app::domain::timefmt::date_time(*at))
+                format!(
+                    "Unauthorized (credentials expired on {})",
+                    app::domain::timefmt::date_time(*at)
+                )
             }
             AuthFailure::BadToken(why) => format!("Unauthorized (invalid token: {why})"),
         }
@@ -82,14 +85,18 @@ pub fn new_secret() -> String {
 
 impl CredentialService {
     fn secret_hash(&self, secret: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.core.pepper).expect("any key length works");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.core.pepper).expect("any key length works");
         mac.update(secret.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
 
     fn secret_matches(&self, secret: &str, stored_hex: &str) -> bool {
-        let Ok(stored) = hex::decode(stored_hex) else { return false };
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.core.pepper).expect("any key length works");
+        let Ok(stored) = hex::decode(stored_hex) else {
+            return false;
+        };
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.core.pepper).expect("any key length works");
         mac.update(secret.as_bytes());
         mac.verify_slice(&stored).is_ok()
     }
@@ -106,9 +113,20 @@ impl CredentialService {
     }
 
     /// Checks a key pair; on success the caller acts as the credential's user in its workspace.
-    pub async fn authenticate_basic(&self, access_key: &str, secret: &str, from: &str) -> Result<Caller, AuthFailure> {
+    pub async fn authenticate_basic(
+        &self,
+        access_key: &str,
+        secret: &str,
+        from: &str,
+    ) -> Result<Caller, AuthFailure> {
         let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await.map_err(|_| AuthFailure::Invalid)?;
+        let mut conn = self
+            .core
+            .db
+            .pool
+            .acquire()
+            .await
+            .map_err(|_| AuthFailure::Invalid)?;
         let row = store::credentials::find_by_access_key(&mut conn, access_key)
             .await
             .map_err(|e| {
@@ -122,19 +140,35 @@ impl CredentialService {
         if let Some(at) = row.expires_ms.filter(|at| *at <= now) {
             return Err(AuthFailure::Expired(at));
         }
-        if row.last_used_ms.is_none_or(|t| now - t > 60_000) || row.last_used_from.as_deref() != Some(from) {
+        if row.last_used_ms.is_none_or(|t| now - t > 60_000)
+            || row.last_used_from.as_deref() != Some(from)
+        {
             if let Err(e) = store::credentials::mark_used(&mut conn, &row.id, now, from).await {
                 tracing::warn!(error = %e, "could not record credential use");
             }
         }
-        Ok(Caller { identity: row.identity, session_id: None, credential_id: Some(row.id) })
+        Ok(Caller {
+            identity: row.identity,
+            session_id: None,
+            credential_id: Some(row.id),
+        })
     }
 
     /// Checks a token: signature, expiry, and that the credential it came from is still live.
     pub async fn authenticate_token(&self, token: &str) -> Result<Caller, AuthFailure> {
         let now = self.core.clock.now_ms();
-        let claims = self.core.tokens.verify(token, now).map_err(|e| AuthFailure::BadToken(e.to_string()))?;
-        let mut conn = self.core.db.pool.acquire().await.map_err(|_| AuthFailure::Invalid)?;
+        let claims = self
+            .core
+            .tokens
+            .verify(token, now)
+            .map_err(|e| AuthFailure::BadToken(e.to_string()))?;
+        let mut conn = self
+            .core
+            .db
+            .pool
+            .acquire()
+            .await
+            .map_err(|_| AuthFailure::Invalid)?;
         let row = store::credentials::find_by_id(&mut conn, &claims.cid)
             .await
             .map_err(|e| {
@@ -142,28 +176,51 @@ impl CredentialService {
                 AuthFailure::Invalid
             })?
             .filter(|r| !r.revoked && r.expires_ms.is_none_or(|at| at > now))
-            .ok_or_else(|| AuthFailure::BadToken("its credentials were revoked or expired".into()))?;
-        Ok(Caller { identity: row.identity, session_id: None, credential_id: Some(row.id) })
+            .ok_or_else(|| {
+                AuthFailure::BadToken("its credentials were revoked or expired".into())
+            })?;
+        Ok(Caller {
+            identity: row.identity,
+            session_id: None,
+            credential_id: Some(row.id),
+        })
     }
 
     /// A token for a caller that authenticated with a key pair or a token, for `expiration_sec`
     /// seconds (bounded by the server's maximum).
-    pub fn issue_token(&self, caller: &Caller, expiration_sec: Option<i64>) -> Result<(String, i64), AppError> {
+    pub fn issue_token(
+        &self,
+        caller: &Caller,
+        expiration_sec: Option<i64>,
+    ) -> Result<(String, i64), AppError> {
         let Some(cid) = &caller.credential_id else {
             return Err(AppError::Unauthorized);
         };
         let s = &self.core.settings;
         let lifetime = match expiration_sec {
             Some(secs) if secs < 1 => {
-                return Err(AppError::validation("expiration_sec", "expiration_sec must be a positive number of seconds"));
+                return Err(AppError::validation(
+                    "expiration_sec",
+                    "expiration_sec must be a positive number of seconds",
+                ));
             }
             Some(secs) => secs.min(s.token_max_secs),
             None => s.token_default_secs,
         };
-        Ok((self.core.tokens.issue(&caller.identity, cid, self.core.clock.now_ms(), lifetime), lifetime))
+        Ok((
+            self.core
+                .tokens
+                .issue(&caller.identity, cid, self.core.clock.now_ms(), lifetime),
+            lifetime,
+        ))
     }
 
-    async fn owned(&self, conn: &mut store::Conn, who: &Identity, access_key: &str) -> Result<(String, CredentialInfo), AppError> {
+    async fn owned(
+        &self,
+        conn: &mut store::Conn,
+        who: &Identity,
+        access_key: &str,
+    ) -> Result<(String, CredentialInfo), AppError> {
         store::credentials::find_owned(conn, &who.user_id, access_key.trim())
             .await
             .map_err(internal)?
@@ -172,8 +229,18 @@ impl CredentialService {
 }
 
 /// The identity as it acts in another of its workspaces (for audit entries of that workspace).
-fn in_workspace(who: &Identity, workspace_id: &str, workspace_name: &str, role: app::domain::Role) -> Identity {
-    Identity { workspace_id: workspace_id.into(), workspace_name: workspace_name.into(), role, ..who.clone() }
+fn in_workspace(
+    who: &Identity,
+    workspace_id: &str,
+    workspace_name: &str,
+    role: app::domain::Role,
+) -> Identity {
+    Identity {
+        workspace_id: workspace_id.into(),
+        workspace_name: workspace_name.into(),
+        role,
+        ..who.clone()
+    }
 }
 
 #[async_trait]
@@ -187,12 +254,16 @@ impl CredentialPort for CredentialService {
     ) -> Result<NewCredential, AppError> {
         let label = credentials::label(label)?;
         let now = self.core.clock.now_ms();
-        let workspace_id = workspace_id.filter(|w| !w.is_empty()).unwrap_or_else(|| who.workspace_id.clone());
+        let workspace_id = workspace_id
+            .filter(|w| !w.is_empty())
+            .unwrap_or_else(|| who.workspace_id.clone());
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
         let membership = store::workspaces::membership(&mut tx, &who.user_id, &workspace_id)
             .await
             .map_err(internal)?
-            .ok_or_else(|| AppError::forbidden("create credentials in a workspace you do not belong to"))?;
+            .ok_or_else(|| {
+                AppError::forbidden("create credentials in a workspace you do not belong to")
+            })?;
         let expires_ms = credentials::expiry(now, expires_in_days, membership.max_credential_days)?;
         let id = crypto::new_id();
         let access_key = new_access_key();
@@ -213,13 +284,22 @@ impl CredentialPort for CredentialService {
         )
         .await
         .map_err(internal)?;
-        let actor = in_workspace(who, &workspace_id, &membership.workspace_name, membership.role);
+        let actor = in_workspace(
+            who,
+            &workspace_id,
+            &membership.workspace_name,
+            membership.role,
+        );
         audit(
             &mut tx,
             now,
             &actor,
             "credentials.create",
-            Object { kind: "credentials", id: &access_key, name: &label },
+            Object {
+                kind: "credentials",
+                id: &access_key,
+                name: &label,
+            },
             &json!({"after": {"access_key": access_key, "label": label, "expires_ms": expires_ms}}),
         )
         .await?;
@@ -244,10 +324,17 @@ impl CredentialPort for CredentialService {
 
     async fn list(&self, who: &Identity) -> Result<Vec<CredentialInfo>, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        store::credentials::list_for_user(&mut conn, &who.user_id).await.map_err(internal)
+        store::credentials::list_for_user(&mut conn, &who.user_id)
+            .await
+            .map_err(internal)
     }
 
-    async fn relabel(&self, who: &Identity, access_key: &str, label: &str) -> Result<CredentialInfo, AppError> {
+    async fn relabel(
+        &self,
+        who: &Identity,
+        access_key: &str,
+        label: &str,
+    ) -> Result<CredentialInfo, AppError> {
         let label = credentials::label(label)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
@@ -255,15 +342,29 @@ impl CredentialPort for CredentialService {
         if info.label == label {
             return Ok(info);
         }
-        store::credentials::relabel(&mut tx, &id, &label).await.map_err(internal)?;
-        let role = store::workspaces::membership(&mut tx, &who.user_id, &info.workspace_id).await.map_err(internal)?.map(|m| m.role);
-        let actor = in_workspace(who, &info.workspace_id, &info.workspace_name, role.unwrap_or(who.role));
+        store::credentials::relabel(&mut tx, &id, &label)
+            .await
+            .map_err(internal)?;
+        let role = store::workspaces::membership(&mut tx, &who.user_id, &info.workspace_id)
+            .await
+            .map_err(internal)?
+            .map(|m| m.role);
+        let actor = in_workspace(
+            who,
+            &info.workspace_id,
+            &info.workspace_name,
+            role.unwrap_or(who.role),
+        );
         audit(
             &mut tx,
             now,
             &actor,
             "credentials.relabel",
-            Object { kind: "credentials", id: &info.access_key, name: &label },
+            Object {
+                kind: "credentials",
+                id: &info.access_key,
+                name: &label,
+            },
             &json!({"before": {"label": info.label}, "after": {"label": label}}),
         )
         .await?;
@@ -275,15 +376,29 @@ impl CredentialPort for CredentialService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
         let (id, info) = self.owned(&mut tx, who, access_key).await?;
-        store::credentials::revoke(&mut tx, &id, now).await.map_err(internal)?;
-        let role = store::workspaces::membership(&mut tx, &who.user_id, &info.workspace_id).await.map_err(internal)?.map(|m| m.role);
-        let actor = in_workspace(who, &info.workspace_id, &info.workspace_name, role.unwrap_or(who.role));
+        store::credentials::revoke(&mut tx, &id, now)
+            .await
+            .map_err(internal)?;
+        let role = store::workspaces::membership(&mut tx, &who.user_id, &info.workspace_id)
+            .await
+            .map_err(internal)?
+            .map(|m| m.role);
+        let actor = in_workspace(
+            who,
+            &info.workspace_id,
+            &info.workspace_name,
+            role.unwrap_or(who.role),
+        );
         audit(
             &mut tx,
             now,
             &actor,
             "credentials.revoke",
-            Object { kind: "credentials", id: &info.access_key, name: &info.label },
+            Object {
+                kind: "credentials",
+                id: &info.access_key,
+                name: &info.label,
+            },
             &json!({"before": {"access_key": info.access_key, "label": info.label}}),
         )
         .await?;

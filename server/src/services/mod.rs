@@ -31,7 +31,10 @@ impl Services {
     pub fn new(core: Core) -> Self {
         let credentials = Arc::new(credentials::CredentialService { core: core.clone() });
         Self {
-            workspaces: Arc::new(workspaces::WorkspaceService { core: core.clone(), credentials: credentials.clone() }),
+            workspaces: Arc::new(workspaces::WorkspaceService {
+                core: core.clone(),
+                credentials: credentials.clone(),
+            }),
             credentials,
             sessions: Arc::new(sessions::SessionService { core: core.clone() }),
             accounts: Arc::new(accounts::AccountService { core: core.clone() }),

@@ -75,12 +75,11 @@ impl SessionService {
         tx.commit().await.map_err(internal)?;
         Ok(Some(token))
     }
-
 }
 
 /// Opens a browser session for an identity inside a transaction (with its audit entry).
 pub async fn start_session(
-core: &Core,
+    core: &Core,
     conn: &mut Conn,
     now: i64,
     identity: &Identity,
@@ -249,11 +248,20 @@ impl SessionPort for SessionService {
                 ))
             })
             .map(str::to_string);
+        let invitations = store::workspaces::open_invitations_for_email(
+            &mut conn,
+            &caller.identity.email,
+            self.core.clock.now_ms(),
+        )
+        .await
+        .map_err(internal)?
+        .len();
         Ok(SessionInfo {
             identity: caller.identity.clone(),
             preferences,
             tip,
             self_hosted: self.core.settings.self_hosted,
+            invitations,
         })
     }
 

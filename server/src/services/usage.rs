@@ -21,7 +21,8 @@ pub fn month_of(ms: i64) -> String {
 impl UsageCounter {
     pub fn record(&self, workspace_id: &str, now_ms: i64) {
         if let Ok(mut p) = self.pending.lock() {
-            *p.entry((workspace_id.to_string(), month_of(now_ms))).or_insert(0) += 1;
+            *p.entry((workspace_id.to_string(), month_of(now_ms)))
+                .or_insert(0) += 1;
         }
     }
 
@@ -34,7 +35,9 @@ impl UsageCounter {
         };
         for ((ws, month), n) in batch {
             let written = match db.pool.acquire().await {
-                Ok(mut conn) => store::workspaces::add_api_calls(&mut conn, &ws, &month, n).await.is_ok(),
+                Ok(mut conn) => store::workspaces::add_api_calls(&mut conn, &ws, &month, n)
+                    .await
+                    .is_ok(),
                 Err(_) => false,
             };
             if !written {

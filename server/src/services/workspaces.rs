@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use serde_json::json;
 
 use app::api::backend::{Caller, CredentialPort, NewSession, WorkspacePort};
-use app::api::workspace::{AcceptForm, InvitationView, InviteResult, WorkspaceEntry, WorkspaceOverview};
+use app::api::workspace::{
+    AcceptForm, InvitationView, InviteResult, WorkspaceEntry, WorkspaceOverview,
+};
 use app::domain::{AppError, Identity, Role, credentials, validate};
 
 use super::accounts::{NewUser, Placement, create_user_in};
@@ -41,25 +43,38 @@ fn view(row: store::workspaces::InvitationRow, has_account: bool) -> InvitationV
 /// Splits a list of addresses typed by a person (commas, semicolons, spaces or new lines).
 pub fn parse_emails(raw: &str) -> Result<Vec<String>, AppError> {
     let mut out: Vec<String> = vec![];
-    for part in raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|p| !p.is_empty()) {
-        let email = validate::email("emails", part)
-            .map_err(|_| AppError::validation("emails", format!("'{part}' is not a valid e-mail address.")))?;
+    for part in raw
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+    {
+        let email = validate::email("emails", part).map_err(|_| {
+            AppError::validation("emails", format!("'{part}' is not a valid e-mail address."))
+        })?;
         if !out.contains(&email) {
             out.push(email);
         }
     }
     if out.is_empty() {
-        return Err(AppError::validation("emails", "Enter at least one e-mail address."));
+        return Err(AppError::validation(
+            "emails",
+            "Enter at least one e-mail address.",
+        ));
     }
     if out.len() > MAX_INVITES {
-        return Err(AppError::validation("emails", format!("Invite at most {MAX_INVITES} addresses at once.")));
+        return Err(AppError::validation(
+            "emails",
+            format!("Invite at most {MAX_INVITES} addresses at once."),
+        ));
     }
     Ok(out)
 }
 
 impl WorkspaceService {
     async fn user_exists(conn: &mut Conn, email: &str) -> Result<bool, AppError> {
-        Ok(store::users::find_by_login(conn, email).await.map_err(internal)?.is_some())
+        Ok(store::users::find_by_login(conn, email)
+            .await
+            .map_err(internal)?
+            .is_some())
     }
 
     /// Joins a user to an invitation's workspace inside a transaction.
@@ -70,11 +85,28 @@ impl WorkspaceService {
         invitation: &store::workspaces::InvitationRow,
         user: &Identity,
     ) -> Result<(), AppError> {
-        if !store::workspaces::accept_invitation(tx, &invitation.id, now).await.map_err(internal)? {
-            return Err(AppError::Conflict("This invitation has already been answered.".into()));
+        if !store::workspaces::accept_invitation(tx, &invitation.id, now)
+            .await
+            .map_err(internal)?
+        {
+            return Err(AppError::Conflict(
+                "This invitation has already been answered.".into(),
+            ));
         }
-        if store::workspaces::membership(tx, &user.user_id, &invitation.workspace_id).await.map_err(internal)?.is_none() {
-            store::users::add_membership(tx, &invitation.workspace_id, &user.user_id, Role::Member, now).await.map_err(internal)?;
+        if store::workspaces::membership(tx, &user.user_id, &invitation.workspace_id)
+            .await
+            .map_err(internal)?
+            .is_none()
+        {
+            store::users::add_membership(
+                tx,
+                &invitation.workspace_id,
+                &user.user_id,
+                Role::Member,
+                now,
+            )
+            .await
+            .map_err(internal)?;
         }
         let actor = Identity {
             workspace_id: invitation.workspace_id.clone(),
@@ -87,7 +119,11 @@ impl WorkspaceService {
             now,
             &actor,
             "invitation.accept",
-            Object { kind: "workspace", id: &invitation.workspace_id, name: &invitation.workspace_name },
+            Object {
+                kind: "workspace",
+                id: &invitation.workspace_id,
+                name: &invitation.workspace_name,
+            },
             &json!({"after": {"member": user.email}}),
         )
         .await
@@ -97,21 +133,32 @@ impl WorkspaceService {
 impl WorkspaceService {
     /// The identity of a user (by e-mail or username) in one of their workspaces (by name; default:
     /// their first), acting from the command line.
-    pub async fn identity_for(&self, user: &str, workspace: Option<&str>) -> Result<Identity, AppError> {
+    pub async fn identity_for(
+        &self,
+        user: &str,
+        workspace: Option<&str>,
+    ) -> Result<Identity, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         let u = store::users::find_by_login(&mut conn, user)
             .await
             .map_err(internal)?
             .ok_or_else(|| AppError::validation("user", format!("No user {user}.")))?;
-        let memberships = store::workspaces::memberships(&mut conn, &u.id).await.map_err(internal)?;
+        let memberships = store::workspaces::memberships(&mut conn, &u.id)
+            .await
+            .map_err(internal)?;
         let m = match workspace {
-            Some(name) => memberships.into_iter().find(|m| m.workspace_name == name).ok_or_else(|| {
-                AppError::validation("workspace", format!("{user} is not a member of a workspace named {name}."))
-            })?,
-            None => memberships
+            Some(name) => memberships
                 .into_iter()
-                .next()
-                .ok_or_else(|| AppError::validation("user", format!("{user} belongs to no workspace.")))?,
+                .find(|m| m.workspace_name == name)
+                .ok_or_else(|| {
+                    AppError::validation(
+                        "workspace",
+                        format!("{user} is not a member of a workspace named {name}."),
+                    )
+                })?,
+            None => memberships.into_iter().next().ok_or_else(|| {
+                AppError::validation("user", format!("{user} belongs to no workspace."))
+            })?,
         };
         Ok(Identity {
             user_id: u.id,
@@ -125,7 +172,11 @@ impl WorkspaceService {
     }
 
     /// Creates a workspace owned (and administered) by an existing user.
-    pub async fn create_workspace(&self, name: &str, owner: &str) -> Result<WorkspaceEntry, AppError> {
+    pub async fn create_workspace(
+        &self,
+        name: &str,
+        owner: &str,
+    ) -> Result<WorkspaceEntry, AppError> {
         let name = validate::display_name("name", name)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
@@ -133,13 +184,25 @@ impl WorkspaceService {
             .await
             .map_err(internal)?
             .ok_or_else(|| AppError::validation("owner", format!("No user {owner}.")))?;
-        if store::users::find_workspace_by_name(&mut tx, &name).await.map_err(internal)?.is_some() {
-            return Err(AppError::Conflict(format!("A workspace named {name} exists.")));
+        if store::users::find_workspace_by_name(&mut tx, &name)
+            .await
+            .map_err(internal)?
+            .is_some()
+        {
+            return Err(AppError::Conflict(format!(
+                "A workspace named {name} exists."
+            )));
         }
         let id = crypto::new_id();
-        store::users::insert_workspace(&mut tx, &id, &name, now).await.map_err(internal)?;
-        store::workspaces::set_owner(&mut tx, &id, &u.id).await.map_err(internal)?;
-        store::users::add_membership(&mut tx, &id, &u.id, Role::Admin, now).await.map_err(internal)?;
+        store::users::insert_workspace(&mut tx, &id, &name, now)
+            .await
+            .map_err(internal)?;
+        store::workspaces::set_owner(&mut tx, &id, &u.id)
+            .await
+            .map_err(internal)?;
+        store::users::add_membership(&mut tx, &id, &u.id, Role::Admin, now)
+            .await
+            .map_err(internal)?;
         let actor = Identity {
             user_id: u.id.clone(),
             user_name: "atrium (command line)".into(),
@@ -149,10 +212,28 @@ impl WorkspaceService {
             role: Role::Admin,
             channel: app::domain::identity::Channel::Cli,
         };
-        audit(&mut tx, now, &actor, "workspace.create", Object { kind: "workspace", id: &id, name: &name }, &json!({"after": {"name": name, "owner": u.email}}))
-            .await?;
+        audit(
+            &mut tx,
+            now,
+            &actor,
+            "workspace.create",
+            Object {
+                kind: "workspace",
+                id: &id,
+                name: &name,
+            },
+            &json!({"after": {"name": name, "owner": u.email}}),
+        )
+        .await?;
         tx.commit().await.map_err(internal)?;
-        Ok(WorkspaceEntry { id, name, role: Role::Admin, personal: true, current: false, joined_ms: now })
+        Ok(WorkspaceEntry {
+            id,
+            name,
+            role: Role::Admin,
+            personal: true,
+            current: false,
+            joined_ms: now,
+        })
     }
 }
 
@@ -162,9 +243,13 @@ impl WorkspacePort for WorkspaceService {
         let who = &caller.identity;
         let now = self.core.clock.now_ms();
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        let memberships = store::workspaces::memberships(&mut conn, &who.user_id).await.map_err(internal)?;
-        let max_credential_days =
-            memberships.iter().find(|m| m.workspace_id == who.workspace_id).and_then(|m| m.max_credential_days);
+        let memberships = store::workspaces::memberships(&mut conn, &who.user_id)
+            .await
+            .map_err(internal)?;
+        let max_credential_days = memberships
+            .iter()
+            .find(|m| m.workspace_id == who.workspace_id)
+            .and_then(|m| m.max_credential_days);
         let workspaces = memberships
             .into_iter()
             .map(|m| WorkspaceEntry {
@@ -183,7 +268,13 @@ impl WorkspacePort for WorkspaceService {
             .map(|r| view(r, true))
             .collect();
         let pending = if who.is_admin() {
-            let rows = store::workspaces::open_invitations_for_workspace(&mut conn, &who.workspace_id, now).await.map_err(internal)?;
+            let rows = store::workspaces::open_invitations_for_workspace(
+                &mut conn,
+                &who.workspace_id,
+                now,
+            )
+            .await
+            .map_err(internal)?;
             let mut out = vec![];
             for r in rows {
                 let has = Self::user_exists(&mut conn, &r.email).await?;
@@ -212,7 +303,9 @@ impl WorkspacePort for WorkspaceService {
             .await
             .map_err(internal)?
             .ok_or_else(|| AppError::forbidden("switch to a workspace you do not belong to"))?;
-        store::workspaces::switch_session(&mut conn, session, workspace_id).await.map_err(internal)?;
+        store::workspaces::switch_session(&mut conn, session, workspace_id)
+            .await
+            .map_err(internal)?;
         Ok(())
     }
 
@@ -225,19 +318,32 @@ impl WorkspacePort for WorkspaceService {
             .map_err(internal)?
             .ok_or_else(|| AppError::not_found("workspace"))?;
         if m.role != Role::Admin {
-            return Err(AppError::forbidden("rename this workspace (administrators only)"));
+            return Err(AppError::forbidden(
+                "rename this workspace (administrators only)",
+            ));
         }
         if m.workspace_name == name {
             return Ok(());
         }
-        store::workspaces::rename(&mut tx, workspace_id, &name).await.map_err(internal)?;
-        let actor = Identity { workspace_id: workspace_id.into(), workspace_name: name.clone(), role: m.role, ..who.clone() };
+        store::workspaces::rename(&mut tx, workspace_id, &name)
+            .await
+            .map_err(internal)?;
+        let actor = Identity {
+            workspace_id: workspace_id.into(),
+            workspace_name: name.clone(),
+            role: m.role,
+            ..who.clone()
+        };
         audit(
             &mut tx,
             now,
             &actor,
             "workspace.rename",
-            Object { kind: "workspace", id: workspace_id, name: &name },
+            Object {
+                kind: "workspace",
+                id: workspace_id,
+                name: &name,
+            },
             &json!({"before": {"name": m.workspace_name}, "after": {"name": name}}),
         )
         .await?;
@@ -248,21 +354,50 @@ impl WorkspacePort for WorkspaceService {
         let who = &caller.identity;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
-        let all = store::workspaces::memberships(&mut tx, &who.user_id).await.map_err(internal)?;
-        let m = all.iter().find(|m| m.workspace_id == workspace_id).ok_or_else(|| AppError::not_found("workspace"))?;
+        let all = store::workspaces::memberships(&mut tx, &who.user_id)
+            .await
+            .map_err(internal)?;
+        let m = all
+            .iter()
+            .find(|m| m.workspace_id == workspace_id)
+            .ok_or_else(|| AppError::not_found("workspace"))?;
         if m.owner_id.as_deref() == Some(who.user_id.as_str()) {
             return Err(AppError::forbidden("leave your personal workspace"));
         }
-        if m.role == Role::Admin && store::workspaces::count_admins(&mut tx, workspace_id).await.map_err(internal)? <= 1 {
-            return Err(AppError::forbidden("leave a workspace you are the last administrator of; make someone else an administrator first"));
+        if m.role == Role::Admin
+            && store::workspaces::count_admins(&mut tx, workspace_id)
+                .await
+                .map_err(internal)?
+                <= 1
+        {
+            return Err(AppError::forbidden(
+                "leave a workspace you are the last administrator of; make someone else an administrator first",
+            ));
         }
         let Some(fallback) = all.iter().find(|o| o.workspace_id != workspace_id) else {
             return Err(AppError::forbidden("leave your only workspace"));
         };
-        let revoked = store::credentials::revoke_all_in_workspace(&mut tx, &who.user_id, workspace_id, now).await.map_err(internal)?;
-        store::workspaces::remove_membership(&mut tx, &who.user_id, workspace_id).await.map_err(internal)?;
-        store::workspaces::move_sessions(&mut tx, &who.user_id, workspace_id, &fallback.workspace_id).await.map_err(internal)?;
-        let actor = Identity { workspace_id: workspace_id.into(), workspace_name: m.workspace_name.clone(), role: m.role, ..who.clone() };
+        let revoked =
+            store::credentials::revoke_all_in_workspace(&mut tx, &who.user_id, workspace_id, now)
+                .await
+                .map_err(internal)?;
+        store::workspaces::remove_membership(&mut tx, &who.user_id, workspace_id)
+            .await
+            .map_err(internal)?;
+        store::workspaces::move_sessions(
+            &mut tx,
+            &who.user_id,
+            workspace_id,
+            &fallback.workspace_id,
+        )
+        .await
+        .map_err(internal)?;
+        let actor = Identity {
+            workspace_id: workspace_id.into(),
+            workspace_name: m.workspace_name.clone(),
+            role: m.role,
+            ..who.clone()
+        };
         audit(
             &mut tx,
             now,
@@ -275,7 +410,11 @@ impl WorkspacePort for WorkspaceService {
         tx.commit().await.map_err(internal)
     }
 
-    async fn set_max_credential_days(&self, who: &Identity, days: Option<i64>) -> Result<(), AppError> {
+    async fn set_max_credential_days(
+        &self,
+        who: &Identity,
+        days: Option<i64>,
+    ) -> Result<(), AppError> {
         who.require_admin("set the credential lifetime limit")?;
         let days = credentials::max_lifetime(days)?;
         let now = self.core.clock.now_ms();
@@ -284,7 +423,9 @@ impl WorkspacePort for WorkspaceService {
             .await
             .map_err(internal)?
             .and_then(|m| m.max_credential_days);
-        store::workspaces::set_max_credential_days(&mut tx, &who.workspace_id, days).await.map_err(internal)?;
+        store::workspaces::set_max_credential_days(&mut tx, &who.workspace_id, days)
+            .await
+            .map_err(internal)?;
         audit(
             &mut tx,
             now,
@@ -304,8 +445,14 @@ impl WorkspacePort for WorkspaceService {
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
         let mut out = vec![];
         for email in emails {
-            if store::workspaces::is_member_email(&mut tx, &who.workspace_id, &email).await.map_err(internal)? {
-                return Err(AppError::validation("emails", format!("{email} is already a member of this workspace.")));
+            if store::workspaces::is_member_email(&mut tx, &who.workspace_id, &email)
+                .await
+                .map_err(internal)?
+            {
+                return Err(AppError::validation(
+                    "emails",
+                    format!("{email} is already a member of this workspace."),
+                ));
             }
             let token = crypto::new_token();
             let id = crypto::new_id();
@@ -329,7 +476,11 @@ impl WorkspacePort for WorkspaceService {
                 now,
                 who,
                 "invitation.create",
-                Object { kind: "invitation", id: &id, name: &email },
+                Object {
+                    kind: "invitation",
+                    id: &id,
+                    name: &email,
+                },
                 &json!({"after": {"email": email, "existing_user": existing_user}}),
             )
             .await?;
@@ -352,13 +503,31 @@ impl WorkspacePort for WorkspaceService {
             .map_err(internal)?
             .filter(|i| i.workspace_id == who.workspace_id)
             .ok_or_else(|| AppError::not_found("open invitation"))?;
-        store::workspaces::cancel_invitation(&mut tx, &inv.id, now).await.map_err(internal)?;
-        audit(&mut tx, now, who, "invitation.cancel", Object { kind: "invitation", id: &inv.id, name: &inv.email }, &json!({}))
-            .await?;
+        store::workspaces::cancel_invitation(&mut tx, &inv.id, now)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "invitation.cancel",
+            Object {
+                kind: "invitation",
+                id: &inv.id,
+                name: &inv.email,
+            },
+            &json!({}),
+        )
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
-    async fn answer_invitation(&self, caller: &Caller, invitation_id: &str, accept: bool) -> Result<(), AppError> {
+    async fn answer_invitation(
+        &self,
+        caller: &Caller,
+        invitation_id: &str,
+        accept: bool,
+    ) -> Result<(), AppError> {
         let who = &caller.identity;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
@@ -370,10 +539,27 @@ impl WorkspacePort for WorkspaceService {
         if accept {
             self.join(&mut tx, now, &inv, who).await?;
         } else {
-            store::workspaces::cancel_invitation(&mut tx, &inv.id, now).await.map_err(internal)?;
-            let actor = Identity { workspace_id: inv.workspace_id.clone(), workspace_name: inv.workspace_name.clone(), ..who.clone() };
-            audit(&mut tx, now, &actor, "invitation.decline", Object { kind: "invitation", id: &inv.id, name: &inv.email }, &json!({}))
-                .await?;
+            store::workspaces::cancel_invitation(&mut tx, &inv.id, now)
+                .await
+                .map_err(internal)?;
+            let actor = Identity {
+                workspace_id: inv.workspace_id.clone(),
+                workspace_name: inv.workspace_name.clone(),
+                ..who.clone()
+            };
+            audit(
+                &mut tx,
+                now,
+                &actor,
+                "invitation.decline",
+                Object {
+                    kind: "invitation",
+                    id: &inv.id,
+                    name: &inv.email,
+                },
+                &json!({}),
+            )
+            .await?;
         }
         tx.commit().await.map_err(internal)
     }
@@ -381,7 +567,14 @@ impl WorkspacePort for WorkspaceService {
     async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         let now = self.core.clock.now_ms();
-        match store::workspaces::open_invitation_by_token(&mut conn, &crypto::token_hash(token), now).await.map_err(internal)? {
+        match store::workspaces::open_invitation_by_token(
+            &mut conn,
+            &crypto::token_hash(token),
+            now,
+        )
+        .await
+        .map_err(internal)?
+        {
             Some(row) => {
                 let has = Self::user_exists(&mut conn, &row.email).await?;
                 Ok(Some(view(row, has)))
@@ -390,24 +583,43 @@ impl WorkspacePort for WorkspaceService {
         }
     }
 
-    async fn accept_link(&self, form: AcceptForm, caller: Option<Caller>, client_ip: String) -> Result<Option<NewSession>, AppError> {
+    async fn accept_link(
+        &self,
+        form: AcceptForm,
+        caller: Option<Caller>,
+        client_ip: String,
+    ) -> Result<Option<NewSession>, AppError> {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
-        let inv = store::workspaces::open_invitation_by_token(&mut tx, &crypto::token_hash(&form.token), now)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| AppError::forbidden("use this invitation: it has been used, cancelled or has expired"))?;
+        let inv = store::workspaces::open_invitation_by_token(
+            &mut tx,
+            &crypto::token_hash(&form.token),
+            now,
+        )
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            AppError::forbidden("use this invitation: it has been used, cancelled or has expired")
+        })?;
         if Self::user_exists(&mut tx, &inv.email).await? {
-            let caller = caller.filter(|c| c.identity.email == inv.email).ok_or_else(|| {
-                AppError::forbidden(format!("accept this invitation without logging in as {}", inv.email))
-            })?;
+            let caller = caller
+                .filter(|c| c.identity.email == inv.email)
+                .ok_or_else(|| {
+                    AppError::forbidden(format!(
+                        "accept this invitation without logging in as {}",
+                        inv.email
+                    ))
+                })?;
             self.join(&mut tx, now, &inv, &caller.identity).await?;
             tx.commit().await.map_err(internal)?;
             return Ok(None);
         }
         validate::new_password("password", &form.password)?;
         if form.password != form.password_confirm {
-            return Err(AppError::validation("password_confirm", "The passwords do not match."));
+            return Err(AppError::validation(
+                "password_confirm",
+                "The passwords do not match.",
+            ));
         }
         let created = create_user_in(
             &mut tx,
@@ -433,8 +645,14 @@ impl WorkspacePort for WorkspaceService {
             channel: app::domain::identity::Channel::Web,
         };
         self.join(&mut tx, now, &inv, &identity).await?;
-        let joined = Identity { workspace_id: inv.workspace_id.clone(), workspace_name: inv.workspace_name.clone(), role: Role::Member, ..identity };
-        let session = super::sessions::start_session(&self.core, &mut tx, now, &joined, &client_ip).await?;
+        let joined = Identity {
+            workspace_id: inv.workspace_id.clone(),
+            workspace_name: inv.workspace_name.clone(),
+            role: Role::Member,
+            ..identity
+        };
+        let session =
+            super::sessions::start_session(&self.core, &mut tx, now, &joined, &client_ip).await?;
         tx.commit().await.map_err(internal)?;
         Ok(Some(session))
     }
@@ -446,7 +664,10 @@ mod tests {
 
     #[test]
     fn parses_address_lists() {
-        assert_eq!(parse_emails("a@x.io, B@x.io;\nc@x.io a@x.io").unwrap(), vec!["a@x.io", "b@x.io", "c@x.io"]);
+        assert_eq!(
+            parse_emails("a@x.io, B@x.io;\nc@x.io a@x.io").unwrap(),
+            vec!["a@x.io", "b@x.io", "c@x.io"]
+        );
         assert_eq!(parse_emails("  ").unwrap_err().field(), Some("emails"));
         let err = parse_emails("a@x.io, nope").unwrap_err();
         assert_eq!(err.user_message(), "'nope' is not a valid e-mail address.");

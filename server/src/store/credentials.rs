@@ -78,7 +78,10 @@ fn auth_row(r: sqlx::any::AnyRow) -> Result<AuthRow, sqlx::Error> {
     })
 }
 
-pub async fn find_by_access_key(conn: &mut Conn, access_key: &str) -> Result<Option<AuthRow>, sqlx::Error> {
+pub async fn find_by_access_key(
+    conn: &mut Conn,
+    access_key: &str,
+) -> Result<Option<AuthRow>, sqlx::Error> {
     sqlx::query(&format!("{AUTH_SELECT} WHERE c.access_key = $1"))
         .bind(access_key)
         .fetch_optional(conn)
@@ -88,10 +91,20 @@ pub async fn find_by_access_key(conn: &mut Conn, access_key: &str) -> Result<Opt
 }
 
 pub async fn find_by_id(conn: &mut Conn, id: &str) -> Result<Option<AuthRow>, sqlx::Error> {
-    sqlx::query(&format!("{AUTH_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(conn).await?.map(auth_row).transpose()
+    sqlx::query(&format!("{AUTH_SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .map(auth_row)
+        .transpose()
 }
 
-pub async fn mark_used(conn: &mut Conn, id: &str, now_ms: i64, from: &str) -> Result<(), sqlx::Error> {
+pub async fn mark_used(
+    conn: &mut Conn,
+    id: &str,
+    now_ms: i64,
+    from: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE credentials SET last_used_ms = $1, last_used_from = $2 WHERE id = $3")
         .bind(now_ms)
         .bind(from)
@@ -122,7 +135,10 @@ const INFO_SELECT: &str = "SELECT c.id, c.access_key, c.label, c.workspace_id, w
      FROM credentials c JOIN workspaces w ON w.id = c.workspace_id";
 
 /// A user's unrevoked credentials in the workspaces where they are an active member, newest first.
-pub async fn list_for_user(conn: &mut Conn, user_id: &str) -> Result<Vec<CredentialInfo>, sqlx::Error> {
+pub async fn list_for_user(
+    conn: &mut Conn,
+    user_id: &str,
+) -> Result<Vec<CredentialInfo>, sqlx::Error> {
     sqlx::query(&format!(
         "{INFO_SELECT} JOIN memberships m ON m.workspace_id = c.workspace_id AND m.user_id = c.user_id AND m.status = 'active' \
          WHERE c.user_id = $1 AND c.revoked_ms IS NULL ORDER BY c.created_ms DESC, c.id"
@@ -136,36 +152,51 @@ pub async fn list_for_user(conn: &mut Conn, user_id: &str) -> Result<Vec<Credent
 }
 
 /// One unrevoked credential of a user, by access key, with its id.
-pub async fn find_owned(conn: &mut Conn, user_id: &str, access_key: &str) -> Result<Option<(String, CredentialInfo)>, sqlx::Error> {
-    sqlx::query(&format!("{INFO_SELECT} WHERE c.user_id = $1 AND c.access_key = $2 AND c.revoked_ms IS NULL"))
-        .bind(user_id)
-        .bind(access_key)
-        .fetch_optional(conn)
-        .await?
-        .map(info_row)
-        .transpose()
+pub async fn find_owned(
+    conn: &mut Conn,
+    user_id: &str,
+    access_key: &str,
+) -> Result<Option<(String, CredentialInfo)>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{INFO_SELECT} WHERE c.user_id = $1 AND c.access_key = $2 AND c.revoked_ms IS NULL"
+    ))
+    .bind(user_id)
+    .bind(access_key)
+    .fetch_optional(conn)
+    .await?
+    .map(info_row)
+    .transpose()
 }
 
 pub async fn relabel(conn: &mut Conn, id: &str, label: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("UPDATE credentials SET label = $1 WHERE id = $2 AND revoked_ms IS NULL")
-        .bind(label)
-        .bind(id)
-        .execute(conn)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("UPDATE credentials SET label = $1 WHERE id = $2 AND revoked_ms IS NULL")
+            .bind(label)
+            .bind(id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 pub async fn revoke(conn: &mut Conn, id: &str, now_ms: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("UPDATE credentials SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL")
-        .bind(now_ms)
-        .bind(id)
-        .execute(conn)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("UPDATE credentials SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL")
+            .bind(now_ms)
+            .bind(id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Revokes every credential a user has in a workspace; returns how many.
-pub async fn revoke_all_in_workspace(conn: &mut Conn, user_id: &str, workspace_id: &str, now_ms: i64) -> Result<u64, sqlx::Error> {
+pub async fn revoke_all_in_workspace(
+    conn: &mut Conn,
+    user_id: &str,
+    workspace_id: &str,
+    now_ms: i64,
+) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("UPDATE credentials SET revoked_ms = $1 WHERE user_id = $2 AND workspace_id = $3 AND revoked_ms IS NULL")
         .bind(now_ms)
         .bind(user_id)

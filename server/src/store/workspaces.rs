@@ -16,7 +16,10 @@ pub struct MembershipRow {
     pub max_credential_days: Option<i64>,
 }
 
-pub async fn memberships(conn: &mut Conn, user_id: &str) -> Result<Vec<MembershipRow>, sqlx::Error> {
+pub async fn memberships(
+    conn: &mut Conn,
+    user_id: &str,
+) -> Result<Vec<MembershipRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT w.id, w.name, m.role, w.owner_id, m.created_ms, w.max_credential_days FROM memberships m \
          JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = $1 AND m.status = 'active' ORDER BY m.created_ms, w.id",
@@ -39,22 +42,49 @@ pub async fn memberships(conn: &mut Conn, user_id: &str) -> Result<Vec<Membershi
         .collect()
 }
 
-pub async fn membership(conn: &mut Conn, user_id: &str, workspace_id: &str) -> Result<Option<MembershipRow>, sqlx::Error> {
-    Ok(memberships(conn, user_id).await?.into_iter().find(|m| m.workspace_id == workspace_id))
+pub async fn membership(
+    conn: &mut Conn,
+    user_id: &str,
+    workspace_id: &str,
+) -> Result<Option<MembershipRow>, sqlx::Error> {
+    Ok(memberships(conn, user_id)
+        .await?
+        .into_iter()
+        .find(|m| m.workspace_id == workspace_id))
 }
 
-pub async fn set_owner(conn: &mut Conn, workspace_id: &str, owner_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE workspaces SET owner_id = $1 WHERE id = $2").bind(owner_id).bind(workspace_id).execute(conn).await?;
+pub async fn set_owner(
+    conn: &mut Conn,
+    workspace_id: &str,
+    owner_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE workspaces SET owner_id = $1 WHERE id = $2")
+        .bind(owner_id)
+        .bind(workspace_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn rename(conn: &mut Conn, workspace_id: &str, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE workspaces SET name = $1 WHERE id = $2").bind(name).bind(workspace_id).execute(conn).await?;
+    sqlx::query("UPDATE workspaces SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(workspace_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn set_max_credential_days(conn: &mut Conn, workspace_id: &str, days: Option<i64>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE workspaces SET max_credential_days = $1 WHERE id = $2").bind(days).bind(workspace_id).execute(conn).await?;
+pub async fn set_max_credential_days(
+    conn: &mut Conn,
+    workspace_id: &str,
+    days: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE workspaces SET max_credential_days = $1 WHERE id = $2")
+        .bind(days)
+        .bind(workspace_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -66,17 +96,28 @@ pub async fn count_admins(conn: &mut Conn, workspace_id: &str) -> Result<i64, sq
         .try_get("n")
 }
 
-pub async fn remove_membership(conn: &mut Conn, user_id: &str, workspace_id: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2")
-        .bind(user_id)
-        .bind(workspace_id)
-        .execute(conn)
-        .await?
-        .rows_affected())
+pub async fn remove_membership(
+    conn: &mut Conn,
+    user_id: &str,
+    workspace_id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2")
+            .bind(user_id)
+            .bind(workspace_id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Moves a user's sessions that are in `from` to `to`.
-pub async fn move_sessions(conn: &mut Conn, user_id: &str, from: &str, to: &str) -> Result<(), sqlx::Error> {
+pub async fn move_sessions(
+    conn: &mut Conn,
+    user_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET workspace_id = $1 WHERE user_id = $2 AND workspace_id = $3")
         .bind(to)
         .bind(user_id)
@@ -86,13 +127,19 @@ pub async fn move_sessions(conn: &mut Conn, user_id: &str, from: &str, to: &str)
     Ok(())
 }
 
-pub async fn switch_session(conn: &mut Conn, session_hash: &str, workspace_id: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("UPDATE sessions SET workspace_id = $1 WHERE id_hash = $2")
-        .bind(workspace_id)
-        .bind(session_hash)
-        .execute(conn)
-        .await?
-        .rows_affected())
+pub async fn switch_session(
+    conn: &mut Conn,
+    session_hash: &str,
+    workspace_id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE sessions SET workspace_id = $1 WHERE id_hash = $2")
+            .bind(workspace_id)
+            .bind(session_hash)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// A pending invitation.
@@ -151,7 +198,11 @@ fn invite_row(r: sqlx::any::AnyRow) -> Result<InvitationRow, sqlx::Error> {
     })
 }
 
-pub async fn open_invitation_by_token(conn: &mut Conn, token_hash: &str, now_ms: i64) -> Result<Option<InvitationRow>, sqlx::Error> {
+pub async fn open_invitation_by_token(
+    conn: &mut Conn,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<Option<InvitationRow>, sqlx::Error> {
     sqlx::query(&format!("{INVITE_SELECT} AND i.token_hash = $2"))
         .bind(now_ms)
         .bind(token_hash)
@@ -161,29 +212,45 @@ pub async fn open_invitation_by_token(conn: &mut Conn, token_hash: &str, now_ms:
         .transpose()
 }
 
-pub async fn open_invitations_for_email(conn: &mut Conn, email: &str, now_ms: i64) -> Result<Vec<InvitationRow>, sqlx::Error> {
-    sqlx::query(&format!("{INVITE_SELECT} AND i.email = $2 ORDER BY i.created_ms"))
-        .bind(now_ms)
-        .bind(email)
-        .fetch_all(conn)
-        .await?
-        .into_iter()
-        .map(invite_row)
-        .collect()
+pub async fn open_invitations_for_email(
+    conn: &mut Conn,
+    email: &str,
+    now_ms: i64,
+) -> Result<Vec<InvitationRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{INVITE_SELECT} AND i.email = $2 ORDER BY i.created_ms"
+    ))
+    .bind(now_ms)
+    .bind(email)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(invite_row)
+    .collect()
 }
 
-pub async fn open_invitations_for_workspace(conn: &mut Conn, workspace_id: &str, now_ms: i64) -> Result<Vec<InvitationRow>, sqlx::Error> {
-    sqlx::query(&format!("{INVITE_SELECT} AND i.workspace_id = $2 ORDER BY i.created_ms DESC"))
-        .bind(now_ms)
-        .bind(workspace_id)
-        .fetch_all(conn)
-        .await?
-        .into_iter()
-        .map(invite_row)
-        .collect()
+pub async fn open_invitations_for_workspace(
+    conn: &mut Conn,
+    workspace_id: &str,
+    now_ms: i64,
+) -> Result<Vec<InvitationRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "{INVITE_SELECT} AND i.workspace_id = $2 ORDER BY i.created_ms DESC"
+    ))
+    .bind(now_ms)
+    .bind(workspace_id)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(invite_row)
+    .collect()
 }
 
-pub async fn open_invitation(conn: &mut Conn, id: &str, now_ms: i64) -> Result<Option<InvitationRow>, sqlx::Error> {
+pub async fn open_invitation(
+    conn: &mut Conn,
+    id: &str,
+    now_ms: i64,
+) -> Result<Option<InvitationRow>, sqlx::Error> {
     sqlx::query(&format!("{INVITE_SELECT} AND i.id = $2"))
         .bind(now_ms)
         .bind(id)
@@ -194,7 +261,11 @@ pub async fn open_invitation(conn: &mut Conn, id: &str, now_ms: i64) -> Result<O
 }
 
 /// Marks an open invitation accepted; true only for the first caller.
-pub async fn accept_invitation(conn: &mut Conn, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
+pub async fn accept_invitation(
+    conn: &mut Conn,
+    id: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query("UPDATE invitations SET accepted_ms = $1 WHERE id = $2 AND accepted_ms IS NULL AND cancelled_ms IS NULL")
         .bind(now_ms)
         .bind(id)
@@ -204,7 +275,11 @@ pub async fn accept_invitation(conn: &mut Conn, id: &str, now_ms: i64) -> Result
         == 1)
 }
 
-pub async fn cancel_invitation(conn: &mut Conn, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
+pub async fn cancel_invitation(
+    conn: &mut Conn,
+    id: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query("UPDATE invitations SET cancelled_ms = $1 WHERE id = $2 AND accepted_ms IS NULL AND cancelled_ms IS NULL")
         .bind(now_ms)
         .bind(id)
@@ -214,7 +289,11 @@ pub async fn cancel_invitation(conn: &mut Conn, id: &str, now_ms: i64) -> Result
         == 1)
 }
 
-pub async fn is_member_email(conn: &mut Conn, workspace_id: &str, email: &str) -> Result<bool, sqlx::Error> {
+pub async fn is_member_email(
+    conn: &mut Conn,
+    workspace_id: &str,
+    email: &str,
+) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
         "SELECT 1 AS one FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.workspace_id = $1 AND u.email = $2 AND m.status = 'active'",
@@ -227,7 +306,12 @@ pub async fn is_member_email(conn: &mut Conn, workspace_id: &str, email: &str) -
 }
 
 /// Adds `calls` to a workspace's count for a month (`YYYY-MM`).
-pub async fn add_api_calls(conn: &mut Conn, workspace_id: &str, month: &str, calls: i64) -> Result<(), sqlx::Error> {
+pub async fn add_api_calls(
+    conn: &mut Conn,
+    workspace_id: &str,
+    month: &str,
+    calls: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO api_usage (workspace_id, month, calls) VALUES ($1, $2, $3) \
          ON CONFLICT (workspace_id, month) DO UPDATE SET calls = api_usage.calls + excluded.calls",
@@ -240,13 +324,19 @@ pub async fn add_api_calls(conn: &mut Conn, workspace_id: &str, month: &str, cal
     Ok(())
 }
 
-pub async fn api_calls(conn: &mut Conn, workspace_id: &str, month: &str) -> Result<i64, sqlx::Error> {
-    Ok(sqlx::query("SELECT calls FROM api_usage WHERE workspace_id = $1 AND month = $2")
-        .bind(workspace_id)
-        .bind(month)
-        .fetch_optional(conn)
-        .await?
-        .map(|r| r.try_get("calls"))
-        .transpose()?
-        .unwrap_or(0))
+pub async fn api_calls(
+    conn: &mut Conn,
+    workspace_id: &str,
+    month: &str,
+) -> Result<i64, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT calls FROM api_usage WHERE workspace_id = $1 AND month = $2")
+            .bind(workspace_id)
+            .bind(month)
+            .fetch_optional(conn)
+            .await?
+            .map(|r| r.try_get("calls"))
+            .transpose()?
+            .unwrap_or(0),
+    )
 }
