@@ -107,7 +107,7 @@ e2e: tools tools-browser sdk-venv site-debug
 	cd end2end && ATRIUM_BIN=$(DEBUG_DIR)/atrium CHROMIUM=$(CHROMIUM) $(NPM_BIN)/playwright test
 
 bench: tools site-release
-	cargo build -p server --release
+	cargo build -p server --release --example bench
 	cargo run -p server --release --example bench -- --out BENCHMARKS.md
 
 clean:

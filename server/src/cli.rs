@@ -112,6 +112,7 @@ pub enum UserCommand {
         #[arg(long)]
         admin: bool,
         /// Workspace to join (created if no workspace has this name); default: the first workspace.
+        /// Whoever creates a workspace this way owns and administers it.
         #[arg(long)]
         workspace: Option<String>,
         /// Print the result as JSON.

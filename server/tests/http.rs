@@ -273,6 +273,7 @@ fn post_form(path: &str, origin: Option<&str>, cookie: Option<&str>, body: &str)
 async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
     with_sqlite(|db| async move {
         let app = App::new(db).await;
+        app.cookie("ada@example.com", Role::Admin, "Research").await;
         let member = app
             .cookie("max@example.com", Role::Member, "Research")
             .await;
@@ -435,6 +436,392 @@ async fn pages_export_health_metrics_and_openapi() {
             );
         }
         assert_eq!(doc["openapi"], json!("3.1.0"));
+    })
+    .await
+}
+
+fn basic(key: &str, secret: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
+    )
+}
+
+impl App {
+    /// A key pair for a new user of `role` in workspace `ws`.
+    async fn key_pair(&self, email: &str, role: Role, ws: &str) -> (String, String) {
+        use app::api::backend::CredentialPort;
+        let u = user(&self.services, email, role, ws).await;
+        let who = app::domain::Identity {
+            user_id: u.id,
+            user_name: u.name,
+            email: u.email,
+            workspace_id: u.workspace_id,
+            workspace_name: u.workspace_name,
+            role: u.role,
+            channel: app::domain::identity::Channel::Api,
+        };
+        let c = self
+            .services
+            .credentials
+            .create(&who, None, "test", None)
+            .await
+            .unwrap();
+        (c.info.access_key, c.secret_key)
+    }
+
+    async fn with_auth(
+        &self,
+        method: &str,
+        path: &str,
+        authorization: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::AUTHORIZATION, authorization)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (status, _, bytes) = self.send(req).await;
+        let value: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            value["meta"]["result_code"].as_u64(),
+            Some(u64::from(status.as_u16()))
+        );
+        (status, value)
+    }
+}
+
+fn subcode(v: &Value) -> u64 {
+    v["meta"]["result_subcode"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn auth_login_tokens_and_their_failures() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let (key, secret) = app
+            .key_pair("ada@example.com", Role::Admin, "Research")
+            .await;
+
+        let (s, v) = app.api("GET", "/auth.login", None, None).await;
+        assert_eq!((s.as_u16(), subcode(&v)), (401, 20));
+        let (s, v) = app
+            .with_auth("GET", "/auth.login", "Basic !!!not-base64", "")
+            .await;
+        assert_eq!((s.as_u16(), subcode(&v)), (401, 21));
+        let (s, v) = app
+            .with_auth("GET", "/auth.login", &basic(&key, "wrong"), "")
+            .await;
+        assert_eq!((s.as_u16(), subcode(&v)), (401, 22));
+
+        // GET and POST, bare and versioned, and under /api.
+        for (method, path) in [
+            ("GET", "/auth.login"),
+            ("POST", "/v2.23/auth.login"),
+            ("GET", "/api/auth.login"),
+            ("POST", "/api/v999.0/auth.login"),
+        ] {
+            let (s, v) = app.with_auth(method, path, &basic(&key, &secret), "").await;
+            assert_eq!(s, 200, "{method} {path}: {v}");
+            assert_eq!(v["data"]["token"].as_str().unwrap().split('.').count(), 3);
+        }
+        let (_, v) = app
+            .with_auth(
+                "GET",
+                "/auth.login?expiration_sec=60",
+                &basic(&key, &secret),
+                "",
+            )
+            .await;
+        let token = v["data"]["token"].as_str().unwrap().to_string();
+        let claims: Value = {
+            use base64::Engine;
+            let payload = token.split('.').nth(1).unwrap();
+            serde_json::from_slice(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(payload)
+                    .unwrap(),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            60
+        );
+        assert_eq!(claims["identity"]["company_name"], "Research");
+        assert_eq!(claims["identity"]["role"], "admin");
+        assert_eq!(claims["api_version"], "2.31");
+        assert!(claims["server_version"].is_string() && claims["feature_set"].is_string());
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/auth.login",
+                &basic(&key, &secret),
+                r#"{"expiration_sec": "soon"}"#,
+            )
+            .await;
+        assert_eq!(s, 400);
+        let (_, v) = app
+            .with_auth(
+                "POST",
+                "/auth.login",
+                &basic(&key, &secret),
+                r#"{"expiration_sec": 99999999}"#,
+            )
+            .await;
+        let long = v["data"]["token"].as_str().unwrap();
+        let (s, _) = app
+            .with_auth(
+                "GET",
+                "/users.get_current_user",
+                &format!("Bearer {long}"),
+                "",
+            )
+            .await;
+        assert_eq!(s, 200);
+
+        // Bearer on every endpoint, refresh through auth.login, and the web UI's cookie.
+        let bearer = format!("Bearer {token}");
+        let (s, v) = app
+            .with_auth("GET", "/v2.23/users.get_current_user", &bearer, "{}")
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(v["data"]["user"]["email"], "ada@example.com");
+        let (s, v) = app.with_auth("GET", "/auth.login", &bearer, "").await;
+        assert_eq!(s, 200);
+        assert!(v["data"]["token"].is_string());
+        let cookie = format!("clearml_token_basic={token}");
+        let (s, _) = app
+            .api("GET", "/users.get_current_user", Some(&cookie), None)
+            .await;
+        assert_eq!(s, 200);
+
+        // Forged, tampered, alg=none, garbage and expired tokens: 401/30.
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut evil_claims = claims.clone();
+        evil_claims["identity"]["user"] = "someone-else".into();
+        let forged = [
+            format!(
+                "{}.{}.{}",
+                parts[0],
+                b64(&evil_claims.to_string()),
+                parts[2]
+            ),
+            format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), parts[1]),
+            format!("{}.{}.{}", parts[0], parts[1], b64("not the signature")),
+            "garbage".to_string(),
+        ];
+        for f in &forged {
+            let (s, v) = app
+                .with_auth("GET", "/users.get_current_user", &format!("Bearer {f}"), "")
+                .await;
+            assert_eq!((s.as_u16(), subcode(&v)), (401, 30), "{f}");
+        }
+        app.services.core.clock.advance(61_000);
+        let (s, v) = app
+            .with_auth("GET", "/users.get_current_user", &bearer, "")
+            .await;
+        assert_eq!((s.as_u16(), subcode(&v)), (401, 30), "expired");
+        assert!(
+            v["meta"]["result_msg"]
+                .as_str()
+                .unwrap()
+                .contains("expired")
+        );
+
+        // Revoking kills the key and every token issued from it.
+        let (_, v) = app
+            .with_auth("GET", "/auth.login", &basic(&key, &secret), "")
+            .await;
+        let live = format!("Bearer {}", v["data"]["token"].as_str().unwrap());
+        let (s, v) = app
+            .with_auth(
+                "POST",
+                "/auth.revoke_credentials",
+                &live,
+                &format!(r#"{{"access_key": "{key}"}}"#),
+            )
+            .await;
+        assert_eq!((s.as_u16(), v["data"]["revoked"].as_u64()), (200, Some(1)));
+        let (s, v) = app
+            .with_auth("GET", "/users.get_current_user", &live, "")
+            .await;
+        assert_eq!((s.as_u16(), subcode(&v)), (401, 30));
+        let (s, v) = app
+            .with_auth("GET", "/auth.login", &basic(&key, &secret), "")
+            .await;
+        assert_eq!((s.as_u16(), subcode(&v)), (401, 22));
+    })
+    .await
+}
+
+#[tokio::test]
+async fn credentials_endpoints_and_workspace_isolation() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let (ka, sa) = app.key_pair("ada@example.com", Role::Admin, "A").await;
+        let (kb, sb) = app.key_pair("bob@example.com", Role::Admin, "B").await;
+        let (a, b) = (basic(&ka, &sa), basic(&kb, &sb));
+
+        let (s, v) = app
+            .with_auth("POST", "/auth.create_credentials", &a, r#"{"label": "ci"}"#)
+            .await;
+        assert_eq!(s, 200);
+        let new_key = v["data"]["credentials"]["access_key"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            v["data"]["credentials"]["secret_key"]
+                .as_str()
+                .unwrap()
+                .len(),
+            67
+        );
+        let (_, v) = app.with_auth("GET", "/auth.get_credentials", &a, "").await;
+        let listed = v["data"]["credentials"].as_array().unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(
+            listed.iter().all(|c| c.get("secret_key").is_none()),
+            "secrets are never listed"
+        );
+        assert!(
+            listed
+                .iter()
+                .any(|c| c["last_used"].is_string() && c["last_used_from"].is_string())
+        );
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/auth.edit_credentials",
+                &a,
+                &format!(r#"{{"access_key": "{new_key}", "label": "nightly"}}"#),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let (s, v) = app
+            .with_auth(
+                "POST",
+                "/auth.edit_credentials",
+                &a,
+                &format!(
+                    r#"{{"access_key": "{new_key}", "label": "{}"}}"#,
+                    "x".repeat(101)
+                ),
+            )
+            .await;
+        assert_eq!(s, 400);
+        assert!(
+            v["meta"]["result_msg"]
+                .as_str()
+                .unwrap()
+                .contains("(label)")
+        );
+        let (s, _) = app
+            .with_auth("POST", "/auth.edit_credentials", &a, "{}")
+            .await;
+        assert_eq!(s, 400, "a missing field is a clear 400");
+
+        // Workspace B sees nothing of A's, and cannot touch A's keys.
+        let (_, v) = app.with_auth("GET", "/auth.get_credentials", &b, "").await;
+        let b_keys: Vec<&str> = v["data"]["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["access_key"].as_str().unwrap())
+            .collect();
+        assert_eq!(b_keys, vec![kb.as_str()]);
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/auth.revoke_credentials",
+                &b,
+                &format!(r#"{{"access_key": "{new_key}"}}"#),
+            )
+            .await;
+        assert_eq!(s, 404);
+        let (_, v) = app.with_auth("GET", "/audit.get_all", &b, "").await;
+        assert!(
+            v["data"]["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["object_name"] != "nightly" && e["action"] != "credentials.relabel")
+        );
+        let (_, v) = app
+            .with_auth("GET", "/audit.get_all?object_type=credentials", &a, "")
+            .await;
+        let actions: Vec<&str> = v["data"]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert!(
+            actions.contains(&"credentials.relabel") && actions.contains(&"credentials.create"),
+            "{actions:?}"
+        );
+        let (_, v) = app.with_auth("GET", "/workspaces.get_all", &a, "").await;
+        let names: Vec<&str> = v["data"]["workspaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, vec!["A"]);
+
+        // Invitations over the API: admins only, addresses validated.
+        let (s, v) = app
+            .with_auth(
+                "POST",
+                "/workspaces.invite",
+                &a,
+                r#"{"emails": ["carol@example.com", "bob@example.com"]}"#,
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["data"]["invited"][1]["existing_user"], true);
+        let (s, _) = app
+            .with_auth("POST", "/workspaces.invite", &a, r#"{"emails": "nope"}"#)
+            .await;
+        assert_eq!(s, 400);
+        let (_, v) = app.with_auth("GET", "/workspaces.get_all", &b, "").await;
+        let inv = v["data"]["invitations"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/workspaces.answer_invitation",
+                &b,
+                &format!(r#"{{"invitation": "{inv}", "accept": true}}"#),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let (_, v) = app.with_auth("GET", "/workspaces.get_all", &b, "").await;
+        assert_eq!(v["data"]["workspaces"].as_array().unwrap().len(), 2);
+
+        // Calls are counted per workspace.
+        app.services.core.usage.flush(&app.services.core.db).await;
+        let mut conn = app.services.core.db.pool.acquire().await.unwrap();
+        let month = atrium_server::services::usage::month_of(app.services.core.clock.now_ms());
+        let ws_a: String = sqlx::query_scalar("SELECT id FROM workspaces WHERE name = 'A'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert!(
+            atrium_server::store::workspaces::api_calls(&mut conn, &ws_a, &month)
+                .await
+                .unwrap()
+                >= 8
+        );
     })
     .await
 }

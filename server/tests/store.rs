@@ -548,7 +548,11 @@ async fn login_logout_and_throttling(db: Db) {
 
 async fn members_cannot_read_the_audit_log(db: Db) {
     let s = services_over(db.clone());
+    // The first person in a new workspace owns and administers it; the next one is a member.
+    let owner = user(&s, "ada@example.com", Role::Member, "Research").await;
+    assert_eq!(owner.role, Role::Admin);
     let m = user(&s, "max@example.com", Role::Member, "Research").await;
+    assert_eq!(m.role, Role::Member);
     let err = s
         .audit
         .list(&identity_of(&m), AuditQuery::default())
@@ -657,7 +661,395 @@ async fn server_secrets_first_writer_wins(db: Db) {
     );
 }
 
+async fn credentials_lifecycle(db: Db) {
+    use app::api::backend::CredentialPort;
+    use atrium_server::services::credentials::AuthFailure;
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let b = user(&s, "bob@example.com", Role::Member, "Research").await;
+    let ada = identity_of(&a);
+    let created = s
+        .credentials
+        .create(&ada, None, " laptop ", None)
+        .await
+        .unwrap();
+    assert_eq!(created.info.label, "laptop");
+    assert!(app::domain::credentials::is_access_key(
+        &created.info.access_key
+    ));
+    assert!(app::domain::credentials::is_secret(&created.secret_key));
+    assert!(created.config_section.contains(&created.secret_key));
+    let listed = s.credentials.list(&ada).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].access_key, created.info.access_key);
+    // The secret is stored only as a keyed hash.
+    let mut conn = db.pool.acquire().await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT secret_hash FROM credentials WHERE access_key = $1")
+            .bind(&created.info.access_key)
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert!(!stored.contains(&created.secret_key) && stored.len() == 64);
+    drop(conn);
+
+    let key = created.info.access_key.clone();
+    let caller = s
+        .credentials
+        .authenticate_basic(&key, &created.secret_key, "10.0.0.1")
+        .await
+        .unwrap();
+    assert_eq!(caller.identity.user_id, a.id);
+    assert_eq!(
+        s.credentials
+            .authenticate_basic(&key, "wrong", "x")
+            .await
+            .unwrap_err(),
+        AuthFailure::Invalid
+    );
+    assert_eq!(
+        s.credentials
+            .authenticate_basic("NOPE", &created.secret_key, "x")
+            .await
+            .unwrap_err(),
+        AuthFailure::Invalid
+    );
+    let used = s.credentials.list(&ada).await.unwrap();
+    assert_eq!(used[0].last_used_from.as_deref(), Some("10.0.0.1"));
+
+    let (token, lifetime) = s
+        .credentials
+        .issue_token(&caller, Some(10_000_000))
+        .unwrap();
+    assert_eq!(
+        lifetime, s.core.settings.token_max_secs,
+        "bounded by the maximum"
+    );
+    assert_eq!(
+        s.credentials
+            .authenticate_token(&token)
+            .await
+            .unwrap()
+            .identity
+            .user_id,
+        a.id
+    );
+    assert!(s.credentials.issue_token(&caller, Some(0)).is_err());
+
+    // Only the owner can relabel or revoke.
+    let bob = identity_of(&b);
+    assert!(matches!(
+        s.credentials.revoke(&bob, &key).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.credentials.relabel(&bob, &key, "x").await,
+        Err(AppError::NotFound(_))
+    ));
+    assert_eq!(
+        s.credentials.relabel(&ada, &key, "ci").await.unwrap().label,
+        "ci"
+    );
+    assert_eq!(
+        s.credentials
+            .relabel(&ada, &key, &"x".repeat(101))
+            .await
+            .unwrap_err()
+            .field(),
+        Some("label")
+    );
+
+    s.credentials.revoke(&ada, &key).await.unwrap();
+    assert_eq!(
+        s.credentials
+            .authenticate_basic(&key, &created.secret_key, "x")
+            .await
+            .unwrap_err(),
+        AuthFailure::Invalid
+    );
+    assert!(matches!(
+        s.credentials.authenticate_token(&token).await,
+        Err(AuthFailure::BadToken(_))
+    ));
+    assert!(s.credentials.list(&ada).await.unwrap().is_empty());
+    assert!(matches!(
+        s.credentials.revoke(&ada, &key).await,
+        Err(AppError::NotFound(_))
+    ));
+
+    // Expiry, and the workspace's maximum lifetime.
+    let short = s
+        .credentials
+        .create(&ada, None, "short", Some(1))
+        .await
+        .unwrap();
+    let c = s
+        .credentials
+        .authenticate_basic(&short.info.access_key, &short.secret_key, "x")
+        .await
+        .unwrap();
+    let (t, _) = s.credentials.issue_token(&c, None).unwrap();
+    s.core.clock.advance(2 * 86_400_000);
+    assert!(matches!(
+        s.credentials
+            .authenticate_basic(&short.info.access_key, &short.secret_key, "x")
+            .await,
+        Err(AuthFailure::Expired(_))
+    ));
+    assert!(s.credentials.authenticate_token(&t).await.is_err());
+    use app::api::backend::WorkspacePort;
+    assert!(matches!(
+        s.workspaces.set_max_credential_days(&bob, Some(30)).await,
+        Err(AppError::Forbidden(_))
+    ));
+    s.workspaces
+        .set_max_credential_days(&ada, Some(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.credentials
+            .create(&ada, None, "", Some(31))
+            .await
+            .unwrap_err()
+            .field(),
+        Some("expires_in_days")
+    );
+    let capped = s.credentials.create(&ada, None, "", None).await.unwrap();
+    assert!(
+        capped.info.expires_ms.is_some(),
+        "the maximum applies when none is asked for"
+    );
+
+    // Credentials only in workspaces one belongs to.
+    let other = user(&s, "cy@example.com", Role::Admin, "Other").await;
+    assert!(matches!(
+        s.credentials
+            .create(&ada, Some(other.workspace_id.clone()), "", None)
+            .await,
+        Err(AppError::Forbidden(_))
+    ));
+}
+
+async fn invitations_and_leaving(db: Db) {
+    use app::api::backend::{CredentialPort, WorkspacePort};
+    use app::api::workspace::AcceptForm;
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let b = user(&s, "bob@example.com", Role::Member, "Research").await;
+    let ivy = user(&s, "ivy@example.com", Role::Admin, "Ivy Home").await;
+    let ada = identity_of(&a);
+    assert!(matches!(
+        s.workspaces.invite(&identity_of(&b), "x@example.com").await,
+        Err(AppError::Forbidden(_))
+    ));
+    assert_eq!(
+        s.workspaces
+            .invite(&ada, "bob@example.com")
+            .await
+            .unwrap_err()
+            .field(),
+        Some("emails"),
+        "already a member"
+    );
+    let invited = s
+        .workspaces
+        .invite(&ada, "new@example.com, ivy@example.com")
+        .await
+        .unwrap();
+    assert_eq!(invited.len(), 2);
+    assert!(!invited[0].existing_user && invited[1].existing_user);
+    let token = invited[0].link.split("token=").nth(1).unwrap().to_string();
+    let view = s.workspaces.invitation(&token).await.unwrap().unwrap();
+    assert_eq!(
+        (view.workspace_name.as_str(), view.has_account),
+        ("Research", false)
+    );
+    assert!(s.workspaces.invitation("guess").await.unwrap().is_none());
+
+    // A new person joins with the link, and gets a personal workspace too.
+    let form = |pw: &str| AcceptForm {
+        token: token.clone(),
+        name: "Nina".into(),
+        password: pw.into(),
+        password_confirm: "newbie-pass-1".into(),
+    };
+    assert_eq!(
+        s.workspaces
+            .accept_link(form("other-pass-1"), None, "ip".into())
+            .await
+            .unwrap_err()
+            .field(),
+        Some("password_confirm")
+    );
+    let session = s
+        .workspaces
+        .accept_link(form("newbie-pass-1"), None, "ip".into())
+        .await
+        .unwrap()
+        .unwrap();
+    let nina = s
+        .sessions
+        .resolve_cookie(&session.cookie_value)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(nina.identity.workspace_name, "Research");
+    let overview = s.workspaces.overview(&nina).await.unwrap();
+    assert_eq!(overview.workspaces.len(), 2);
+    assert!(
+        overview
+            .workspaces
+            .iter()
+            .any(|w| w.personal && w.name == "Nina's workspace")
+    );
+    assert!(
+        s.workspaces
+            .accept_link(form("newbie-pass-1"), None, "ip".into())
+            .await
+            .is_err(),
+        "a link works once"
+    );
+
+    // The existing user answers in the console.
+    let ivy_caller = Caller {
+        identity: identity_of(&ivy),
+        session_id: None,
+        credential_id: None,
+    };
+    let mine = s
+        .workspaces
+        .overview(&ivy_caller)
+        .await
+        .unwrap()
+        .invitations;
+    assert_eq!(mine.len(), 1);
+    assert!(
+        s.workspaces
+            .answer_invitation(
+                &Caller {
+                    identity: identity_of(&b),
+                    ..ivy_caller.clone()
+                },
+                &mine[0].id,
+                true
+            )
+            .await
+            .is_err(),
+        "not addressed to bob"
+    );
+    s.workspaces
+        .answer_invitation(&ivy_caller, &mine[0].id, true)
+        .await
+        .unwrap();
+    let ivy_ws = s.workspaces.overview(&ivy_caller).await.unwrap().workspaces;
+    assert!(
+        ivy_ws
+            .iter()
+            .any(|w| w.id == a.workspace_id && w.role == Role::Member)
+    );
+
+    // Leaving revokes one's credentials there; the personal workspace cannot be left, nor can the last admin leave.
+    let in_research = Identity {
+        workspace_id: a.workspace_id.clone(),
+        workspace_name: "Research".into(),
+        role: Role::Member,
+        ..identity_of(&ivy)
+    };
+    let cred = s
+        .credentials
+        .create(&in_research, None, "", None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.workspaces.leave(&ivy_caller, &ivy.workspace_id).await,
+        Err(AppError::Forbidden(_))
+    ));
+    s.workspaces
+        .leave(&ivy_caller, &a.workspace_id)
+        .await
+        .unwrap();
+    assert!(
+        s.credentials
+            .authenticate_basic(&cred.info.access_key, &cred.secret_key, "x")
+            .await
+            .is_err()
+    );
+    let ada_caller = Caller {
+        identity: ada.clone(),
+        session_id: None,
+        credential_id: None,
+    };
+    assert!(matches!(
+        s.workspaces.leave(&ada_caller, &a.workspace_id).await,
+        Err(AppError::Forbidden(_))
+    ));
+
+    // Cancelling.
+    let again = s.workspaces.invite(&ada, "late@example.com").await.unwrap();
+    let pending = s.workspaces.overview(&ada_caller).await.unwrap().pending;
+    assert_eq!(pending.len(), 1);
+    s.workspaces
+        .cancel_invitation(&ada, &pending[0].id)
+        .await
+        .unwrap();
+    let late_token = again[0].link.split("token=").nth(1).unwrap();
+    assert!(s.workspaces.invitation(late_token).await.unwrap().is_none());
+
+    // Renaming needs the admin role.
+    assert!(matches!(
+        s.workspaces
+            .rename(&identity_of(&b), &a.workspace_id, "X")
+            .await,
+        Err(AppError::Forbidden(_))
+    ));
+    s.workspaces
+        .rename(&ada, &a.workspace_id, "Research Lab")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.workspaces
+            .rename(&ada, &a.workspace_id, " ")
+            .await
+            .unwrap_err()
+            .field(),
+        Some("name")
+    );
+}
+
+async fn api_usage_is_counted_in_batches(db: Db) {
+    let s = services_over(db.clone());
+    for _ in 0..3 {
+        s.core.usage.record("ws-1", 1_795_000_000_000);
+    }
+    s.core.usage.record("ws-2", 1_795_000_000_000);
+    s.core.usage.flush(&db).await;
+    s.core.usage.record("ws-1", 1_795_000_000_000);
+    s.core.usage.flush(&db).await;
+    let mut conn = db.pool.acquire().await.unwrap();
+    assert_eq!(
+        store::workspaces::api_calls(&mut conn, "ws-1", "2026-11")
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        store::workspaces::api_calls(&mut conn, "ws-2", "2026-11")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store::workspaces::api_calls(&mut conn, "ws-1", "2026-10")
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 on_both_databases!(
+    credentials_lifecycle,
+    invitations_and_leaving,
+    api_usage_is_counted_in_batches,
     migrations_are_idempotent,
     users_and_workspaces,
     sessions_live_and_expire,

@@ -59,13 +59,13 @@ pub fn expiry(
                 format!("Choose between 1 and {MAX_DAYS} days."),
             ));
         }
-        if let Some(max) = max_days {
-            if d > max {
-                return Err(AppError::validation(
-                    "expires_in_days",
-                    format!("Your administrator allows credentials of at most {max} days."),
-                ));
-            }
+        if let Some(max) = max_days
+            && d > max
+        {
+            return Err(AppError::validation(
+                "expires_in_days",
+                format!("Your administrator allows credentials of at most {max} days."),
+            ));
         }
     }
     Ok(requested_days.or(max_days).map(|d| now_ms + d * DAY_MS))

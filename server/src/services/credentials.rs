@@ -140,12 +140,11 @@ impl CredentialService {
         if let Some(at) = row.expires_ms.filter(|at| *at <= now) {
             return Err(AuthFailure::Expired(at));
         }
-        if row.last_used_ms.is_none_or(|t| now - t > 60_000)
-            || row.last_used_from.as_deref() != Some(from)
+        if (row.last_used_ms.is_none_or(|t| now - t > 60_000)
+            || row.last_used_from.as_deref() != Some(from))
+            && let Err(e) = store::credentials::mark_used(&mut conn, &row.id, now, from).await
         {
-            if let Err(e) = store::credentials::mark_used(&mut conn, &row.id, now, from).await {
-                tracing::warn!(error = %e, "could not record credential use");
-            }
+            tracing::warn!(error = %e, "could not record credential use");
         }
         Ok(Caller {
             identity: row.identity,

@@ -40,10 +40,8 @@ impl UsageCounter {
                     .is_ok(),
                 Err(_) => false,
             };
-            if !written {
-                if let Ok(mut p) = self.pending.lock() {
-                    *p.entry((ws, month)).or_insert(0) += n;
-                }
+            if !written && let Ok(mut p) = self.pending.lock() {
+                *p.entry((ws, month)).or_insert(0) += n;
             }
         }
     }

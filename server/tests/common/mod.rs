@@ -26,6 +26,9 @@ pub fn postgres_admin_url() -> String {
 pub fn settings() -> Settings {
     Settings {
         public_url: "http://127.0.0.1:3000".into(),
+        files_url: "http://127.0.0.1:8081".into(),
+        token_default_secs: 3600,
+        token_max_secs: 7200,
         self_hosted: true,
         session_ms: 3_600_000,
         max_body_bytes: 64 * 1024,
@@ -38,6 +41,9 @@ pub fn services_over(db: Db) -> Services {
     Services::new(Core {
         db,
         key,
+        tokens: atrium_server::tokens::TokenKeys::new(b"test signing key, 32 bytes long!"),
+        pepper: Arc::new(b"test pepper".to_vec()),
+        usage: Arc::default(),
         clock: Arc::new(Clock::default()),
         settings: Arc::new(settings()),
     })
