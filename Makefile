@@ -20,7 +20,7 @@ RELEASE_DIR := $(CARGO_TARGET_DIR)/release
 WASM_DEBUG := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/frontend.wasm
 WASM_RELEASE := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
 
-.PHONY: help run build dev tools tools-rust tools-npm tools-browser test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv
+.PHONY: help run build dev tools tools-rust tools-npm tools-browser test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv
 
 help:
 	@echo "make run    build (release) and start Atrium on $(BIND); prints the URL and the first admin's set-up link"
@@ -55,6 +55,15 @@ sdk-venv:
 	@$(SDK_VENV)/bin/python -c "import clearml; assert clearml.__version__ == '$(CLEARML_VERSION)'" 2>/dev/null || { \
 	  echo "creating $(SDK_VENV) with clearml==$(CLEARML_VERSION)"; \
 	  python3 -m venv $(SDK_VENV) && $(SDK_VENV)/bin/pip install -q --disable-pip-version-check clearml==$(CLEARML_VERSION); }
+
+# Python venv with moto's S3-compatible server, for end2end/tests/cloud-access.spec.ts (presigned links
+# fetched from a real S3 API on loopback); created only when missing or outdated.
+S3_VENV := $(HOME)/.cache/atrium/s3venv
+MOTO_VERSION := 5.2.5
+s3-venv:
+	@$(S3_VENV)/bin/python -c "import moto, flask; assert moto.__version__ == '$(MOTO_VERSION)'" 2>/dev/null && [ -x $(S3_VENV)/bin/moto_server ] || { \
+	  echo "creating $(S3_VENV) with moto[server]==$(MOTO_VERSION)"; \
+	  python3 -m venv $(S3_VENV) && $(S3_VENV)/bin/pip install -q --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'; }
 
 ## ---------- build ----------
 # The browser bundle: wasm → wasm-bindgen → pkg/, plus the stylesheet and public files, beside the binary.
@@ -102,7 +111,7 @@ unit:
 store-tests:
 	cargo test -p server --test store
 
-e2e: tools tools-browser sdk-venv site-debug
+e2e: tools tools-browser sdk-venv s3-venv site-debug
 	cargo build -p server
 	cd end2end && ATRIUM_BIN=$(DEBUG_DIR)/atrium CHROMIUM=$(CHROMIUM) $(NPM_BIN)/playwright test
 

@@ -22,8 +22,10 @@ test('changes appear in the audit log, newest first, filterable and exportable a
   await expect(rows.first().locator('.changes li')).toHaveText('name: Ada Audited → Ada Admin');
   await shot(page, 'audit-log');
 
+  await expect(page.locator('#audit-table')).toContainText('session.login');
   await page.selectOption('#filter-type', 'user');
   await page.click('#apply-filters');
+  await expect(page.locator('#audit-table')).not.toContainText('session.login');
   await expect(rows.first()).toContainText('user.rename');
   for (const text of await rows.allTextContents()) expect(text).toContain('user');
 

@@ -163,6 +163,8 @@ pub async fn open(db_args: &DbArgs, settings: Settings) -> anyhow_like::Result<S
         tokens: crate::tokens::TokenKeys::new(&signing),
         pepper: Arc::new(pepper),
         usage: Arc::default(),
+        caches: Arc::default(),
+        replica_id: crypto::new_id().into(),
         clock,
         settings: Arc::new(settings),
     }))
@@ -430,6 +432,9 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             "(one-time link, valid for 24 hours; a restart before it is used prints a new one)"
         );
     }
+    if services.core.db.kind == crate::db::Kind::Postgres {
+        tokio::spawn(listen_for_changes(args.db.url(), services.clone()));
+    }
     let flusher = services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
@@ -458,6 +463,39 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
     .map_err(|e| e.to_string());
     services.core.usage.flush(&services.core.db).await;
     result
+}
+
+/// Clears this replica's caches when another replica announces a change (PostgreSQL only; an
+/// embedded SQLite database has one server). Reconnects after a failure, clearing the caches since
+/// notifications may have been missed meanwhile.
+async fn listen_for_changes(url: String, services: Services) {
+    use sqlx::postgres::PgListener;
+    loop {
+        match PgListener::connect(&url).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen(crate::services::cache::CHANNEL).await {
+                    tracing::warn!(error = %e, "could not listen for changes");
+                } else {
+                    services.core.caches.clear();
+                    loop {
+                        match listener.recv().await {
+                            Ok(n) if n.payload() != services.core.replica_id.as_ref() => {
+                                services.core.caches.clear()
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "change listener lost its connection");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not connect the change listener"),
+        }
+        services.core.caches.clear();
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 async fn shutdown() {

@@ -65,6 +65,38 @@ pub struct Core {
     pub pepper: Arc<Vec<u8>>,
     /// API calls per workspace and month, counted in memory and added to the database in batches.
     pub usage: Arc<crate::services::usage::UsageCounter>,
+    /// Read caches of the API's hot path, cleared by every committed change.
+    pub caches: Arc<crate::services::cache::Caches>,
+    /// This process's id, so that it ignores its own change notifications.
+    pub replica_id: Arc<str>,
     pub clock: Arc<Clock>,
     pub settings: Arc<Settings>,
+}
+
+impl Core {
+    /// Commits a user action's transaction, then clears the caches here and tells the other replicas
+    /// (PostgreSQL `NOTIFY`) to clear theirs.
+    pub async fn commit(
+        &self,
+        tx: sqlx::Transaction<'_, sqlx::Any>,
+    ) -> Result<(), app::domain::AppError> {
+        tx.commit().await.map_err(crate::services::internal)?;
+        self.changed().await;
+        Ok(())
+    }
+
+    /// Clears the caches after a change that was committed outside [`Core::commit`].
+    pub async fn changed(&self) {
+        self.caches.clear();
+        if self.db.kind == crate::db::Kind::Postgres {
+            let notify = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(crate::services::cache::CHANNEL)
+                .bind(self.replica_id.as_ref())
+                .execute(&self.db.pool)
+                .await;
+            if let Err(e) = notify {
+                tracing::warn!(error = %e, "could not notify the other replicas of a change");
+            }
+        }
+    }
 }

@@ -825,3 +825,77 @@ async fn credentials_endpoints_and_workspace_isolation() {
     })
     .await
 }
+
+#[tokio::test]
+async fn cloud_access_over_rest() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let (s, _) = app.api("GET", "/users.get_cloud_access", None, None).await;
+        assert_eq!(s, 401);
+        let ada = app.cookie("ada@example.com", Role::Member, "Research").await;
+        let max = app.cookie("max@example.com", Role::Member, "Research").await;
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let body = json!({"bucket": "datasets", "key": "AKIA1", "secret": secret, "region": "eu-west-1", "host": ""});
+        let (s, v) = app
+            .api("POST", "/users.set_cloud_access", Some(&ada), Some(&body.to_string()))
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert!(!v.to_string().contains(secret));
+        assert_eq!(v["data"]["entry"]["secret"], "••••••••EKEY");
+        let id = v["data"]["entry"]["id"].as_str().unwrap().to_string();
+
+        let (_, v) = app
+            .api("GET", "/users.get_cloud_access", Some(&ada), None)
+            .await;
+        assert_eq!(v["data"]["entries"].as_array().unwrap().len(), 1);
+        assert!(!v.to_string().contains(secret));
+        let (_, v) = app
+            .api("GET", "/users.get_cloud_access", Some(&max), None)
+            .await;
+        assert_eq!(v["data"]["entries"], json!([]));
+
+        // Validation names the field; an edit without a secret keeps it.
+        let (s, v) = app
+            .api("POST", "/users.set_cloud_access", Some(&ada), Some(r#"{"bucket": "datasets", "key": "k", "secret": "s", "host": "minio"}"#))
+            .await;
+        assert_eq!(s, 400);
+        assert!(v["meta"]["result_msg"].as_str().unwrap().starts_with("Validation error (host)"), "{v}");
+        let edit = json!({"id": id, "bucket": "datasets", "key": "AKIA2", "region": "eu-west-1"});
+        let (s, v) = app
+            .api("POST", "/users.set_cloud_access", Some(&ada), Some(&edit.to_string()))
+            .await;
+        assert_eq!((s.as_u16(), &v["data"]["entry"]["secret"]), (200, &json!("••••••••EKEY")));
+
+        // Presigned links: virtual-hosted on AWS, by URL or by bucket and key.
+        let (s, v) = app
+            .api("GET", "/users.presign_cloud_url?url=s3://datasets/a/b.png&expires_in=60", Some(&ada), None)
+            .await;
+        assert_eq!(s, 200, "{v}");
+        let url = v["data"]["url"].as_str().unwrap();
+        assert!(url.starts_with("https://datasets.s3.eu-west-1.amazonaws.com/a/b.png?"), "{url}");
+        assert!(url.contains("X-Amz-Expires=60") && url.contains("X-Amz-Credential=AKIA2%2F"));
+        assert!(!url.contains(secret));
+        let (s, _) = app
+            .api("POST", "/users.presign_cloud_url", Some(&ada), Some(r#"{"bucket": "datasets", "key": "a/b.png"}"#))
+            .await;
+        assert_eq!(s, 200);
+        let (s, _) = app
+            .api("POST", "/users.presign_cloud_url", Some(&max), Some(r#"{"url": "s3://datasets/a/b.png"}"#))
+            .await;
+        assert_eq!(s, 404, "another member has no settings for the bucket");
+
+        let (s, _) = app
+            .api("POST", "/users.delete_cloud_access", Some(&max), Some(&json!({"id": id}).to_string()))
+            .await;
+        assert_eq!(s, 404);
+        let (s, v) = app
+            .api("POST", "/users.delete_cloud_access", Some(&ada), Some(&json!({"id": id}).to_string()))
+            .await;
+        assert_eq!((s.as_u16(), &v["data"]["deleted"]), (200, &json!(1)));
+        let (_, v) = app
+            .api("GET", "/users.get_cloud_access", Some(&ada), None)
+            .await;
+        assert_eq!(v["data"]["entries"], json!([]));
+    })
+    .await
+}

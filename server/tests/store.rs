@@ -6,6 +6,7 @@ mod common;
 use app::api::auth::SetupForm;
 use app::api::backend::{AccountPort, AuditPort, Caller, LoginAttempt, SessionPort};
 use app::domain::audit::AuditQuery;
+use app::domain::cloud::CloudAccessForm;
 use app::domain::identity::Channel;
 use app::domain::prefs::Preferences;
 use app::domain::throttle::{Counter, MAX_FAILURES, WINDOW_MS};
@@ -1046,6 +1047,469 @@ async fn api_usage_is_counted_in_batches(db: Db) {
     );
 }
 
+fn cloud_form(id: &str, bucket: &str, key: &str, secret: &str, host: &str) -> CloudAccessForm {
+    CloudAccessForm {
+        id: id.into(),
+        bucket: bucket.into(),
+        key: key.into(),
+        secret: secret.into(),
+        region: "eu-west-1".into(),
+        host: host.into(),
+    }
+}
+
+const CLOUD_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+async fn cloud_access_secret_is_sealed_and_masked(db: Db) {
+    use app::api::backend::CloudAccessPort;
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let ada = identity_of(&a);
+    let saved = s
+        .cloud_access
+        .save(
+            &ada,
+            cloud_form(
+                "",
+                " datasets ",
+                "AKIAEXAMPLE",
+                CLOUD_SECRET,
+                "http://127.0.0.1:9000/",
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(saved.bucket, "datasets");
+    assert_eq!(saved.host, "http://127.0.0.1:9000");
+    assert_eq!(saved.secret_masked, "••••••••EKEY");
+
+    // Lists show the masked form only.
+    let listed = s.cloud_access.list(&ada).await.unwrap();
+    assert_eq!(listed, vec![saved.clone()]);
+    assert!(!format!("{listed:?}").contains(CLOUD_SECRET));
+
+    // At rest the secret is sealed by the master key: no row holds it in plain text.
+    let mut conn = db.pool.acquire().await.unwrap();
+    let sealed = store::cloud_access::sealed_secret(&mut conn, &saved.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!sealed.contains(CLOUD_SECRET) && !sealed.contains("EXAMPLEKEY"));
+    assert_eq!(
+        s.core.key.decrypt(&sealed).unwrap(),
+        CLOUD_SECRET.as_bytes()
+    );
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT bucket || access_key || secret_sealed || secret_mask || region || host FROM cloud_access",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert!(rows.iter().all(|r| !r.contains(CLOUD_SECRET)));
+    drop(conn);
+
+    // The audit entry names the bucket and masks the secret.
+    let entries = s
+        .audit
+        .list(
+            &ada,
+            AuditQuery {
+                object_type: Some("cloud_access".into()),
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].action, "cloud_access.create");
+    assert_eq!(entries[0].object_name, "datasets");
+    assert_eq!(
+        entries[0].summary["after"]["secret"],
+        app::domain::audit::MASK
+    );
+    assert_eq!(entries[0].summary["after"]["key"], "AKIAEXAMPLE");
+    assert!(!entries[0].summary.to_string().contains("EXAMPLEKEY"));
+
+    // The presigned link is signed with the stored secret, at the server's clock.
+    let link = s
+        .cloud_access
+        .presign(&ada, "", "s3://datasets/images/cat.png", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (link.bucket.as_str(), link.key.as_str()),
+        ("datasets", "images/cat.png")
+    );
+    let expected = atrium_server::services::cloud_access::presign_get(
+        atrium_server::services::cloud_access::SigningInput {
+            endpoint: "http://127.0.0.1:9000",
+            path_style: true,
+            bucket: "datasets",
+            region: "eu-west-1",
+            access_key: "AKIAEXAMPLE",
+            secret: CLOUD_SECRET,
+            object_key: "images/cat.png",
+            expires_secs: 900,
+            now_ms: link.expires_ms - 900_000,
+        },
+    )
+    .unwrap();
+    assert_eq!(link.url, expected);
+    assert!(
+        link.url
+            .starts_with("http://127.0.0.1:9000/datasets/images/cat.png?")
+    );
+    assert!(!link.url.contains(CLOUD_SECRET));
+}
+
+async fn cloud_access_edit_keeps_the_secret(db: Db) {
+    use app::api::backend::CloudAccessPort;
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let ada = identity_of(&a);
+    let saved = s
+        .cloud_access
+        .save(&ada, cloud_form("", "datasets", "AKIA1", CLOUD_SECRET, ""))
+        .await
+        .unwrap();
+    let sealed = |db: Db, id: String| async move {
+        let mut conn = db.pool.acquire().await.unwrap();
+        store::cloud_access::sealed_secret(&mut conn, &id)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let before = sealed(db.clone(), saved.id.clone()).await;
+
+    // No secret on edit: the stored one stays.
+    s.core.clock.advance(1_000);
+    let edited = s
+        .cloud_access
+        .save(
+            &ada,
+            cloud_form(
+                &saved.id,
+                "datasets",
+                "AKIA2",
+                "",
+                "https://minio.example.com",
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.key, "AKIA2");
+    assert_eq!(edited.host, "https://minio.example.com");
+    assert_eq!(edited.secret_masked, saved.secret_masked);
+    assert_eq!(edited.created_ms, saved.created_ms);
+    assert!(edited.updated_ms > saved.updated_ms);
+    assert_eq!(sealed(db.clone(), saved.id.clone()).await, before);
+    assert_eq!(
+        s.cloud_access.list(&ada).await.unwrap(),
+        vec![edited.clone()]
+    );
+
+    // A new secret replaces it.
+    let rotated = s
+        .cloud_access
+        .save(
+            &ada,
+            cloud_form(
+                &saved.id,
+                "datasets",
+                "AKIA2",
+                "another-secret-9876",
+                "https://minio.example.com",
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rotated.secret_masked, "••••••••9876");
+    let now_sealed = sealed(db.clone(), saved.id.clone()).await;
+    assert_eq!(
+        s.core.key.decrypt(&now_sealed).unwrap(),
+        b"another-secret-9876"
+    );
+
+    // Edits are audited with only what changed, the secret masked.
+    let entries = s
+        .audit
+        .list(
+            &ada,
+            AuditQuery {
+                object_type: Some("cloud_access".into()),
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "cloud_access.update",
+            "cloud_access.update",
+            "cloud_access.create"
+        ]
+    );
+    assert_eq!(entries[1].summary["before"]["key"], "AKIA1");
+    assert_eq!(entries[1].summary["after"]["key"], "AKIA2");
+    assert!(entries[1].summary["after"].get("secret").is_none());
+    assert_eq!(
+        entries[0].summary["after"]["secret"],
+        app::domain::audit::MASK
+    );
+    assert!(entries[0].summary["after"].get("key").is_none());
+    assert!(!format!("{entries:?}").contains("another-secret"));
+
+    // Saving without a change writes nothing.
+    s.cloud_access
+        .save(
+            &ada,
+            cloud_form(
+                &saved.id,
+                "datasets",
+                "AKIA2",
+                "",
+                "https://minio.example.com",
+            ),
+        )
+        .await
+        .unwrap();
+    let after_noop = s
+        .audit
+        .list(
+            &ada,
+            AuditQuery {
+                object_type: Some("cloud_access".into()),
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(after_noop.len(), entries.len());
+
+    // One entry per bucket.
+    let dup = s
+        .cloud_access
+        .save(&ada, cloud_form("", "datasets", "AKIA3", "x", ""))
+        .await;
+    assert!(matches!(dup, Err(AppError::Conflict(_))), "{dup:?}");
+    let other = s
+        .cloud_access
+        .save(&ada, cloud_form("", "models", "AKIA3", "x", ""))
+        .await
+        .unwrap();
+    let renamed = s
+        .cloud_access
+        .save(&ada, cloud_form(&other.id, "datasets", "AKIA3", "", ""))
+        .await;
+    assert!(matches!(renamed, Err(AppError::Conflict(_))), "{renamed:?}");
+}
+
+async fn cloud_access_delete(db: Db) {
+    use app::api::backend::CloudAccessPort;
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let ada = identity_of(&a);
+    let saved = s
+        .cloud_access
+        .save(&ada, cloud_form("", "datasets", "AKIA1", CLOUD_SECRET, ""))
+        .await
+        .unwrap();
+    s.cloud_access.delete(&ada, &saved.id).await.unwrap();
+    assert!(s.cloud_access.list(&ada).await.unwrap().is_empty());
+    assert!(matches!(
+        s.cloud_access.delete(&ada, &saved.id).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.cloud_access
+            .presign(&ada, "datasets", "a.txt", None)
+            .await,
+        Err(AppError::NotFound(_))
+    ));
+    let mut conn = db.pool.acquire().await.unwrap();
+    assert!(
+        store::cloud_access::sealed_secret(&mut conn, &saved.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "the sealed secret is gone too"
+    );
+    drop(conn);
+    let entries = s
+        .audit
+        .list(
+            &ada,
+            AuditQuery {
+                object_type: Some("cloud_access".into()),
+                ..AuditQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(entries[0].action, "cloud_access.delete");
+    assert_eq!(entries[0].summary["before"]["bucket"], "datasets");
+    assert_eq!(
+        entries[0].summary["before"]["secret"],
+        app::domain::audit::MASK
+    );
+    // Editing a deleted entry is not found either.
+    assert!(matches!(
+        s.cloud_access
+            .save(&ada, cloud_form(&saved.id, "datasets", "AKIA1", "", ""))
+            .await,
+        Err(AppError::NotFound(_))
+    ));
+}
+
+async fn cloud_access_validation_names_the_field(db: Db) {
+    use app::api::backend::CloudAccessPort;
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let ada = identity_of(&a);
+    let field = |f: CloudAccessForm| {
+        let s = s.clone();
+        let ada = ada.clone();
+        async move {
+            s.cloud_access
+                .save(&ada, f)
+                .await
+                .unwrap_err()
+                .field()
+                .map(str::to_string)
+        }
+    };
+    assert_eq!(
+        field(cloud_form("", "Bad_Bucket", "k", "s", ""))
+            .await
+            .as_deref(),
+        Some("bucket")
+    );
+    assert_eq!(
+        field(cloud_form("", "ab", "k", "s", "")).await.as_deref(),
+        Some("bucket")
+    );
+    assert_eq!(
+        field(cloud_form("", "data", "", "s", "")).await.as_deref(),
+        Some("key")
+    );
+    assert_eq!(
+        field(cloud_form("", "data", "k", " ", "")).await.as_deref(),
+        Some("secret")
+    );
+    assert_eq!(
+        field(cloud_form("", "data", "k", "s", "minio:9000"))
+            .await
+            .as_deref(),
+        Some("host")
+    );
+    assert_eq!(
+        field(cloud_form("", "data", "k", "s", "ftp://minio"))
+            .await
+            .as_deref(),
+        Some("host")
+    );
+    assert_eq!(
+        field(CloudAccessForm {
+            region: "Mars 1".into(),
+            ..cloud_form("", "data", "k", "s", "")
+        })
+        .await
+        .as_deref(),
+        Some("region")
+    );
+    assert!(
+        s.cloud_access.list(&ada).await.unwrap().is_empty(),
+        "nothing saved"
+    );
+    assert_eq!(
+        s.cloud_access
+            .presign(&ada, "", "s3://data/../x", None)
+            .await
+            .unwrap_err()
+            .field(),
+        Some("path")
+    );
+    assert_eq!(
+        s.cloud_access
+            .presign(&ada, "", "s3://data/x", Some(0))
+            .await
+            .unwrap_err()
+            .field(),
+        Some("expires_in")
+    );
+}
+
+async fn cloud_access_is_scoped_to_user_and_workspace(db: Db) {
+    use app::api::backend::CloudAccessPort;
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let b = user(&s, "bob@example.com", Role::Member, "Research").await;
+    let c = user(&s, "cy@example.com", Role::Admin, "Other").await;
+    let (ada, bob) = (identity_of(&a), identity_of(&b));
+    let mine = s
+        .cloud_access
+        .save(&ada, cloud_form("", "datasets", "AKIA1", CLOUD_SECRET, ""))
+        .await
+        .unwrap();
+    // Another member of the same workspace sees nothing, cannot edit, delete or sign with it.
+    assert!(s.cloud_access.list(&bob).await.unwrap().is_empty());
+    assert!(matches!(
+        s.cloud_access
+            .save(&bob, cloud_form(&mine.id, "datasets", "BOB", "stolen", ""))
+            .await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.cloud_access.delete(&bob, &mine.id).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.cloud_access
+            .presign(&bob, "", "s3://datasets/a.txt", None)
+            .await,
+        Err(AppError::NotFound(_))
+    ));
+    // Bob may keep his own settings for the same bucket.
+    let his = s
+        .cloud_access
+        .save(
+            &bob,
+            cloud_form("", "datasets", "BOB", "bobs-secret-1234", ""),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.cloud_access.list(&bob).await.unwrap(), vec![his]);
+    assert_eq!(s.cloud_access.list(&ada).await.unwrap(), vec![mine.clone()]);
+    // The same person in another workspace starts empty.
+    let ada_elsewhere = Identity {
+        workspace_id: c.workspace_id.clone(),
+        workspace_name: c.workspace_name.clone(),
+        ..ada.clone()
+    };
+    assert!(
+        s.cloud_access
+            .list(&ada_elsewhere)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        s.cloud_access.delete(&ada_elsewhere, &mine.id).await,
+        Err(AppError::NotFound(_))
+    ));
+    assert_eq!(s.cloud_access.list(&ada).await.unwrap(), vec![mine]);
+    // Cy's admin rights in Other do not reach Ada's entries.
+    assert!(
+        s.cloud_access
+            .list(&identity_of(&c))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 on_both_databases!(
     credentials_lifecycle,
     invitations_and_leaving,
@@ -1061,4 +1525,9 @@ on_both_databases!(
     members_cannot_read_the_audit_log,
     setup_link_works_once,
     server_secrets_first_writer_wins,
+    cloud_access_secret_is_sealed_and_masked,
+    cloud_access_edit_keeps_the_secret,
+    cloud_access_delete,
+    cloud_access_validation_names_the_field,
+    cloud_access_is_scoped_to_user_and_workspace,
 );

@@ -10,6 +10,7 @@ use super::auth::{SessionInfo, SetupForm};
 use super::profile::Profile;
 use super::workspace::{AcceptForm, InvitationView, InviteResult, WorkspaceOverview};
 use crate::domain::audit::{AuditEntry, AuditQuery};
+use crate::domain::cloud::{CloudAccess, CloudAccessForm, PresignedUrl};
 use crate::domain::credentials::{CredentialInfo, NewCredential};
 use crate::domain::prefs::Preferences;
 use crate::domain::{AppError, Identity};
@@ -127,6 +128,25 @@ pub trait CredentialPort: Send + Sync {
     async fn revoke(&self, who: &Identity, access_key: &str) -> Result<(), AppError>;
 }
 
+/// Web App Cloud Access: the caller's storage credentials in their current workspace.
+#[async_trait]
+pub trait CloudAccessPort: Send + Sync {
+    /// The caller's entries, secrets masked.
+    async fn list(&self, who: &Identity) -> Result<Vec<CloudAccess>, AppError>;
+    /// Adds (empty `id`) or edits an entry; an edit with an empty secret keeps the stored one.
+    async fn save(&self, who: &Identity, form: CloudAccessForm) -> Result<CloudAccess, AppError>;
+    async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError>;
+    /// A presigned GET link to `path` (`s3://bucket/key`, or a key in `bucket`), signed with the
+    /// caller's entry for that bucket; `expires_in` seconds (default 15 minutes).
+    async fn presign(
+        &self,
+        who: &Identity,
+        bucket: &str,
+        path: &str,
+        expires_in: Option<i64>,
+    ) -> Result<PresignedUrl, AppError>;
+}
+
 /// Every port, as one cheap-to-clone bundle.
 #[derive(Clone)]
 pub struct Backend {
@@ -135,6 +155,7 @@ pub struct Backend {
     pub audit: Arc<dyn AuditPort>,
     pub workspaces: Arc<dyn WorkspacePort>,
     pub credentials: Arc<dyn CredentialPort>,
+    pub cloud_access: Arc<dyn CloudAccessPort>,
     /// Whether this server is self-hosted (shows the anonymous-usage option).
     pub self_hosted: bool,
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod cloud;
 pub mod profile;
 pub mod workspace;
 

@@ -13,12 +13,34 @@ pub fn Dialog(
 ) -> impl IntoView {
     let children = StoredValue::new(children);
     let title = StoredValue::new(title);
+    let node = NodeRef::<leptos::html::Div>::new();
+    // Move focus into the dialog when it opens (its first field, else the dialog itself), so that
+    // the keyboard works in it at once and Escape closes it.
+    Effect::new(move |_| {
+        if let Some(_el) = node.get() {
+            #[cfg(feature = "hydrate")]
+            {
+                use wasm_bindgen::JsCast;
+                let target = _el
+                    .query_selector("input:not([type=hidden]), select, textarea")
+                    .ok()
+                    .flatten()
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+                let _ = match target {
+                    Some(field) => field.focus(),
+                    None => _el.focus(),
+                };
+            }
+        }
+    });
     move || {
         open.get().then(|| {
             view! {
                 <div class="backdrop" on:click=move |_| on_close.run(())></div>
                 <div
                     class="dialog"
+                    node_ref=node
+                    tabindex="-1"
                     role="dialog"
                     aria-modal="true"
                     aria-label=title.get_value()

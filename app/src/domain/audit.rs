@@ -45,7 +45,14 @@ impl AuditQuery {
 }
 
 /// The object types the log knows, for the filter list.
-pub const OBJECT_TYPES: [&str; 5] = ["user", "preferences", "session", "workspace", "server"];
+pub const OBJECT_TYPES: [&str; 6] = [
+    "user",
+    "preferences",
+    "session",
+    "workspace",
+    "server",
+    "cloud_access",
+];
 
 fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();

@@ -3,6 +3,7 @@
 //! browser (inline validation) and in plain unit tests.
 
 pub mod audit;
+pub mod cloud;
 pub mod credentials;
 pub mod error;
 pub mod identity;

@@ -1,5 +1,6 @@
 //! Configuration → User preferences: switches that save as soon as they change, and the list of
-//! container-argument variables whose values are hidden, edited in a dialog.
+//! container-argument variables whose values are hidden, edited in a dialog. Web App Cloud Access
+//! has its own module (`cloud_access`).
 
 use leptos::prelude::*;
 
@@ -10,6 +11,7 @@ use crate::components::toggle::Toggle;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::prefs::{DEFAULT_HIDDEN_ARGS, Preferences};
 use crate::domain::{AppError, validate};
+use crate::pages::cloud_access::CloudAccessCard;
 use crate::pages::settings::{Section, SectionHeader, SessionCtx};
 
 #[component]
@@ -23,13 +25,7 @@ pub fn ConfigurationPage() -> impl IntoView {
                 Err(e) => view! { <ErrorNote error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
             })}
         </Suspense>
-        <section class="card">
-            <h2>"Web App Cloud Access"</h2>
-            <div class="empty-state unavailable compact">
-                <p>"Storage credentials that let the browser show debug samples from your buckets."</p>
-                <p class="muted">"Not available yet."</p>
-            </div>
-        </section>
+        <CloudAccessCard/>
         <section class="card">
             <h2>"Configuration Vault"</h2>
             <div class="empty-state unavailable compact">

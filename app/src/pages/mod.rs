@@ -1,6 +1,7 @@
 //! One module per screen. Settings sections sit under the shared layout in `settings`.
 
 pub mod audit;
+pub mod cloud_access;
 pub mod configuration;
 pub mod invite;
 pub mod login;

@@ -3,7 +3,9 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use app::api::backend::{AccountPort, AuditPort, Caller, CredentialPort, WorkspacePort};
+use app::api::backend::{
+    AccountPort, AuditPort, Caller, CloudAccessPort, CredentialPort, WorkspacePort,
+};
 use app::domain::audit::AuditQuery;
 use app::domain::identity::Channel;
 use app::domain::prefs::Preferences;
@@ -167,6 +169,34 @@ pub const ENDPOINTS: &[Endpoint] = &[
         min_version: (1, 0),
         example: r#"{"days": 90}"#,
     },
+    Endpoint {
+        name: "users.get_cloud_access",
+        summary: "The caller's storage credentials (Web App Cloud Access) in their workspace; secrets masked.",
+        access: Access::User,
+        min_version: (1, 0),
+        example: "{}",
+    },
+    Endpoint {
+        name: "users.set_cloud_access",
+        summary: "Add (no `id`) or edit storage credentials: `bucket`, `key`, `secret` (kept when empty on edit), `region`, `host` (empty for AWS).",
+        access: Access::User,
+        min_version: (1, 0),
+        example: r#"{"bucket": "datasets", "key": "AKIA…", "secret": "…", "region": "us-east-1", "host": ""}"#,
+    },
+    Endpoint {
+        name: "users.delete_cloud_access",
+        summary: "Delete one of the caller's storage credentials (`id`).",
+        access: Access::User,
+        min_version: (1, 0),
+        example: r#"{"id": "…"}"#,
+    },
+    Endpoint {
+        name: "users.presign_cloud_url",
+        summary: "A presigned GET URL (AWS Signature V4) for `url` (`s3://bucket/key`) or `bucket` and `key`, signed with the caller's storage credentials for that bucket; `expires_in` seconds (default 900).",
+        access: Access::User,
+        min_version: (1, 0),
+        example: r#"{"url": "s3://datasets/images/0001.png"}"#,
+    },
 ];
 
 /// Turns the named keys' digit strings (as they come from a query string) into numbers.
@@ -222,13 +252,18 @@ pub async fn call(
         })),
         "users.get_current_user" => {
             let who = who()?;
+            let now = services.core.clock.now_ms();
+            let cache_key = (who.user_id.clone(), who.workspace_id.clone());
+            if let Some(answer) = services.core.caches.current_users.get(&cache_key, now) {
+                return Ok((*answer).clone());
+            }
             let profile = services.accounts.profile(&who).await?;
             let prefs = services.accounts.preferences(&who).await?;
             let (given, family) = match profile.name.split_once(' ') {
                 Some((g, f)) => (g.to_string(), f.to_string()),
                 None => (profile.name.clone(), String::new()),
             };
-            Ok(json!({
+            let answer = json!({
                 "user": {
                     "id": profile.user_id,
                     "name": profile.name,
@@ -243,7 +278,13 @@ pub async fn call(
                 },
                 "getting_started": {},
                 "settings": {"max_download_items": 1000},
-            }))
+            });
+            services.core.caches.current_users.put(
+                cache_key,
+                std::sync::Arc::new(answer.clone()),
+                now,
+            );
+            Ok(answer)
         }
         "users.update" => {
             #[derive(serde::Deserialize)]
@@ -466,8 +507,71 @@ pub async fn call(
                 .await?;
             Ok(json!({"updated": 1}))
         }
+        "users.get_cloud_access" => {
+            let entries = services.cloud_access.list(&who()?).await?;
+            let items: Vec<Value> = entries.iter().map(cloud_access_json).collect();
+            Ok(json!({"entries": items}))
+        }
+        "users.set_cloud_access" => {
+            let form: app::domain::cloud::CloudAccessForm = params(body)?;
+            let saved = services.cloud_access.save(&who()?, form).await?;
+            Ok(json!({"entry": cloud_access_json(&saved)}))
+        }
+        "users.delete_cloud_access" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                id: String,
+            }
+            let p: P = params(body)?;
+            services.cloud_access.delete(&who()?, &p.id).await?;
+            Ok(json!({"deleted": 1}))
+        }
+        "users.presign_cloud_url" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                #[serde(default)]
+                url: Option<String>,
+                #[serde(default)]
+                bucket: Option<String>,
+                #[serde(default)]
+                key: Option<String>,
+                #[serde(default)]
+                expires_in: Option<i64>,
+            }
+            let p: P = params(coerce_ints(body, &["expires_in"]))?;
+            let path = p.url.or(p.key).unwrap_or_default();
+            let signed = services
+                .cloud_access
+                .presign(
+                    &who()?,
+                    p.bucket.as_deref().unwrap_or_default(),
+                    &path,
+                    p.expires_in,
+                )
+                .await?;
+            Ok(json!({
+                "url": signed.url,
+                "bucket": signed.bucket,
+                "key": signed.key,
+                "expires": app::domain::timefmt::iso_utc(signed.expires_ms),
+            }))
+        }
         other => Err(AppError::not_found(format!("endpoint {other}"))),
     }
+}
+
+/// An entry as the API shows it: the secret only masked.
+fn cloud_access_json(e: &app::domain::cloud::CloudAccess) -> Value {
+    json!({
+        "id": e.id,
+        "bucket": e.bucket,
+        "key": e.key,
+        "secret": e.secret_masked,
+        "region": e.region,
+        "host": e.host,
+        "created": app::domain::timefmt::iso_utc(e.created_ms),
+        "updated": app::domain::timefmt::iso_utc(e.updated_ms),
+    })
 }
 
 /// The OpenAPI 3.1 document for every endpoint.

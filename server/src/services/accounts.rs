@@ -158,7 +158,7 @@ impl AccountService {
             &json!({"after": {"email": created.email, "name": created.name, "role": created.role.as_str()}}),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(created)
     }
 
@@ -210,7 +210,7 @@ impl AccountPort for AccountService {
             &json!({"before": {"name": before.name}, "after": {"name": name}}),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(Profile { name, ..before })
     }
 
@@ -249,7 +249,7 @@ impl AccountPort for AccountService {
             &app::domain::audit::change_summary(&before_json, &json),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(prefs)
     }
 }

@@ -1,6 +1,8 @@
 //! API credentials: creating key pairs (the secret shown once, stored as a keyed hash), listing,
 //! relabelling and revoking them, and authenticating the SDK with a key pair or a token.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use serde_json::json;
@@ -55,6 +57,11 @@ impl AuthFailure {
             AuthFailure::BadToken(why) => format!("Unauthorized (invalid token: {why})"),
         }
     }
+}
+
+fn lookup_failed(e: sqlx::Error) -> AuthFailure {
+    tracing::error!(error = %e, "credential lookup failed");
+    AuthFailure::Invalid
 }
 
 /// A new access key: 30 characters from `[A-Z0-9]`, uniformly drawn.
@@ -120,40 +127,70 @@ impl CredentialService {
         from: &str,
     ) -> Result<Caller, AuthFailure> {
         let now = self.core.clock.now_ms();
-        let mut conn = self
-            .core
-            .db
-            .pool
-            .acquire()
-            .await
-            .map_err(|_| AuthFailure::Invalid)?;
-        let row = store::credentials::find_by_access_key(&mut conn, access_key)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "credential lookup failed");
-                AuthFailure::Invalid
-            })?
-            .ok_or(AuthFailure::Invalid)?;
+        let caches = &self.core.caches;
+        let cached = caches
+            .access_keys
+            .get(&access_key.to_string(), now)
+            .and_then(|id| caches.credentials.get(&id, now));
+        let row = match cached {
+            Some(row) => row,
+            None => {
+                let mut conn = self
+                    .core
+                    .db
+                    .pool
+                    .acquire()
+                    .await
+                    .map_err(|_| AuthFailure::Invalid)?;
+                let row = store::credentials::find_by_access_key(&mut conn, access_key)
+                    .await
+                    .map_err(lookup_failed)?
+                    .ok_or(AuthFailure::Invalid)?;
+                let row = Arc::new(row);
+                caches
+                    .access_keys
+                    .put(access_key.to_string(), row.id.clone(), now);
+                caches.credentials.put(row.id.clone(), row.clone(), now);
+                row
+            }
+        };
         if row.revoked || !self.secret_matches(secret, &row.secret_hash) {
             return Err(AuthFailure::Invalid);
         }
         if let Some(at) = row.expires_ms.filter(|at| *at <= now) {
             return Err(AuthFailure::Expired(at));
         }
-        if (row.last_used_ms.is_none_or(|t| now - t > 60_000)
-            || row.last_used_from.as_deref() != Some(from))
-            && let Err(e) = store::credentials::mark_used(&mut conn, &row.id, now, from).await
+        // Last use is recorded at most once a minute per credential and address, so that a busy
+        // agent does not turn every login into a write.
+        if row.last_used_ms.is_none_or(|t| now - t > 60_000)
+            || row.last_used_from.as_deref() != Some(from)
         {
-            tracing::warn!(error = %e, "could not record credential use");
+            let updated = Arc::new(store::credentials::AuthRow {
+                last_used_ms: Some(now),
+                last_used_from: Some(from.to_string()),
+                ..(*row).clone()
+            });
+            caches.credentials.put(row.id.clone(), updated, now);
+            match self.core.db.pool.acquire().await {
+                Ok(mut conn) => {
+                    if let Err(e) =
+                        store::credentials::mark_used(&mut conn, &row.id, now, from).await
+                    {
+                        tracing::warn!(error = %e, "could not record credential use");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not record credential use"),
+            }
         }
         Ok(Caller {
-            identity: row.identity,
+            identity: row.identity.clone(),
             session_id: None,
-            credential_id: Some(row.id),
+            credential_id: Some(row.id.clone()),
         })
     }
 
-    /// Checks a token: signature, expiry, and that the credential it came from is still live.
+    /// Checks a token: signature, expiry, and that the credential it came from is still live
+    /// (revocation is seen at once: every committed change clears the credential cache).
     pub async fn authenticate_token(&self, token: &str) -> Result<Caller, AuthFailure> {
         let now = self.core.clock.now_ms();
         let claims = self
@@ -161,27 +198,36 @@ impl CredentialService {
             .tokens
             .verify(token, now)
             .map_err(|e| AuthFailure::BadToken(e.to_string()))?;
-        let mut conn = self
-            .core
-            .db
-            .pool
-            .acquire()
-            .await
-            .map_err(|_| AuthFailure::Invalid)?;
-        let row = store::credentials::find_by_id(&mut conn, &claims.cid)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "credential lookup failed");
-                AuthFailure::Invalid
-            })?
+        let caches = &self.core.caches;
+        let row = match caches.credentials.get(&claims.cid, now) {
+            Some(row) => Some(row),
+            None => {
+                let mut conn = self
+                    .core
+                    .db
+                    .pool
+                    .acquire()
+                    .await
+                    .map_err(|_| AuthFailure::Invalid)?;
+                let row = store::credentials::find_by_id(&mut conn, &claims.cid)
+                    .await
+                    .map_err(lookup_failed)?
+                    .map(Arc::new);
+                if let Some(r) = &row {
+                    caches.credentials.put(r.id.clone(), r.clone(), now);
+                }
+                row
+            }
+        };
+        let row = row
             .filter(|r| !r.revoked && r.expires_ms.is_none_or(|at| at > now))
             .ok_or_else(|| {
                 AuthFailure::BadToken("its credentials were revoked or expired".into())
             })?;
         Ok(Caller {
-            identity: row.identity,
+            identity: row.identity.clone(),
             session_id: None,
-            credential_id: Some(row.id),
+            credential_id: Some(row.id.clone()),
         })
     }
 
@@ -214,16 +260,24 @@ impl CredentialService {
         ))
     }
 
+    /// One of the caller's live credentials, with its id and the caller as they act in the
+    /// credential's workspace (for its audit entry).
     async fn owned(
         &self,
         conn: &mut store::Conn,
         who: &Identity,
         access_key: &str,
-    ) -> Result<(String, CredentialInfo), AppError> {
-        store::credentials::find_owned(conn, &who.user_id, access_key.trim())
+    ) -> Result<(String, CredentialInfo, Identity), AppError> {
+        let (id, info) = store::credentials::find_owned(conn, &who.user_id, access_key.trim())
             .await
             .map_err(internal)?
-            .ok_or_else(|| AppError::not_found("credentials with this access key"))
+            .ok_or_else(|| AppError::not_found("credentials with this access key"))?;
+        let role = store::workspaces::membership(conn, &who.user_id, &info.workspace_id)
+            .await
+            .map_err(internal)?
+            .map_or(who.role, |m| m.role);
+        let actor = in_workspace(who, &info.workspace_id, &info.workspace_name, role);
+        Ok((id, info, actor))
     }
 }
 
@@ -302,7 +356,7 @@ impl CredentialPort for CredentialService {
             &json!({"after": {"access_key": access_key, "label": label, "expires_ms": expires_ms}}),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         let hosts = self.hosts();
         Ok(NewCredential {
             config_section: credentials::config_section(&hosts, &access_key, &secret),
@@ -337,23 +391,13 @@ impl CredentialPort for CredentialService {
         let label = credentials::label(label)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
-        let (id, info) = self.owned(&mut tx, who, access_key).await?;
+        let (id, info, actor) = self.owned(&mut tx, who, access_key).await?;
         if info.label == label {
             return Ok(info);
         }
         store::credentials::relabel(&mut tx, &id, &label)
             .await
             .map_err(internal)?;
-        let role = store::workspaces::membership(&mut tx, &who.user_id, &info.workspace_id)
-            .await
-            .map_err(internal)?
-            .map(|m| m.role);
-        let actor = in_workspace(
-            who,
-            &info.workspace_id,
-            &info.workspace_name,
-            role.unwrap_or(who.role),
-        );
         audit(
             &mut tx,
             now,
@@ -367,27 +411,17 @@ impl CredentialPort for CredentialService {
             &json!({"before": {"label": info.label}, "after": {"label": label}}),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(CredentialInfo { label, ..info })
     }
 
     async fn revoke(&self, who: &Identity, access_key: &str) -> Result<(), AppError> {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
-        let (id, info) = self.owned(&mut tx, who, access_key).await?;
+        let (id, info, actor) = self.owned(&mut tx, who, access_key).await?;
         store::credentials::revoke(&mut tx, &id, now)
             .await
             .map_err(internal)?;
-        let role = store::workspaces::membership(&mut tx, &who.user_id, &info.workspace_id)
-            .await
-            .map_err(internal)?
-            .map(|m| m.role);
-        let actor = in_workspace(
-            who,
-            &info.workspace_id,
-            &info.workspace_name,
-            role.unwrap_or(who.role),
-        );
         audit(
             &mut tx,
             now,
@@ -401,7 +435,7 @@ impl CredentialPort for CredentialService {
             &json!({"before": {"access_key": info.access_key, "label": info.label}}),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        self.core.commit(tx).await
     }
 }
 

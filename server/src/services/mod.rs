@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cache;
+pub mod cloud_access;
 pub mod credentials;
 pub mod sessions;
 pub mod usage;
@@ -25,6 +27,7 @@ pub struct Services {
     pub audit: Arc<audit::AuditService>,
     pub credentials: Arc<credentials::CredentialService>,
     pub workspaces: Arc<workspaces::WorkspaceService>,
+    pub cloud_access: Arc<cloud_access::CloudAccessService>,
 }
 
 impl Services {
@@ -36,6 +39,7 @@ impl Services {
                 credentials: credentials.clone(),
             }),
             credentials,
+            cloud_access: Arc::new(cloud_access::CloudAccessService { core: core.clone() }),
             sessions: Arc::new(sessions::SessionService { core: core.clone() }),
             accounts: Arc::new(accounts::AccountService { core: core.clone() }),
             audit: Arc::new(audit::AuditService { core: core.clone() }),
@@ -51,6 +55,7 @@ impl Services {
             audit: self.audit.clone(),
             workspaces: self.workspaces.clone(),
             credentials: self.credentials.clone(),
+            cloud_access: self.cloud_access.clone(),
             self_hosted: self.core.settings.self_hosted,
         }
     }

@@ -72,7 +72,7 @@ impl SessionService {
         )
         .await
         .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(Some(token))
     }
 }
@@ -174,7 +174,7 @@ impl SessionPort for SessionService {
             store::throttle::put(&mut tx, &key, throttle::record_failure(counter, now))
                 .await
                 .map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
+            self.core.commit(tx).await?;
             tracing::info!(client_ip = %attempt.client_ip, "failed login");
             return Err(AppError::Unauthorized);
         };
@@ -198,7 +198,7 @@ impl SessionPort for SessionService {
         };
         let session =
             start_session(&self.core, &mut tx, now, &identity, &attempt.client_ip).await?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(session)
     }
 
@@ -228,7 +228,7 @@ impl SessionPort for SessionService {
             )
             .await?;
         }
-        tx.commit().await.map_err(internal)
+        self.core.commit(tx).await
     }
 
     async fn session_info(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
@@ -349,7 +349,7 @@ impl SessionPort for SessionService {
         )
         .await?;
         let session = start_session(&self.core, &mut tx, now, &identity, &client_ip).await?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(session)
     }
 }

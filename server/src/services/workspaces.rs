@@ -225,7 +225,7 @@ impl WorkspaceService {
             &json!({"after": {"name": name, "owner": u.email}}),
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(WorkspaceEntry {
             id,
             name,
@@ -347,7 +347,7 @@ impl WorkspacePort for WorkspaceService {
             &json!({"before": {"name": m.workspace_name}, "after": {"name": name}}),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        self.core.commit(tx).await
     }
 
     async fn leave(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError> {
@@ -381,6 +381,9 @@ impl WorkspacePort for WorkspaceService {
             store::credentials::revoke_all_in_workspace(&mut tx, &who.user_id, workspace_id, now)
                 .await
                 .map_err(internal)?;
+        store::cloud_access::delete_all_in_workspace(&mut tx, &who.user_id, workspace_id)
+            .await
+            .map_err(internal)?;
         store::workspaces::remove_membership(&mut tx, &who.user_id, workspace_id)
             .await
             .map_err(internal)?;
@@ -407,7 +410,7 @@ impl WorkspacePort for WorkspaceService {
             &json!({"before": {"member": who.email, "role": m.role.as_str()}, "after": {"credentials_revoked": revoked}}),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        self.core.commit(tx).await
     }
 
     async fn set_max_credential_days(
@@ -435,7 +438,7 @@ impl WorkspacePort for WorkspaceService {
             &json!({"before": {"max_credential_days": before}, "after": {"max_credential_days": days}}),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        self.core.commit(tx).await
     }
 
     async fn invite(&self, who: &Identity, emails: &str) -> Result<Vec<InviteResult>, AppError> {
@@ -490,7 +493,7 @@ impl WorkspacePort for WorkspaceService {
                 existing_user,
             });
         }
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(out)
     }
 
@@ -519,7 +522,7 @@ impl WorkspacePort for WorkspaceService {
             &json!({}),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        self.core.commit(tx).await
     }
 
     async fn answer_invitation(
@@ -561,7 +564,7 @@ impl WorkspacePort for WorkspaceService {
             )
             .await?;
         }
-        tx.commit().await.map_err(internal)
+        self.core.commit(tx).await
     }
 
     async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
@@ -611,7 +614,7 @@ impl WorkspacePort for WorkspaceService {
                     ))
                 })?;
             self.join(&mut tx, now, &inv, &caller.identity).await?;
-            tx.commit().await.map_err(internal)?;
+            self.core.commit(tx).await?;
             return Ok(None);
         }
         validate::new_password("password", &form.password)?;
@@ -653,7 +656,7 @@ impl WorkspacePort for WorkspaceService {
         };
         let session =
             super::sessions::start_session(&self.core, &mut tx, now, &joined, &client_ip).await?;
-        tx.commit().await.map_err(internal)?;
+        self.core.commit(tx).await?;
         Ok(Some(session))
     }
 }

@@ -44,6 +44,8 @@ pub fn services_over(db: Db) -> Services {
         tokens: atrium_server::tokens::TokenKeys::new(b"test signing key, 32 bytes long!"),
         pepper: Arc::new(b"test pepper".to_vec()),
         usage: Arc::default(),
+        caches: Arc::default(),
+        replica_id: atrium_server::crypto::new_id().into(),
         clock: Arc::new(Clock::default()),
         settings: Arc::new(settings()),
     })
@@ -89,7 +91,7 @@ where
     db::migrate(&db).await.expect("migrate postgres");
     test(db.clone()).await;
     db.pool.close().await;
-    sqlx::query(&format!("DROP DATABASE {name}"))
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(&admin.pool)
         .await
         .expect("drop database");

@@ -1,0 +1,94 @@
+//! Read caches for the API's hot path (credentials behind keys and tokens, the current user), kept
+//! correct by invalidation: every committed user action clears them on this replica at once and, on
+//! PostgreSQL, tells the other replicas through `NOTIFY` to clear theirs. A short time-to-live bounds
+//! staleness if a notification is ever lost (a replica whose listener reconnects also clears).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::RwLock;
+
+/// How long an entry may be served without being read again from the database.
+pub const TTL_MS: i64 = 5_000;
+/// Past this many entries a map is emptied rather than grown (a simple bound on memory).
+const MAX_ENTRIES: usize = 100_000;
+
+/// A map of values with the time each was read.
+#[derive(Debug)]
+pub struct TtlMap<K, V> {
+    inner: RwLock<HashMap<K, (V, i64)>>,
+}
+
+impl<K, V> Default for TtlMap<K, V> {
+    fn default() -> Self {
+        Self {
+            inner: RwLock::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
+    pub fn get(&self, key: &K, now_ms: i64) -> Option<V> {
+        let map = self.inner.read().ok()?;
+        map.get(key)
+            .filter(|(_, at)| now_ms - at < TTL_MS && now_ms >= *at)
+            .map(|(v, _)| v.clone())
+    }
+
+    pub fn put(&self, key: K, value: V, now_ms: i64) {
+        if let Ok(mut map) = self.inner.write() {
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, (value, now_ms));
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.inner.write() {
+            map.clear();
+        }
+    }
+}
+
+/// The caches, cleared together.
+#[derive(Debug, Default)]
+pub struct Caches {
+    /// Credential rows (with the identity they act as), by credential id.
+    pub credentials: TtlMap<String, std::sync::Arc<crate::store::credentials::AuthRow>>,
+    /// Credential ids by access key.
+    pub access_keys: TtlMap<String, String>,
+    /// `users.get_current_user` answers, by user and workspace.
+    pub current_users: TtlMap<(String, String), std::sync::Arc<serde_json::Value>>,
+}
+
+impl Caches {
+    pub fn clear(&self) {
+        self.credentials.clear();
+        self.access_keys.clear();
+        self.current_users.clear();
+    }
+}
+
+/// The PostgreSQL channel replicas announce their changes on.
+pub const CHANNEL: &str = "atrium_changes";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_expire_and_clear() {
+        let m: TtlMap<&str, i32> = TtlMap::default();
+        m.put("a", 1, 1_000);
+        assert_eq!(m.get(&"a", 1_000 + TTL_MS - 1), Some(1));
+        assert_eq!(m.get(&"a", 1_000 + TTL_MS), None);
+        assert_eq!(
+            m.get(&"a", 999),
+            None,
+            "an entry from the future (clock moved back) is not trusted"
+        );
+        m.put("a", 2, 5_000);
+        m.clear();
+        assert_eq!(m.get(&"a", 5_000), None);
+    }
+}
