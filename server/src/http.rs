@@ -3,7 +3,7 @@
 //! headers, body limit, cross-origin refusal, session resolution, login redirect).
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use axum::Router;
@@ -16,10 +16,7 @@ use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId as TowerRequestId, SetRequestIdLayer,
-};
-use tower_http::trace::TraceLayer;
+use tracing::Instrument;
 
 use app::api::auth::SESSION_COOKIE;
 use app::api::backend::{Caller, ClientIp, RequestId};
@@ -29,7 +26,7 @@ use app::{App, OUTPUT_NAME, shell};
 use crate::clearml;
 use crate::services::Services;
 use crate::services::credentials::AuthFailure;
-use crate::state::{AppState, Settings};
+use crate::state::{AppParts, AppState};
 
 /// The process-wide metrics recorder (installed once, shared by every router built in the process).
 pub fn metrics_handle() -> PrometheusHandle {
@@ -66,13 +63,13 @@ pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
 /// The whole application.
 pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
     let settings = services.core.settings.clone();
-    let state = AppState {
+    let state = AppState::new(AppParts {
         leptos_options: leptos_options.clone(),
         db: services.core.db.clone(),
         metrics: metrics_handle(),
         settings: settings.clone(),
         services: services.clone(),
-    };
+    });
     let backend = services.backend();
     let routes = generate_route_list(App);
     let context = move || provide_context(backend.clone());
@@ -80,36 +77,103 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
-        .route("/openapi.json", get(|| async { axum::Json(clearml::openapi()) }))
+        .route(
+            "/openapi.json",
+            get(|| async { axum::Json(clearml::openapi()) }),
+        )
         .route("/settings/audit-log/export.csv", get(export_audit_csv))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(fallback)
-        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
-        .layer(middleware::from_fn_with_state(settings, guard_requests))
-        .layer(middleware::from_fn(record_metrics))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
-                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-            }),
-        )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(RandomRequestId))
+        // One middleware for everything every request needs: each extra layer costs every request.
+        .layer(middleware::from_fn_with_state(state.clone(), pipeline))
         .with_state(state)
 }
 
-/// Request ids: 16 random hex characters, unless the client sent one.
-#[derive(Clone, Copy)]
-struct RandomRequestId;
+/// A new request id: 16 random hex characters.
+fn new_request_id() -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().r#gen();
+    format!("{n:016x}")
+}
 
-impl MakeRequestId for RandomRequestId {
-    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<TowerRequestId> {
-        HeaderValue::from_str(&hex::encode(crate::crypto::random_bytes(8)))
-            .ok()
-            .map(TowerRequestId::new)
+/// What every request passes through, in order: a request id (the client's `X-Request-Id` or a
+/// new one) and a tracing span carrying it; refusal of cross-site state changes and oversized
+/// bodies; authentication; then security headers, the id echoed back, and the request counted in
+/// the metrics by method, route and status.
+async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
+    let start = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .map(str::to_string)
+        .unwrap_or_else(new_request_id);
+    let span = tracing::info_span!("request", request_id = %id);
+    let method = req.method().clone();
+    let route = route_label(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
+
+    let res = async {
+        let safe = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe && is_cross_site(&req) {
+            return (StatusCode::FORBIDDEN, "Cross-site requests are refused.\n").into_response();
+        }
+        let too_big = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|n| n > state.settings.max_body_bytes);
+        if too_big && clearml::parse_path(req.uri().path()).is_none() {
+            return (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n").into_response();
+        }
+        match authenticate(&state, req).await {
+            Ok(req) => next.run(req).await,
+            Err(res) => res,
+        }
+    }
+    .instrument(span.clone())
+    .await;
+
+    let mut res = res;
+    let status = res.status();
+    let headers = res.headers_mut();
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert("x-request-id", v);
+    }
+    let elapsed = start.elapsed();
+    if status.is_server_error() {
+        span.in_scope(|| tracing::error!(%method, route, status = status.as_u16(), latency_ms = elapsed.as_millis() as u64, "request failed"));
+    }
+    let labels = [
+        ("method", method.as_str().to_string()),
+        ("route", route),
+        ("status", status.as_str().to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
+    res
+}
+
+/// The route a request is counted under: the router's pattern, the API endpoint, or a catch-all.
+fn route_label(req: &Request<Body>) -> String {
+    match req.extensions().get::<MatchedPath>() {
+        Some(p) => p.as_str().to_string(),
+        None => match clearml::parse_path(req.uri().path()) {
+            Some(api) => format!("/{}", api.endpoint),
+            None if req.uri().path().starts_with("/pkg/") => "/pkg/*".into(),
+            None => "other".into(),
+        },
     }
 }
 
@@ -226,27 +290,15 @@ fn cookie_value(req: &Request<Body>, name: &str) -> Option<String> {
         })
 }
 
-/// Resolves the session cookie into a caller, records the client address and the request id, and
-/// sends signed-out visitors of console pages to the login page.
-async fn authenticate(
-    State(state): State<AppState>,
-    mut req: Request<Body>,
-    next: Next,
-) -> Response {
+/// Resolves the API credentials or the session cookie into a caller, records the client address, and
+/// sends signed-out visitors of console pages to the login page (the `Err` answer).
+async fn authenticate(state: &AppState, mut req: Request<Body>) -> Result<Request<Body>, Response> {
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "local".into());
     req.extensions_mut().insert(ClientIp(ip));
-    if let Some(id) = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-    {
-        let id = id.to_string();
-        req.extensions_mut().insert(RequestId(id));
-    }
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -292,11 +344,11 @@ async fn authenticate(
             }
             Ok(None) => {}
             Err(_) => {
-                return (
+                return Err((
                     StatusCode::SERVICE_UNAVAILABLE,
                     "The database is unavailable.\n",
                 )
-                    .into_response();
+                    .into_response());
             }
         }
     }
@@ -311,13 +363,13 @@ async fn authenticate(
             .map(|p| p.as_str().to_string())
             .unwrap_or_default();
         let target = format!("/login?next={}", url_encode(&next));
-        return Redirect::to(&target).into_response();
+        return Err(Redirect::to(&target).into_response());
     }
     if path == "/login" && req.method() == Method::GET && req.extensions().get::<Caller>().is_some()
     {
-        return Redirect::to("/settings/profile").into_response();
+        return Err(Redirect::to("/settings/profile").into_response());
     }
-    next.run(req).await
+    Ok(req)
 }
 
 /// The cookie the ClearML web UI keeps its API token in.
@@ -361,36 +413,6 @@ fn url_encode(s: &str) -> String {
         .collect()
 }
 
-/// Refuses state-changing requests from other sites and oversized bodies; adds security headers.
-async fn guard_requests(
-    State(settings): State<Arc<Settings>>,
-    req: Request<Body>,
-    next: Next,
-) -> Response {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && is_cross_site(&req) {
-        return (StatusCode::FORBIDDEN, "Cross-site requests are refused.\n").into_response();
-    }
-    let too_big = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > settings.max_body_bytes);
-    if too_big && clearml::parse_path(req.uri().path()).is_none() {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n").into_response();
-    }
-    let mut res = next.run(req).await;
-    let headers = res.headers_mut();
-    headers.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    res
-}
-
 /// A request is cross-site when its `Origin` names another host than the one it was sent to, or when
 /// the browser says so in `Sec-Fetch-Site`. Clients that send neither (the SDK, curl) are not browsers
 /// carrying someone's cookies, and are let through.
@@ -418,26 +440,4 @@ pub fn is_cross_site(req: &Request<Body>) -> bool {
             .and_then(|v| v.to_str().ok()),
         Some("cross-site")
     )
-}
-
-/// Counts requests and their latency by route and status.
-async fn record_metrics(req: Request<Body>, next: Next) -> Response {
-    let start = Instant::now();
-    let method = req.method().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| match clearml::parse_path(req.uri().path()) {
-            Some(api) => format!("/{}", api.endpoint),
-            None if req.uri().path().starts_with("/pkg/") => "/pkg/*".into(),
-            None => "other".into(),
-        });
-    let res = next.run(req).await;
-    let status = res.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(start.elapsed().as_secs_f64());
-    res
 }

@@ -252,11 +252,6 @@ pub async fn call(
         })),
         "users.get_current_user" => {
             let who = who()?;
-            let now = services.core.clock.now_ms();
-            let cache_key = (who.user_id.clone(), who.workspace_id.clone());
-            if let Some(answer) = services.core.caches.current_users.get(&cache_key, now) {
-                return Ok((*answer).clone());
-            }
             let profile = services.accounts.profile(&who).await?;
             let prefs = services.accounts.preferences(&who).await?;
             let (given, family) = match profile.name.split_once(' ') {
@@ -279,11 +274,6 @@ pub async fn call(
                 "getting_started": {},
                 "settings": {"max_download_items": 1000},
             });
-            services.core.caches.current_users.put(
-                cache_key,
-                std::sync::Arc::new(answer.clone()),
-                now,
-            );
             Ok(answer)
         }
         "users.update" => {

@@ -51,30 +51,83 @@ impl ApiError {
     }
 }
 
+/// The `meta` block as it is written out.
+#[derive(serde::Serialize)]
+struct MetaOut<'a> {
+    id: &'a str,
+    trx: &'a str,
+    endpoint: EndpointOut<'a>,
+    result_code: u16,
+    result_subcode: u16,
+    result_msg: &'a str,
+    error_stack: Option<()>,
+    error_data: serde_json::Map<String, Value>,
+}
+
+#[derive(serde::Serialize)]
+struct EndpointOut<'a> {
+    name: &'a str,
+    requested_version: Option<&'a str>,
+    actual_version: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct Envelope<'a, D: serde::Serialize> {
+    meta: MetaOut<'a>,
+    data: D,
+}
+
+fn json_response<D: serde::Serialize>(
+    meta: &Meta,
+    code: u16,
+    subcode: u16,
+    msg: &str,
+    data: D,
+) -> Response {
+    let max = format!("{}.{}", MAX_API_VERSION.0, MAX_API_VERSION.1);
+    let actual = if meta.requested.is_empty() || meta.requested.starts_with("999.") {
+        &max
+    } else {
+        &meta.requested
+    };
+    let body = Envelope {
+        meta: MetaOut {
+            id: &meta.request_id,
+            trx: &meta.request_id,
+            endpoint: EndpointOut {
+                name: &meta.endpoint,
+                requested_version: (!meta.requested.is_empty()).then_some(meta.requested.as_str()),
+                actual_version: actual,
+            },
+            result_code: code,
+            result_subcode: subcode,
+            result_msg: msg,
+            error_stack: None,
+            error_data: serde_json::Map::new(),
+        },
+        data,
+    };
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match serde_json::to_vec(&body) {
+        Ok(bytes) => (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
 /// Wraps a result in the envelope with the matching HTTP status.
 pub fn envelope(meta: &Meta, result: Result<Value, ApiError>) -> Response {
-    let actual = if meta.requested.is_empty() || meta.requested.starts_with("999.") {
-        format!("{}.{}", MAX_API_VERSION.0, MAX_API_VERSION.1)
-    } else {
-        meta.requested.clone()
-    };
-    let (code, subcode, msg, data) = match result {
-        Ok(data) => (200, 0, "OK".to_string(), data),
-        Err(e) => (e.code, e.subcode, e.message, json!({})),
-    };
-    let body = json!({
-        "meta": {
-            "id": meta.request_id,
-            "trx": meta.request_id,
-            "endpoint": {"name": meta.endpoint, "requested_version": if meta.requested.is_empty() { Value::Null } else { Value::String(meta.requested.clone()) }, "actual_version": actual},
-            "result_code": code,
-            "result_subcode": subcode,
-            "result_msg": msg,
-            "error_stack": Value::Null,
-            "error_data": {},
-        },
-        "data": data,
-    });
-    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(body)).into_response()
+    match result {
+        Ok(data) => json_response(meta, 200, 0, "OK", data),
+        Err(e) => json_response(meta, e.code, e.subcode, &e.message, json!({})),
+    }
+}
+
+/// A successful envelope around `data` that is already serialized JSON.
+pub fn envelope_raw(meta: &Meta, data: &serde_json::value::RawValue) -> Response {
+    json_response(meta, 200, 0, "OK", data)
 }

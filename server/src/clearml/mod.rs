@@ -9,6 +9,8 @@ mod envelope;
 pub use endpoints::{Access, ENDPOINTS, Endpoint, openapi};
 pub use envelope::{ApiError, envelope};
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::http::{Method, Request};
 use axum::response::Response;
@@ -261,7 +263,26 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
             .usage
             .record(&c.identity.workspace_id, state.services.core.clock.now_ms());
     }
+    let now = state.services.core.clock.now_ms();
+    let caches = &state.services.core.caches;
+    let cache_key = match &caller {
+        Some(c) if endpoint.name == "users.get_current_user" => {
+            Some((c.identity.user_id.clone(), c.identity.workspace_id.clone()))
+        }
+        _ => None,
+    };
+    if let Some(raw) = cache_key
+        .as_ref()
+        .and_then(|k| caches.current_users.get(k, now))
+    {
+        return envelope::envelope_raw(&ctx, &raw);
+    }
     let result = endpoints::call(&state, endpoint, caller, Value::Object(params)).await;
+    if let (Some(key), Ok(data)) = (cache_key, &result)
+        && let Ok(raw) = serde_json::value::to_raw_value(data)
+    {
+        caches.current_users.put(key, Arc::from(raw), now);
+    }
     envelope(&ctx, result.map_err(|e| ApiError::from_app(e, &request_id)))
 }
 

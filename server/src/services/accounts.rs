@@ -15,7 +15,7 @@ use crate::store::{self, Conn, users::UserRow};
 
 #[derive(Debug)]
 pub struct AccountService {
-    pub core: Core,
+    pub core: std::sync::Arc<Core>,
 }
 
 /// A user to create.

@@ -12,7 +12,7 @@ use crate::store;
 
 #[derive(Debug)]
 pub struct AuditService {
-    pub core: Core,
+    pub core: std::sync::Arc<Core>,
 }
 
 impl AuditService {

@@ -57,8 +57,9 @@ pub struct Caches {
     pub credentials: TtlMap<String, std::sync::Arc<crate::store::credentials::AuthRow>>,
     /// Credential ids by access key.
     pub access_keys: TtlMap<String, String>,
-    /// `users.get_current_user` answers, by user and workspace.
-    pub current_users: TtlMap<(String, String), std::sync::Arc<serde_json::Value>>,
+    /// `users.get_current_user` answers (the serialized `data`), by user and workspace: the SDK and
+    /// agents call it often, and serializing it is most of its cost.
+    pub current_users: TtlMap<(String, String), std::sync::Arc<serde_json::value::RawValue>>,
 }
 
 impl Caches {

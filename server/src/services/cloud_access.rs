@@ -20,7 +20,7 @@ const TAKEN: &str = "You already have access settings for this bucket; edit them
 
 #[derive(Debug)]
 pub struct CloudAccessService {
-    pub core: Core,
+    pub core: std::sync::Arc<Core>,
 }
 
 /// What a presigned link is made from.

@@ -19,7 +19,7 @@ use crate::store;
 
 #[derive(Debug)]
 pub struct CredentialService {
-    pub core: Core,
+    pub core: std::sync::Arc<Core>,
 }
 
 /// Why an API caller was not let in, with ClearML's subcodes.

@@ -21,7 +21,7 @@ use crate::store::{self, Conn};
 /// Every service, built once at start.
 #[derive(Clone, Debug)]
 pub struct Services {
-    pub core: Core,
+    pub core: Arc<Core>,
     pub sessions: Arc<sessions::SessionService>,
     pub accounts: Arc<accounts::AccountService>,
     pub audit: Arc<audit::AuditService>,
@@ -32,6 +32,7 @@ pub struct Services {
 
 impl Services {
     pub fn new(core: Core) -> Self {
+        let core = Arc::new(core);
         let credentials = Arc::new(credentials::CredentialService { core: core.clone() });
         Self {
             workspaces: Arc::new(workspaces::WorkspaceService {

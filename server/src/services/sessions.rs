@@ -20,7 +20,7 @@ pub const SETUP_LINK_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(Debug)]
 pub struct SessionService {
-    pub core: Core,
+    pub core: std::sync::Arc<Core>,
 }
 
 /// Failures count per account (whether it was named by username or e-mail), or per name tried when

@@ -24,7 +24,7 @@ pub const MAX_INVITES: usize = 50;
 
 #[derive(Debug)]
 pub struct WorkspaceService {
-    pub core: Core,
+    pub core: std::sync::Arc<Core>,
     pub credentials: std::sync::Arc<CredentialService>,
 }
 
