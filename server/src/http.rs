@@ -155,14 +155,40 @@ async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: N
     if status.is_server_error() {
         span.in_scope(|| tracing::error!(%method, route, status = status.as_u16(), latency_ms = elapsed.as_millis() as u64, "request failed"));
     }
-    let labels = [
-        ("method", method.as_str().to_string()),
-        ("route", route),
-        ("status", status.as_str().to_string()),
-    ];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
+    record_request(method, route, status.as_u16(), elapsed.as_secs_f64());
     res
+}
+
+type MetricHandles = (metrics::Counter, metrics::Histogram);
+type HandleMap = std::sync::RwLock<std::collections::HashMap<(Method, String, u16), MetricHandles>>;
+
+/// Counts a request: the handles of each (method, route, status) are made once and kept, so that
+/// counting costs a map lookup rather than building labelled keys every time.
+fn record_request(method: Method, route: String, status: u16, seconds: f64) {
+    static HANDLES: OnceLock<HandleMap> = OnceLock::new();
+    let handles = HANDLES.get_or_init(Default::default);
+    let key = (method, route, status);
+    let found = handles.read().ok().and_then(|m| m.get(&key).cloned());
+    let (counter, histogram) = match found {
+        Some(h) => h,
+        None => {
+            let labels = [
+                ("method", key.0.as_str().to_string()),
+                ("route", key.1.clone()),
+                ("status", status.to_string()),
+            ];
+            let made = (
+                metrics::counter!("http_requests_total", &labels),
+                metrics::histogram!("http_request_duration_seconds", &labels),
+            );
+            if let Ok(mut m) = handles.write() {
+                m.insert(key, made.clone());
+            }
+            made
+        }
+    };
+    counter.increment(1);
+    histogram.record(seconds);
 }
 
 /// The route a request is counted under: the router's pattern, the API endpoint, or a catch-all.
@@ -170,7 +196,11 @@ fn route_label(req: &Request<Body>) -> String {
     match req.extensions().get::<MatchedPath>() {
         Some(p) => p.as_str().to_string(),
         None => match clearml::parse_path(req.uri().path()) {
-            Some(api) => format!("/{}", api.endpoint),
+            // Only known endpoints get their own label, so that made-up names cannot grow the metrics.
+            Some(api) if clearml::ENDPOINTS.iter().any(|e| e.name == api.endpoint) => {
+                format!("/{}", api.endpoint)
+            }
+            Some(_) => "/unknown-endpoint".into(),
             None if req.uri().path().starts_with("/pkg/") => "/pkg/*".into(),
             None => "other".into(),
         },

@@ -27,7 +27,11 @@ impl<K, V> Default for TtlMap<K, V> {
 }
 
 impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
-    pub fn get(&self, key: &K, now_ms: i64) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q, now_ms: i64) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         let map = self.inner.read().ok()?;
         map.get(key)
             .filter(|(_, at)| now_ms - at < TTL_MS && now_ms >= *at)
@@ -57,6 +61,9 @@ pub struct Caches {
     pub credentials: TtlMap<String, std::sync::Arc<crate::store::credentials::AuthRow>>,
     /// Credential ids by access key.
     pub access_keys: TtlMap<String, String>,
+    /// Tokens whose signature was checked: their credential id and expiry (a token's bytes always
+    /// verify the same way, so only its expiry and credential need checking again).
+    pub tokens: TtlMap<String, (String, i64)>,
     /// `users.get_current_user` answers (the serialized `data`), by user and workspace: the SDK and
     /// agents call it often, and serializing it is most of its cost.
     pub current_users: TtlMap<(String, String), std::sync::Arc<serde_json::value::RawValue>>,
@@ -66,6 +73,7 @@ impl Caches {
     pub fn clear(&self) {
         self.credentials.clear();
         self.access_keys.clear();
+        self.tokens.clear();
         self.current_users.clear();
     }
 }

@@ -193,13 +193,25 @@ impl CredentialService {
     /// (revocation is seen at once: every committed change clears the credential cache).
     pub async fn authenticate_token(&self, token: &str) -> Result<Caller, AuthFailure> {
         let now = self.core.clock.now_ms();
-        let claims = self
-            .core
-            .tokens
-            .verify(token, now)
-            .map_err(|e| AuthFailure::BadToken(e.to_string()))?;
         let caches = &self.core.caches;
-        let row = match caches.credentials.get(&claims.cid, now) {
+        let (cid, exp) = match caches.tokens.get(token, now) {
+            Some(hit) => hit,
+            None => {
+                let claims = self
+                    .core
+                    .tokens
+                    .verify(token, now)
+                    .map_err(|e| AuthFailure::BadToken(e.to_string()))?;
+                caches
+                    .tokens
+                    .put(token.to_string(), (claims.cid.clone(), claims.exp), now);
+                (claims.cid, claims.exp)
+            }
+        };
+        if exp <= now / 1000 {
+            return Err(AuthFailure::BadToken("expired token".into()));
+        }
+        let row = match caches.credentials.get(&cid, now) {
             Some(row) => Some(row),
             None => {
                 let mut conn = self
@@ -209,7 +221,7 @@ impl CredentialService {
                     .acquire()
                     .await
                     .map_err(|_| AuthFailure::Invalid)?;
-                let row = store::credentials::find_by_id(&mut conn, &claims.cid)
+                let row = store::credentials::find_by_id(&mut conn, &cid)
                     .await
                     .map_err(lookup_failed)?
                     .map(Arc::new);

@@ -8,9 +8,11 @@ use std::sync::Mutex;
 use crate::db::Db;
 use crate::store;
 
+/// Pending counts by month (`YYYY-MM`) and workspace. Nested so that counting a call in a month and
+/// workspace already seen allocates nothing.
 #[derive(Debug, Default)]
 pub struct UsageCounter {
-    pending: Mutex<HashMap<(String, String), i64>>,
+    pending: Mutex<HashMap<String, HashMap<String, i64>>>,
 }
 
 /// `YYYY-MM` of a time.
@@ -18,11 +20,32 @@ pub fn month_of(ms: i64) -> String {
     app::domain::timefmt::iso_utc(ms)[..7].to_string()
 }
 
+/// The month of a time, remembered per thread for the day it falls in (days never straddle months).
+fn cached_month(ms: i64) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let day = ms.div_euclid(86_400_000);
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != day {
+            *last = (day, month_of(ms));
+        }
+        last.1.clone()
+    })
+}
+
 impl UsageCounter {
     pub fn record(&self, workspace_id: &str, now_ms: i64) {
+        let month = cached_month(now_ms);
         if let Ok(mut p) = self.pending.lock() {
-            *p.entry((workspace_id.to_string(), month_of(now_ms)))
-                .or_insert(0) += 1;
+            let by_ws = p.entry(month).or_default();
+            match by_ws.get_mut(workspace_id) {
+                Some(n) => *n += 1,
+                None => {
+                    by_ws.insert(workspace_id.to_string(), 1);
+                }
+            }
         }
     }
 
@@ -30,7 +53,14 @@ impl UsageCounter {
     /// next flush.
     pub async fn flush(&self, db: &Db) {
         let batch: Vec<((String, String), i64)> = match self.pending.lock() {
-            Ok(mut p) => p.drain().collect(),
+            Ok(mut p) => p
+                .drain()
+                .flat_map(|(month, by_ws)| {
+                    by_ws
+                        .into_iter()
+                        .map(move |(ws, n)| ((ws, month.clone()), n))
+                })
+                .collect(),
             Err(_) => return,
         };
         for ((ws, month), n) in batch {
@@ -41,7 +71,7 @@ impl UsageCounter {
                 Err(_) => false,
             };
             if !written && let Ok(mut p) = self.pending.lock() {
-                *p.entry((ws, month)).or_insert(0) += n;
+                *p.entry(month).or_default().entry(ws).or_insert(0) += n;
             }
         }
     }
