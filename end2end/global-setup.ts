@@ -15,6 +15,8 @@ export default async function globalSetup() {
   // Workspace flows get people of their own, so that switching and leaving do not disturb other specs.
   createUser(s, ['--email', 'wanda@example.com', '--name', 'Wanda Owner', '--workspace', 'Wanda Lab'], 'wanda-password-1');
   createUser(s, ['--email', 'sam@example.com', '--name', 'Sam Sdk', '--workspace', 'Sam Space'], 'sam-password-1');
+  createUser(s, ['--email', 'uma@example.com', '--name', 'Uma Admin', '--workspace', 'Uma Team'], 'uma-password-1');
+  createUser(s, ['--email', 'ulf@example.com', '--name', 'Ulf Member', '--workspace', 'Uma Team'], 'ulf-password-1');
   createUser(s, ['--email', 'ivy@example.com', '--name', 'Ivy Invitee', '--workspace', 'Ivy Home'], 'ivy-password-1');
   const state: ServerState = {
     ...s,

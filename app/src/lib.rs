@@ -69,7 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("configuration") ssr=SsrMode::Async view=pages::configuration::ConfigurationPage/>
                     <Route path=path!("workspace") ssr=SsrMode::Async view=pages::workspace::WorkspacePage/>
                     <Route path=path!("admin-vaults") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AdminVaults/> }/>
-                    <Route path=path!("users") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Users/> }/>
+                    <Route path=path!("users") ssr=SsrMode::Async view=pages::users::UsersPage/>
                     <Route path=path!("access-rules") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AccessRules/> }/>
                     <Route path=path!("identity-providers") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::IdentityProviders/> }/>
                     <Route path=path!("resources") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Resources/> }/>

@@ -81,6 +81,17 @@ pub enum CredentialsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCommand {
+    /// Set the most members a workspace may have (members and pending invitations count).
+    Seats {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The workspace's name.
+        #[arg(long)]
+        name: String,
+        /// The limit, or "none".
+        #[arg(long)]
+        max: String,
+    },
     /// Create a workspace owned and administered by an existing user.
     Create {
         #[command(flatten)]
@@ -228,6 +239,9 @@ pub async fn run(cli: Cli) -> i32 {
             )
             .await
         }
+        Some(Command::Workspace {
+            action: WorkspaceCommand::Seats { db, name, max },
+        }) => set_seats(&db, &name, &max).await,
         Some(Command::Workspace {
             action:
                 WorkspaceCommand::Create {
@@ -399,6 +413,27 @@ async fn create_workspace(
             "Created workspace \"{}\" ({}), administered by {owner}.",
             ws.name, ws.id
         );
+    }
+    Ok(())
+}
+
+async fn set_seats(db: &DbArgs, name: &str, max: &str) -> anyhow_like::Result<()> {
+    let max = match max.trim() {
+        "none" | "" => None,
+        n => Some(
+            n.parse::<i64>()
+                .map_err(|_| format!("--max: '{n}' is not a number or \"none\""))?,
+        ),
+    };
+    let services = open(db, offline_settings()).await?;
+    services
+        .workspaces
+        .set_seats(name, max)
+        .await
+        .map_err(|e| e.to_string())?;
+    match max {
+        Some(m) => println!("Workspace \"{name}\" may have at most {m} members."),
+        None => println!("Workspace \"{name}\" has no seat limit."),
     }
     Ok(())
 }

@@ -899,3 +899,69 @@ async fn cloud_access_over_rest() {
     })
     .await
 }
+
+#[tokio::test]
+async fn users_endpoints_are_for_admins_of_the_workspace() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let (ka, sa) = app.key_pair("ada@example.com", Role::Admin, "A").await;
+        let (km, sm) = app.key_pair("max@example.com", Role::Member, "A").await;
+        let (kb, sb) = app.key_pair("bob@example.com", Role::Admin, "B").await;
+        let (admin, member, other) = (basic(&ka, &sa), basic(&km, &sm), basic(&kb, &sb));
+        let (s, v) = app.with_auth("GET", "/users.get_all", &member, "").await;
+        assert_eq!(
+            (s.as_u16(), v["meta"]["result_code"].as_u64()),
+            (403, Some(403))
+        );
+        let (s, v) = app.with_auth("GET", "/users.get_all", &admin, "").await;
+        assert_eq!(s, 200);
+        let users = v["data"]["users"].as_array().unwrap();
+        assert_eq!(users.len(), 2);
+        let max_id = users
+            .iter()
+            .find(|u| u["email"] == "max@example.com")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/users.set_role",
+                &admin,
+                &format!(r#"{{"user": "{max_id}", "role": "owner"}}"#),
+            )
+            .await;
+        assert_eq!(s, 400);
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/users.remove",
+                &other,
+                &format!(r#"{{"user": "{max_id}"}}"#),
+            )
+            .await;
+        assert_eq!(
+            s, 404,
+            "an admin of another workspace cannot touch this one's members"
+        );
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/users.remove",
+                &admin,
+                &format!(r#"{{"user": "{max_id}"}}"#),
+            )
+            .await;
+        assert_eq!(s, 200);
+        let (s, v) = app
+            .with_auth("GET", "/users.get_current_user", &member, "")
+            .await;
+        assert_eq!(
+            (s.as_u16(), subcode(&v)),
+            (401, 22),
+            "a removed member's key stops working at once"
+        );
+    })
+    .await
+}

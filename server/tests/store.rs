@@ -1510,7 +1510,140 @@ async fn cloud_access_is_scoped_to_user_and_workspace(db: Db) {
     );
 }
 
+async fn members_roles_removal_and_seats(db: Db) {
+    use app::api::backend::{CredentialPort, UsersPort, WorkspacePort};
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let b = user(&s, "bob@example.com", Role::Member, "Research").await;
+    let outsider = user(&s, "oz@example.com", Role::Admin, "Elsewhere").await;
+    let (ada, bob) = (identity_of(&a), identity_of(&b));
+    assert!(matches!(
+        s.users.overview(&bob).await,
+        Err(AppError::Forbidden(_))
+    ));
+    s.workspaces.invite(&ada, "new@example.com").await.unwrap();
+    let o = s.users.overview(&ada).await.unwrap();
+    assert_eq!(o.seats_used, 3);
+    assert_eq!(o.users.iter().filter(|u| u.pending).count(), 1);
+    assert!(
+        o.users
+            .iter()
+            .any(|u| u.is_you && u.email == "ada@example.com")
+    );
+
+    // Roles: the last administrator cannot be demoted; promoting someone else lifts that.
+    assert!(matches!(
+        s.users.set_role(&ada, &a.id, Role::Member).await,
+        Err(AppError::Forbidden(_))
+    ));
+    s.users.set_role(&ada, &b.id, Role::Admin).await.unwrap();
+    s.users.set_role(&ada, &b.id, Role::Member).await.unwrap();
+    assert!(
+        matches!(
+            s.users.set_role(&ada, &outsider.id, Role::Admin).await,
+            Err(AppError::NotFound(_))
+        ),
+        "other workspaces are out of reach"
+    );
+    assert!(matches!(
+        s.users.remove(&identity_of(&outsider), &b.id).await,
+        Err(AppError::NotFound(_))
+    ));
+
+    // Removal ends the member's credentials, tokens and sessions here at once.
+    let key = s.credentials.create(&bob, None, "", None).await.unwrap();
+    let caller = s
+        .credentials
+        .authenticate_basic(&key.info.access_key, &key.secret_key, "x")
+        .await
+        .unwrap();
+    let (token, _) = s.credentials.issue_token(&caller, None).unwrap();
+    let session = s
+        .sessions
+        .login(LoginAttempt {
+            login: "bob".into(),
+            password: "password-123".into(),
+            client_ip: "ip".into(),
+        })
+        .await
+        .unwrap();
+    s.users.remove(&ada, &b.id).await.unwrap();
+    assert!(
+        s.credentials
+            .authenticate_basic(&key.info.access_key, &key.secret_key, "x")
+            .await
+            .is_err()
+    );
+    assert!(s.credentials.authenticate_token(&token).await.is_err());
+    assert!(
+        s.sessions
+            .resolve_cookie(&session.cookie_value)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        matches!(
+            s.users.remove(&ada, &a.id).await,
+            Err(AppError::Forbidden(_))
+        ),
+        "nor the last administrator"
+    );
+    let log = s
+        .audit
+        .list(
+            &ada,
+            AuditQuery {
+                object_type: Some("user".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(log.iter().any(|e| e.action == "member.remove"));
+
+    // Resending replaces the link.
+    let pending = s
+        .users
+        .overview(&ada)
+        .await
+        .unwrap()
+        .users
+        .into_iter()
+        .find(|u| u.pending)
+        .unwrap();
+    let resent = s.users.resend_invitation(&ada, &pending.id).await.unwrap();
+    let token = resent.link.split("token=").nth(1).unwrap();
+    assert!(s.workspaces.invitation(token).await.unwrap().is_some());
+
+    // Seats: members and pending invitations count.
+    assert_eq!(
+        s.workspaces
+            .set_seats("Research", Some(0))
+            .await
+            .unwrap_err()
+            .field(),
+        Some("max")
+    );
+    s.workspaces.set_seats("Research", Some(3)).await.unwrap();
+    s.workspaces.invite(&ada, "c@example.com").await.unwrap();
+    let err = s
+        .workspaces
+        .invite(&ada, "d@example.com")
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("emails"));
+    assert!(
+        err.user_message().contains("3 of its 3 seats"),
+        "{}",
+        err.user_message()
+    );
+    s.workspaces.set_seats("Research", None).await.unwrap();
+    s.workspaces.invite(&ada, "d@example.com").await.unwrap();
+}
+
 on_both_databases!(
+    members_roles_removal_and_seats,
     credentials_lifecycle,
     invitations_and_leaving,
     api_usage_is_counted_in_batches,

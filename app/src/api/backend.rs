@@ -147,6 +147,25 @@ pub trait CloudAccessPort: Send + Sync {
     ) -> Result<PresignedUrl, AppError>;
 }
 
+#[async_trait]
+pub trait UsersPort: Send + Sync {
+    async fn overview(&self, who: &Identity) -> Result<super::users::UsersOverview, AppError>;
+    async fn set_role(
+        &self,
+        who: &Identity,
+        user_id: &str,
+        role: crate::domain::Role,
+    ) -> Result<(), AppError>;
+    /// Removes a member: their access, credentials and sessions in the workspace end at once.
+    async fn remove(&self, who: &Identity, user_id: &str) -> Result<(), AppError>;
+    /// A new link for an open invitation (the old one stops working).
+    async fn resend_invitation(
+        &self,
+        who: &Identity,
+        invitation_id: &str,
+    ) -> Result<InviteResult, AppError>;
+}
+
 /// Every port, as one cheap-to-clone bundle.
 #[derive(Clone)]
 pub struct Backend {
@@ -155,6 +174,7 @@ pub struct Backend {
     pub audit: Arc<dyn AuditPort>,
     pub workspaces: Arc<dyn WorkspacePort>,
     pub credentials: Arc<dyn CredentialPort>,
+    pub users: Arc<dyn UsersPort>,
     pub cloud_access: Arc<dyn CloudAccessPort>,
     /// Whether this server is self-hosted (shows the anonymous-usage option).
     pub self_hosted: bool,

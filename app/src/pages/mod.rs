@@ -9,4 +9,5 @@ pub mod not_found;
 pub mod profile;
 pub mod settings;
 pub mod setup;
+pub mod users;
 pub mod workspace;

@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use app::api::backend::{
-    AccountPort, AuditPort, Caller, CloudAccessPort, CredentialPort, WorkspacePort,
+    AccountPort, AuditPort, Caller, CloudAccessPort, CredentialPort, UsersPort, WorkspacePort,
 };
 use app::domain::audit::AuditQuery;
 use app::domain::identity::Channel;
@@ -196,6 +196,34 @@ pub const ENDPOINTS: &[Endpoint] = &[
         access: Access::User,
         min_version: (1, 0),
         example: r#"{"url": "s3://datasets/images/0001.png"}"#,
+    },
+    Endpoint {
+        name: "users.get_all",
+        summary: "The workspace's members and pending invitations, with the seat count.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: "{}",
+    },
+    Endpoint {
+        name: "users.set_role",
+        summary: "Make a member an administrator or a member (`user`, `role`); the last administrator stays.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"user": "…", "role": "admin"}"#,
+    },
+    Endpoint {
+        name: "users.remove",
+        summary: "Remove a member (`user`): their credentials, tokens and sessions in the workspace end at once.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"user": "…"}"#,
+    },
+    Endpoint {
+        name: "workspaces.resend_invitation",
+        summary: "A new link for an open invitation (`invitation`); the previous link stops working.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"invitation": "…"}"#,
     },
 ];
 
@@ -545,6 +573,45 @@ pub async fn call(
                 "key": signed.key,
                 "expires": app::domain::timefmt::iso_utc(signed.expires_ms),
             }))
+        }
+        "users.get_all" => {
+            let overview = services.users.overview(&who()?).await?;
+            Ok(
+                json!({"users": overview.users, "seats_used": overview.seats_used, "max_members": overview.max_members}),
+            )
+        }
+        "users.set_role" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                user: String,
+                role: String,
+            }
+            let p: P = params(body)?;
+            let role = Role::parse(&p.role)
+                .ok_or_else(|| AppError::validation("role", "role must be admin or member"))?;
+            services.users.set_role(&who()?, &p.user, role).await?;
+            Ok(json!({"updated": 1}))
+        }
+        "users.remove" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                user: String,
+            }
+            let p: P = params(body)?;
+            services.users.remove(&who()?, &p.user).await?;
+            Ok(json!({"removed": 1}))
+        }
+        "workspaces.resend_invitation" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                invitation: String,
+            }
+            let p: P = params(body)?;
+            let sent = services
+                .users
+                .resend_invitation(&who()?, &p.invitation)
+                .await?;
+            Ok(json!({"invited": sent}))
         }
         other => Err(AppError::not_found(format!("endpoint {other}"))),
     }

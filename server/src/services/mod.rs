@@ -8,6 +8,7 @@ pub mod cloud_access;
 pub mod credentials;
 pub mod sessions;
 pub mod usage;
+pub mod users;
 pub mod workspaces;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub struct Services {
     pub accounts: Arc<accounts::AccountService>,
     pub audit: Arc<audit::AuditService>,
     pub credentials: Arc<credentials::CredentialService>,
+    pub users: Arc<users::UsersService>,
     pub workspaces: Arc<workspaces::WorkspaceService>,
     pub cloud_access: Arc<cloud_access::CloudAccessService>,
 }
@@ -40,6 +42,7 @@ impl Services {
                 credentials: credentials.clone(),
             }),
             credentials,
+            users: Arc::new(users::UsersService { core: core.clone() }),
             cloud_access: Arc::new(cloud_access::CloudAccessService { core: core.clone() }),
             sessions: Arc::new(sessions::SessionService { core: core.clone() }),
             accounts: Arc::new(accounts::AccountService { core: core.clone() }),
@@ -56,6 +59,7 @@ impl Services {
             audit: self.audit.clone(),
             workspaces: self.workspaces.clone(),
             credentials: self.credentials.clone(),
+            users: self.users.clone(),
             cloud_access: self.cloud_access.clone(),
             self_hosted: self.core.settings.self_hosted,
         }

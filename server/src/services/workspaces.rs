@@ -171,6 +171,27 @@ impl WorkspaceService {
         })
     }
 
+    /// Sets a workspace's seat limit (the server administrator's command line).
+    pub async fn set_seats(&self, name: &str, max: Option<i64>) -> Result<(), AppError> {
+        if max.is_some_and(|m| m < 1) {
+            return Err(AppError::validation(
+                "max",
+                "A seat limit is at least 1 (or none).",
+            ));
+        }
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let ws = store::users::find_workspace_by_name(&mut tx, name)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| {
+                AppError::validation("workspace", format!("No workspace named {name}."))
+            })?;
+        store::workspaces::set_max_members(&mut tx, &ws.id, max)
+            .await
+            .map_err(internal)?;
+        self.core.commit(tx).await
+    }
+
     /// Creates a workspace owned (and administered) by an existing user.
     pub async fn create_workspace(
         &self,
@@ -446,6 +467,30 @@ impl WorkspacePort for WorkspaceService {
         let emails = parse_emails(emails)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        if let Some(max) = store::workspaces::max_members(&mut tx, &who.workspace_id)
+            .await
+            .map_err(internal)?
+        {
+            let members = store::workspaces::members(&mut tx, &who.workspace_id)
+                .await
+                .map_err(internal)?
+                .len();
+            let open =
+                store::workspaces::open_invitations_for_workspace(&mut tx, &who.workspace_id, now)
+                    .await
+                    .map_err(internal)?
+                    .len();
+            let used = (members + open) as i64;
+            if used + emails.len() as i64 > max {
+                let left = (max - used).max(0);
+                return Err(AppError::validation(
+                    "emails",
+                    format!(
+                        "This workspace uses {used} of its {max} seats (members and pending invitations), so you can invite {left} more. Ask your server administrator for more seats."
+                    ),
+                ));
+            }
+        }
         let mut out = vec![];
         for email in emails {
             if store::workspaces::is_member_email(&mut tx, &who.workspace_id, &email)

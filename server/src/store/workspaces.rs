@@ -340,3 +340,114 @@ pub async fn api_calls(
             .unwrap_or(0),
     )
 }
+
+/// A member of a workspace, for the Users table.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub user_id: String,
+    pub username: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub added_ms: i64,
+    pub kind: String,
+}
+
+pub async fn members(conn: &mut Conn, workspace_id: &str) -> Result<Vec<MemberRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.username, u.email, u.name, u.kind, m.role, m.created_ms FROM memberships m \
+         JOIN users u ON u.id = m.user_id WHERE m.workspace_id = $1 AND m.status = 'active' ORDER BY m.created_ms, u.id",
+    )
+    .bind(workspace_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let role: String = r.try_get("role")?;
+            Ok(MemberRow {
+                user_id: r.try_get("id")?,
+                username: r.try_get("username")?,
+                email: r.try_get("email")?,
+                name: r.try_get("name")?,
+                kind: r.try_get("kind")?,
+                role: Role::parse(&role).unwrap_or(Role::Member),
+                added_ms: r.try_get("created_ms")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn set_role(
+    conn: &mut Conn,
+    workspace_id: &str,
+    user_id: &str,
+    role: Role,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3 AND status = 'active'")
+        .bind(role.as_str())
+        .bind(workspace_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
+/// Ends a user's browser sessions in a workspace; returns how many.
+pub async fn delete_sessions_in(
+    conn: &mut Conn,
+    user_id: &str,
+    workspace_id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND workspace_id = $2")
+            .bind(user_id)
+            .bind(workspace_id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+pub async fn max_members(conn: &mut Conn, workspace_id: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query("SELECT max_members FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| r.try_get::<Option<i64>, _>("max_members"))
+        .transpose()
+        .map(Option::flatten)
+}
+
+pub async fn set_max_members(
+    conn: &mut Conn,
+    workspace_id: &str,
+    max: Option<i64>,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("UPDATE workspaces SET max_members = $1 WHERE id = $2")
+            .bind(max)
+            .bind(workspace_id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Replaces an open invitation's secret (a resent link); true when it was open.
+pub async fn renew_invitation(
+    conn: &mut Conn,
+    id: &str,
+    token_hash: &str,
+    expires_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE invitations SET token_hash = $1, expires_ms = $2 WHERE id = $3 AND accepted_ms IS NULL AND cancelled_ms IS NULL",
+    )
+    .bind(token_hash)
+    .bind(expires_ms)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}

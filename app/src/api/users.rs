@@ -1,0 +1,72 @@
+//! Users & Groups → Users: the workspace's members and pending invitations, roles, removal.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::workspace::InviteResult;
+use crate::domain::{AppError, Role};
+
+/// One row of the Users table: a member or a pending invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEntry {
+    /// The user's id (members) or the invitation's id (pending).
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub email: String,
+    pub role: Role,
+    pub pending: bool,
+    pub added_ms: i64,
+    pub is_you: bool,
+}
+
+/// The Users table and its seat count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersOverview {
+    pub users: Vec<UserEntry>,
+    /// Active members plus open invitations.
+    pub seats_used: i64,
+    pub max_members: Option<i64>,
+}
+
+#[server(prefix = "/fn", endpoint = "load_users")]
+pub async fn load_users() -> Result<UsersOverview, AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.users.overview(&caller()?.identity).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "set_member_role")]
+pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppError> {
+    use super::backend::*;
+    let role = Role::parse(&role)
+        .ok_or_else(|| AppError::validation("role", "Choose admin or member."))?;
+    with_request_id(
+        async {
+            backend()?
+                .users
+                .set_role(&caller()?.identity, &user_id, role)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "remove_member")]
+pub async fn remove_member(user_id: String) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.users.remove(&caller()?.identity, &user_id).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "resend_invitation")]
+pub async fn resend_invitation(invitation_id: String) -> Result<InviteResult, AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            backend()?
+                .users
+                .resend_invitation(&caller()?.identity, &invitation_id)
+                .await
+        }
+        .await,
+    )
+}

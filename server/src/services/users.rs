@@ -1,0 +1,217 @@
+//! Users & Groups → Users: members and pending invitations of a workspace, roles, removal, and
+//! resending invitation links. Administrators only; a workspace always keeps an administrator.
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use app::api::backend::UsersPort;
+use app::api::users::{UserEntry, UsersOverview};
+use app::api::workspace::InviteResult;
+use app::domain::{AppError, Identity, Role};
+
+use super::workspaces::INVITATION_MS;
+use super::{Object, audit, internal};
+use crate::crypto;
+use crate::state::Core;
+use crate::store;
+
+#[derive(Debug)]
+pub struct UsersService {
+    pub core: std::sync::Arc<Core>,
+}
+
+#[async_trait]
+impl UsersPort for UsersService {
+    async fn overview(&self, who: &Identity) -> Result<UsersOverview, AppError> {
+        who.require_admin("see the workspace's users")?;
+        let now = self.core.clock.now_ms();
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let members = store::workspaces::members(&mut conn, &who.workspace_id)
+            .await
+            .map_err(internal)?;
+        let pending =
+            store::workspaces::open_invitations_for_workspace(&mut conn, &who.workspace_id, now)
+                .await
+                .map_err(internal)?;
+        let max_members = store::workspaces::max_members(&mut conn, &who.workspace_id)
+            .await
+            .map_err(internal)?;
+        let seats_used = (members.len() + pending.len()) as i64;
+        let mut users: Vec<UserEntry> = members
+            .into_iter()
+            .map(|m| UserEntry {
+                is_you: m.user_id == who.user_id,
+                id: m.user_id,
+                name: m.name,
+                username: m.username,
+                email: m.email,
+                role: m.role,
+                pending: false,
+                added_ms: m.added_ms,
+            })
+            .collect();
+        users.extend(pending.into_iter().map(|p| UserEntry {
+            id: p.id,
+            name: String::new(),
+            username: String::new(),
+            email: p.email,
+            role: Role::Member,
+            pending: true,
+            added_ms: p.created_ms,
+            is_you: false,
+        }));
+        Ok(UsersOverview {
+            users,
+            seats_used,
+            max_members,
+        })
+    }
+
+    async fn set_role(&self, who: &Identity, user_id: &str, role: Role) -> Result<(), AppError> {
+        who.require_admin("change roles")?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let member = store::workspaces::members(&mut tx, &who.workspace_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|m| m.user_id == user_id)
+            .ok_or_else(|| AppError::not_found("member of this workspace"))?;
+        if member.role == role {
+            return Ok(());
+        }
+        if member.role == Role::Admin
+            && store::workspaces::count_admins(&mut tx, &who.workspace_id)
+                .await
+                .map_err(internal)?
+                <= 1
+        {
+            return Err(AppError::forbidden(
+                "demote the last administrator; make someone else an administrator first",
+            ));
+        }
+        store::workspaces::set_role(&mut tx, &who.workspace_id, user_id, role)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "member.role",
+            Object {
+                kind: "user",
+                id: user_id,
+                name: &member.email,
+            },
+            &json!({"before": {"role": member.role.as_str()}, "after": {"role": role.as_str()}}),
+        )
+        .await?;
+        self.core.commit(tx).await
+    }
+
+    async fn remove(&self, who: &Identity, user_id: &str) -> Result<(), AppError> {
+        who.require_admin("remove members")?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let member = store::workspaces::members(&mut tx, &who.workspace_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|m| m.user_id == user_id)
+            .ok_or_else(|| AppError::not_found("member of this workspace"))?;
+        if member.role == Role::Admin
+            && store::workspaces::count_admins(&mut tx, &who.workspace_id)
+                .await
+                .map_err(internal)?
+                <= 1
+        {
+            return Err(AppError::forbidden("remove the last administrator"));
+        }
+        let owner: Option<String> =
+            sqlx::query_scalar("SELECT owner_id FROM workspaces WHERE id = $1")
+                .bind(&who.workspace_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?;
+        if owner.as_deref() == Some(user_id) {
+            return Err(AppError::forbidden(
+                "remove the workspace's owner from their personal workspace",
+            ));
+        }
+        let revoked =
+            store::credentials::revoke_all_in_workspace(&mut tx, user_id, &who.workspace_id, now)
+                .await
+                .map_err(internal)?;
+        let sessions = store::workspaces::delete_sessions_in(&mut tx, user_id, &who.workspace_id)
+            .await
+            .map_err(internal)?;
+        store::cloud_access::delete_all_in_workspace(&mut tx, user_id, &who.workspace_id)
+            .await
+            .map_err(internal)?;
+        store::workspaces::remove_membership(&mut tx, user_id, &who.workspace_id)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "member.remove",
+            Object {
+                kind: "user",
+                id: user_id,
+                name: &member.email,
+            },
+            &json!({"before": {"member": member.email, "role": member.role.as_str()},
+                    "after": {"credentials_revoked": revoked, "sessions_ended": sessions}}),
+        )
+        .await?;
+        self.core.commit(tx).await
+    }
+
+    async fn resend_invitation(
+        &self,
+        who: &Identity,
+        invitation_id: &str,
+    ) -> Result<InviteResult, AppError> {
+        who.require_admin("resend invitations")?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
+            .await
+            .map_err(internal)?
+            .filter(|i| i.workspace_id == who.workspace_id)
+            .ok_or_else(|| AppError::not_found("open invitation"))?;
+        let token = crypto::new_token();
+        store::workspaces::renew_invitation(
+            &mut tx,
+            &inv.id,
+            &crypto::token_hash(&token),
+            now + INVITATION_MS,
+        )
+        .await
+        .map_err(internal)?;
+        let existing_user = store::users::find_by_login(&mut tx, &inv.email)
+            .await
+            .map_err(internal)?
+            .is_some();
+        audit(
+            &mut tx,
+            now,
+            who,
+            "invitation.resend",
+            Object {
+                kind: "invitation",
+                id: &inv.id,
+                name: &inv.email,
+            },
+            &json!({}),
+        )
+        .await?;
+        self.core.commit(tx).await?;
+        Ok(InviteResult {
+            email: inv.email,
+            link: format!("{}/invite?token={token}", self.core.settings.public_url),
+            existing_user,
+        })
+    }
+}
