@@ -76,3 +76,55 @@ test('members are refused the Users page', async ({ page }) => {
   const res = await page.goto(`${s.url}/settings/users`);
   expect(res?.status()).toBe(403);
 });
+
+test('service accounts: add with a key pair shown once, more keys, revoke one, delete (its keys stop working)', async ({ page }) => {
+  const s = server();
+  await login(page, { login: 'uma@example.com', password: 'uma-password-1' });
+  await page.goto(`${s.url}/settings/users`);
+  await hydrated(page);
+  await expect(page.locator('#no-service-accounts')).toBeVisible();
+  await page.click('#add-service-account');
+  const add = page.getByRole('dialog', { name: 'Add service account' });
+  await add.locator('#sa-name').fill('CI agent');
+  await add.locator('#sa-impersonation').check();
+  await add.locator('#create-sa').click();
+  const shown = page.getByRole('dialog', { name: 'Service account credentials' });
+  const section = (await shown.locator('#sa-config-section').textContent())!;
+  const key = section.match(/"access_key" = "([A-Z0-9]{30})"/)![1];
+  const secret = section.match(/"secret_key" = "([A-Za-z0-9_-]{67})"/)![1];
+  await shot(page, 'service-account-created');
+  await shown.locator('#sa-credentials-done').click();
+  const row = page.locator('tr[data-name="CI agent"]');
+  await expect(row).toContainText('impersonation');
+  await expect(row.locator('.sa-credential-count')).toHaveText('1');
+
+  // The key works on the API; the token says what clearml-agent looks for.
+  const auth = { authorization: 'Basic ' + Buffer.from(`${key}:${secret}`).toString('base64') };
+  const res = await page.request.get(`${s.url}/api/auth.login`, { headers: auth });
+  expect(res.status()).toBe(200);
+  const token = (await res.json()).data.token as string;
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  expect(claims.identity.service_account_type).toBe(2);
+
+  // Edit: another key pair, then revoke the first one.
+  await row.locator('.edit-sa').click();
+  const edit = page.getByRole('dialog', { name: 'Edit service account' });
+  await expect(edit.locator('#sa-keys li')).toHaveCount(1);
+  await edit.locator('#sa-create-credentials').click();
+  await expect(shown.locator('#sa-config-section')).toContainText('secret_key');
+  await shown.locator('#sa-credentials-done').click();
+  await expect(edit.locator('#sa-keys li')).toHaveCount(2);
+  await edit.getByRole('button', { name: `Revoke ${key}` }).click();
+  await expect(edit.locator('#sa-keys li')).toHaveCount(1);
+  expect((await page.request.get(`${s.url}/api/auth.login`, { headers: auth })).status()).toBe(401);
+  await edit.getByRole('button', { name: 'Cancel' }).click();
+  await expect(row.locator('.sa-credential-count')).toHaveText('1');
+
+  // Delete after a confirmation.
+  await row.getByRole('button', { name: 'Delete CI agent' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete service account' });
+  await expect(confirm).toContainText('agents using them fail on their next call');
+  await confirm.locator('#confirm-action').click();
+  await expect(row).toHaveCount(0);
+  await shot(page, 'service-accounts-after-delete');
+});

@@ -138,7 +138,8 @@ async fn fixtures(services: &atrium_server::services::Services) -> Result<Fixtur
         .map_err(|e| e.message())?;
     let (token, _) = services
         .credentials
-        .issue_token(&caller, None)
+        .issue_token(&caller, None, None)
+        .await
         .map_err(|e| e.to_string())?;
     let pair = format!("{}:{}", key.info.access_key, key.secret_key);
     Ok(Fixtures {

@@ -17,6 +17,10 @@ pub struct TokenIdentity {
     pub role: String,
     pub user_name: String,
     pub company_name: String,
+    /// Set on service accounts' tokens: 2 when the account may impersonate (what clearml-agent's
+    /// `--use-owner-token` checks), 1 otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_type: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +37,9 @@ pub struct Claims {
     pub feature_set: String,
     /// The credential the token was issued from.
     pub cid: String,
+    /// The member a token impersonates (issued to a service account or an admin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imp: Option<String>,
 }
 
 /// Signs and checks tokens with the key shared by every replica.
@@ -76,6 +83,21 @@ impl TokenKeys {
         now_ms: i64,
         lifetime_secs: i64,
     ) -> String {
+        self.issue_with(who, credential_id, now_ms, lifetime_secs, None, None)
+    }
+
+    /// A token with the service-account marker and, when impersonating, the member acted as.
+    /// Service accounts' tokens carry the "advanced" feature set, which clearml-agent requires
+    /// before it uses `--use-owner-token`.
+    pub fn issue_with(
+        &self,
+        who: &Identity,
+        credential_id: &str,
+        now_ms: i64,
+        lifetime_secs: i64,
+        service_account_type: Option<u8>,
+        impersonated: Option<&str>,
+    ) -> String {
         let iat = now_ms / 1000;
         let claims = Claims {
             auth_type: "Bearer".into(),
@@ -85,6 +107,7 @@ impl TokenKeys {
                 role: clearml_role(who.role).into(),
                 user_name: who.user_name.clone(),
                 company_name: who.workspace_name.clone(),
+                service_account_type,
             },
             session_id: crate::crypto::new_id(),
             env: "atrium".into(),
@@ -93,8 +116,14 @@ impl TokenKeys {
             api_version: format!("{}.{}", MAX_API_VERSION.0, MAX_API_VERSION.1),
             server_version: SERVER_VERSION.into(),
             server_build: env!("CARGO_PKG_VERSION").into(),
-            feature_set: "basic".into(),
+            feature_set: if service_account_type.is_some() {
+                "advanced"
+            } else {
+                "basic"
+            }
+            .into(),
             cid: credential_id.into(),
+            imp: impersonated.map(str::to_string),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
     }

@@ -965,3 +965,215 @@ async fn users_endpoints_are_for_admins_of_the_workspace() {
     })
     .await
 }
+
+fn claims_of(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn service_accounts_and_impersonation() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let (ka, sa) = app.key_pair("ada@example.com", Role::Admin, "A").await;
+        let (km, sm) = app.key_pair("max@example.com", Role::Member, "A").await;
+        let (admin, member) = (basic(&ka, &sa), basic(&km, &sm));
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/service_accounts.create",
+                &member,
+                r#"{"name": "ci"}"#,
+            )
+            .await;
+        assert_eq!(s, 403);
+        let (s, v) = app
+            .with_auth(
+                "POST",
+                "/service_accounts.create",
+                &admin,
+                r#"{"name": "CI agent", "allow_impersonation": true}"#,
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        let sa_id = v["data"]["service_account"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let sa_key = basic(
+            v["data"]["credentials"]["access_key"].as_str().unwrap(),
+            v["data"]["credentials"]["secret_key"].as_str().unwrap(),
+        );
+        let (_, v) = app
+            .with_auth(
+                "POST",
+                "/service_accounts.create",
+                &admin,
+                r#"{"name": "plain"}"#,
+            )
+            .await;
+        let plain_key = basic(
+            v["data"]["credentials"]["access_key"].as_str().unwrap(),
+            v["data"]["credentials"]["secret_key"].as_str().unwrap(),
+        );
+
+        // A service account logs in over the API, never into the console.
+        let (s, v) = app.with_auth("GET", "/auth.login", &sa_key, "").await;
+        assert_eq!(s, 200);
+        let sa_claims = claims_of(v["data"]["token"].as_str().unwrap());
+        assert_eq!(
+            sa_claims["identity"]["service_account_type"], 2,
+            "what clearml-agent checks for --use-owner-token"
+        );
+        assert_eq!(sa_claims["feature_set"], "advanced");
+        let username = app
+            .with_auth("GET", "/users.get_current_user", &sa_key, "")
+            .await
+            .1["data"]["user"]["email"]
+            .as_str()
+            .unwrap()
+            .split('@')
+            .next()
+            .unwrap()
+            .to_string();
+        let (s, _, _) = app
+            .send(post_form(
+                "/fn/login",
+                None,
+                None,
+                &format!("login={username}&password=anything-at-all"),
+            ))
+            .await;
+        assert_eq!(s, 403);
+
+        // Impersonation: the token acts as the member, with their identity and no admin rights.
+        let max_id = app
+            .with_auth("GET", "/users.get_current_user", &member, "")
+            .await
+            .1["data"]["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let ada_id = app
+            .with_auth("GET", "/users.get_current_user", &admin, "")
+            .await
+            .1["data"]["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let login_as = |key: String, target: String| {
+            let app = &app;
+            async move {
+                let req = Request::builder()
+                    .uri("/auth.login")
+                    .header(header::HOST, "127.0.0.1:3000")
+                    .header(header::AUTHORIZATION, key)
+                    .header("x-clearml-impersonate-as", target)
+                    .body(Body::empty())
+                    .unwrap();
+                let (status, _, bytes) = app.send(req).await;
+                (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+            }
+        };
+        let (s, v) = login_as(sa_key.clone(), max_id.clone()).await;
+        assert_eq!(s, 200, "{v}");
+        let as_max = format!("Bearer {}", v["data"]["token"].as_str().unwrap());
+        assert_eq!(claims_of(&as_max[7..])["identity"]["user"], max_id.as_str());
+        let (_, v) = app
+            .with_auth("GET", "/users.get_current_user", &as_max, "")
+            .await;
+        assert_eq!(v["data"]["user"]["email"], "max@example.com");
+        let (s, v) = login_as(sa_key.clone(), ada_id.clone()).await;
+        assert_eq!(s, 200);
+        let as_ada = format!("Bearer {}", v["data"]["token"].as_str().unwrap());
+        let (_, v) = app
+            .with_auth("GET", "/users.get_current_user", &as_ada, "")
+            .await;
+        assert_eq!(
+            (
+                v["data"]["user"]["email"].as_str(),
+                v["data"]["user"]["role"].as_str()
+            ),
+            (Some("ada@example.com"), Some("user"))
+        );
+        let (s, _) = app.with_auth("GET", "/audit.get_all", &as_ada, "").await;
+        assert_eq!(
+            s, 403,
+            "impersonating an admin gives no admin rights on settings"
+        );
+        // Refreshing keeps acting as the same member.
+        let (_, v) = app.with_auth("GET", "/auth.login", &as_max, "").await;
+        assert_eq!(
+            claims_of(v["data"]["token"].as_str().unwrap())["identity"]["user"],
+            max_id.as_str()
+        );
+
+        // Who may not.
+        assert_eq!(
+            login_as(plain_key.clone(), max_id.clone()).await.0,
+            403,
+            "no allow_impersonation"
+        );
+        assert_eq!(
+            login_as(member.clone(), ada_id.clone()).await.0,
+            403,
+            "a member"
+        );
+        assert_eq!(
+            login_as(admin.clone(), max_id.clone()).await.0,
+            200,
+            "an admin of the workspace may"
+        );
+        assert_eq!(login_as(sa_key.clone(), "nobody".into()).await.0, 404);
+        assert_eq!(
+            login_as(sa_key.clone(), sa_id.clone()).await.0,
+            404,
+            "not another service account"
+        );
+        let req = Request::builder()
+            .uri("/auth.login")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::AUTHORIZATION, sa_key.clone())
+            .header("x-clearml-impersonate-as", max_id.clone())
+            .header("x-clearml-act-as", max_id.clone())
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(app.send(req).await.0, 400, "both headers at once");
+
+        // Listing, and deletion: keys and every token from them fail at once.
+        let (_, v) = app
+            .with_auth("GET", "/service_accounts.get_all", &admin, "")
+            .await;
+        assert_eq!(v["data"]["service_accounts"].as_array().unwrap().len(), 2);
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/service_accounts.delete",
+                &admin,
+                &format!(r#"{{"id": "{sa_id}"}}"#),
+            )
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(
+            app.with_auth("GET", "/auth.login", &sa_key, "").await.0,
+            401
+        );
+        assert_eq!(
+            app.with_auth("GET", "/users.get_current_user", &as_max, "")
+                .await
+                .0,
+            401
+        );
+        let (_, v) = app
+            .with_auth("GET", "/service_accounts.get_all", &admin, "")
+            .await;
+        assert_eq!(v["data"]["service_accounts"].as_array().unwrap().len(), 1);
+    })
+    .await
+}

@@ -720,7 +720,8 @@ async fn credentials_lifecycle(db: Db) {
 
     let (token, lifetime) = s
         .credentials
-        .issue_token(&caller, Some(10_000_000))
+        .issue_token(&caller, Some(10_000_000), None)
+        .await
         .unwrap();
     assert_eq!(
         lifetime, s.core.settings.token_max_secs,
@@ -735,7 +736,12 @@ async fn credentials_lifecycle(db: Db) {
             .user_id,
         a.id
     );
-    assert!(s.credentials.issue_token(&caller, Some(0)).is_err());
+    assert!(
+        s.credentials
+            .issue_token(&caller, Some(0), None)
+            .await
+            .is_err()
+    );
 
     // Only the owner can relabel or revoke.
     let bob = identity_of(&b);
@@ -789,7 +795,7 @@ async fn credentials_lifecycle(db: Db) {
         .authenticate_basic(&short.info.access_key, &short.secret_key, "x")
         .await
         .unwrap();
-    let (t, _) = s.credentials.issue_token(&c, None).unwrap();
+    let (t, _) = s.credentials.issue_token(&c, None, None).await.unwrap();
     s.core.clock.advance(2 * 86_400_000);
     assert!(matches!(
         s.credentials
@@ -916,6 +922,7 @@ async fn invitations_and_leaving(db: Db) {
         identity: identity_of(&ivy),
         session_id: None,
         credential_id: None,
+        impersonated: None,
     };
     let mine = s
         .workspaces
@@ -979,6 +986,7 @@ async fn invitations_and_leaving(db: Db) {
         identity: ada.clone(),
         session_id: None,
         credential_id: None,
+        impersonated: None,
     };
     assert!(matches!(
         s.workspaces.leave(&ada_caller, &a.workspace_id).await,
@@ -1557,7 +1565,11 @@ async fn members_roles_removal_and_seats(db: Db) {
         .authenticate_basic(&key.info.access_key, &key.secret_key, "x")
         .await
         .unwrap();
-    let (token, _) = s.credentials.issue_token(&caller, None).unwrap();
+    let (token, _) = s
+        .credentials
+        .issue_token(&caller, None, None)
+        .await
+        .unwrap();
     let session = s
         .sessions
         .login(LoginAttempt {
@@ -1642,7 +1654,43 @@ async fn members_roles_removal_and_seats(db: Db) {
     s.workspaces.invite(&ada, "d@example.com").await.unwrap();
 }
 
+async fn service_accounts_lifecycle(db: Db) {
+    use app::api::backend::{ServiceAccountPort, UsersPort};
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let ada = identity_of(&a);
+    let created = s.service_accounts.create(&ada, "CI agent", true).await.unwrap();
+    assert!(created.account.username.starts_with("sa-ci-agent-"));
+    assert_eq!(created.account.credentials, 1);
+    let caller = s
+        .credentials
+        .authenticate_basic(&created.credentials.info.access_key, &created.credentials.secret_key, "10.0.0.9")
+        .await
+        .unwrap();
+    let (token, _) = s.credentials.issue_token(&caller, None, Some(&a.id)).await.unwrap();
+    let acting = s.credentials.authenticate_token(&token).await.unwrap();
+    assert_eq!((acting.identity.user_id.as_str(), acting.identity.role), (a.id.as_str(), Role::Member));
+    let listed = s.service_accounts.list(&ada).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].last_active_ms.is_some());
+    assert!(s.users.overview(&ada).await.unwrap().users.iter().all(|u| u.email != created.account.username), "not a person");
+    let login = s.sessions.login(LoginAttempt { login: created.account.username.clone(), password: "x".into(), client_ip: "ip".into() }).await;
+    assert!(matches!(login, Err(AppError::Forbidden(_))));
+    s.service_accounts.update(&ada, &created.account.id, "CI runner", false).await.unwrap();
+    assert!(s.credentials.issue_token(&caller, None, Some(&a.id)).await.is_err(), "impersonation turned off");
+    let more = s.service_accounts.create_credentials(&ada, &created.account.id, "second").await.unwrap();
+    assert_eq!(s.service_accounts.credentials(&ada, &created.account.id).await.unwrap().len(), 2);
+    s.service_accounts.revoke_credentials(&ada, &created.account.id, &created.credentials.info.access_key).await.unwrap();
+    assert!(s.credentials.authenticate_token(&token).await.is_err());
+    s.service_accounts.delete(&ada, &created.account.id).await.unwrap();
+    assert!(s.credentials.authenticate_basic(&more.info.access_key, &more.secret_key, "x").await.is_err());
+    assert!(s.service_accounts.list(&ada).await.unwrap().is_empty());
+    let member = user(&s, "max@example.com", Role::Member, "Research").await;
+    assert!(matches!(s.service_accounts.list(&identity_of(&member)).await, Err(AppError::Forbidden(_))));
+}
+
 on_both_databases!(
+    service_accounts_lifecycle,
     members_roles_removal_and_seats,
     credentials_lifecycle,
     invitations_and_leaving,

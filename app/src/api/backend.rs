@@ -24,6 +24,8 @@ pub struct Caller {
     pub session_id: Option<String>,
     /// The API credential, when the request came with a key pair or a token issued from one.
     pub credential_id: Option<String>,
+    /// The member a service account's (or an admin's) token acts as; `identity` is then theirs.
+    pub impersonated: Option<String>,
 }
 
 /// The request's id, for error messages that point into the server log.
@@ -166,6 +168,42 @@ pub trait UsersPort: Send + Sync {
     ) -> Result<InviteResult, AppError>;
 }
 
+#[async_trait]
+pub trait ServiceAccountPort: Send + Sync {
+    async fn list(
+        &self,
+        who: &Identity,
+    ) -> Result<Vec<super::service_accounts::ServiceAccount>, AppError>;
+    async fn create(
+        &self,
+        who: &Identity,
+        name: &str,
+        allow_impersonation: bool,
+    ) -> Result<super::service_accounts::CreatedServiceAccount, AppError>;
+    async fn update(
+        &self,
+        who: &Identity,
+        id: &str,
+        name: &str,
+        allow_impersonation: bool,
+    ) -> Result<(), AppError>;
+    /// Deletes a service account: its credentials are revoked; what it created stays.
+    async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError>;
+    async fn credentials(&self, who: &Identity, id: &str) -> Result<Vec<CredentialInfo>, AppError>;
+    async fn create_credentials(
+        &self,
+        who: &Identity,
+        id: &str,
+        label: &str,
+    ) -> Result<NewCredential, AppError>;
+    async fn revoke_credentials(
+        &self,
+        who: &Identity,
+        id: &str,
+        access_key: &str,
+    ) -> Result<(), AppError>;
+}
+
 /// Every port, as one cheap-to-clone bundle.
 #[derive(Clone)]
 pub struct Backend {
@@ -175,6 +213,7 @@ pub struct Backend {
     pub workspaces: Arc<dyn WorkspacePort>,
     pub credentials: Arc<dyn CredentialPort>,
     pub users: Arc<dyn UsersPort>,
+    pub service_accounts: Arc<dyn ServiceAccountPort>,
     pub cloud_access: Arc<dyn CloudAccessPort>,
     /// Whether this server is self-hosted (shows the anonymous-usage option).
     pub self_hosted: bool,

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod backend;
 pub mod cloud;
 pub mod profile;
+pub mod service_accounts;
 pub mod users;
 pub mod workspace;
 

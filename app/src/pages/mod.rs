@@ -7,6 +7,7 @@ pub mod invite;
 pub mod login;
 pub mod not_found;
 pub mod profile;
+pub mod service_accounts;
 pub mod settings;
 pub mod setup;
 pub mod users;

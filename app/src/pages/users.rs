@@ -1,5 +1,5 @@
 //! Users & Groups: the workspace's members and pending invitations (roles, removal, resending and
-//! cancelling invitations, inviting more people within the seat limit). Service accounts and user
+//! cancelling invitations, inviting more people within the seat limit), and service accounts. User
 //! groups are not built yet and say so.
 
 use leptos::prelude::*;
@@ -153,13 +153,7 @@ pub fn UsersPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <section class="card">
-            <h2>"Service accounts"</h2>
-            <div class="empty-state unavailable compact">
-                <p>"Accounts for agents and automations, with their own credentials and optional impersonation."</p>
-                <p class="muted">"Not available yet."</p>
-            </div>
-        </section>
+        <crate::pages::service_accounts::ServiceAccountsCard/>
         <section class="card">
             <h2>"User groups"</h2>
             <div class="empty-state unavailable compact">

@@ -4,7 +4,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use app::api::backend::{
-    AccountPort, AuditPort, Caller, CloudAccessPort, CredentialPort, UsersPort, WorkspacePort,
+    AccountPort, AuditPort, Caller, CloudAccessPort, CredentialPort, ServiceAccountPort, UsersPort,
+    WorkspacePort,
 };
 use app::domain::audit::AuditQuery;
 use app::domain::identity::Channel;
@@ -225,6 +226,55 @@ pub const ENDPOINTS: &[Endpoint] = &[
         min_version: (1, 0),
         example: r#"{"invitation": "…"}"#,
     },
+    Endpoint {
+        name: "service_accounts.get_all",
+        summary: "The workspace's service accounts with their credential count and last activity.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: "{}",
+    },
+    Endpoint {
+        name: "service_accounts.create",
+        summary: "A service account (`name`, `allow_impersonation`) and its first key pair (shown once).",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"name": "ci", "allow_impersonation": true}"#,
+    },
+    Endpoint {
+        name: "service_accounts.update",
+        summary: "Rename a service account or change `allow_impersonation` (`id`, `name`, `allow_impersonation`).",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"id": "…", "name": "ci", "allow_impersonation": false}"#,
+    },
+    Endpoint {
+        name: "service_accounts.delete",
+        summary: "Delete a service account (`id`): its credentials stop working; what it created stays.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"id": "…"}"#,
+    },
+    Endpoint {
+        name: "service_accounts.get_credentials",
+        summary: "A service account's key pairs (`id`; never secrets).",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"id": "…"}"#,
+    },
+    Endpoint {
+        name: "service_accounts.create_credentials",
+        summary: "Another key pair for a service account (`id`, `label`); the secret is returned once.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"id": "…", "label": "agent-2"}"#,
+    },
+    Endpoint {
+        name: "service_accounts.revoke_credentials",
+        summary: "Revoke one of a service account's key pairs (`id`, `access_key`).",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"id": "…", "access_key": "…"}"#,
+    },
 ];
 
 /// Turns the named keys' digit strings (as they come from a query string) into numbers.
@@ -256,6 +306,7 @@ pub async fn call(
     endpoint: &Endpoint,
     caller: Option<Caller>,
     body: Value,
+    impersonate: Option<String>,
 ) -> Result<Value, AppError> {
     let who = match (endpoint.access, &caller) {
         (Access::Public, _) => None,
@@ -350,7 +401,10 @@ pub async fn call(
                     )
                 })?),
             };
-            let (token, _) = services.credentials.issue_token(caller, expiration)?;
+            let (token, _) = services
+                .credentials
+                .issue_token(caller, expiration, impersonate.as_deref())
+                .await?;
             Ok(json!({"token": token}))
         }
         "auth.create_credentials" => {
@@ -612,6 +666,86 @@ pub async fn call(
                 .resend_invitation(&who()?, &p.invitation)
                 .await?;
             Ok(json!({"invited": sent}))
+        }
+        "service_accounts.get_all" => {
+            Ok(json!({"service_accounts": services.service_accounts.list(&who()?).await?}))
+        }
+        "service_accounts.create" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                name: String,
+                #[serde(default)]
+                allow_impersonation: bool,
+            }
+            let p: P = params(body)?;
+            let created = services
+                .service_accounts
+                .create(&who()?, &p.name, p.allow_impersonation)
+                .await?;
+            Ok(json!({
+                "service_account": created.account,
+                "credentials": {"access_key": created.credentials.info.access_key, "secret_key": created.credentials.secret_key},
+            }))
+        }
+        "service_accounts.update" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                id: String,
+                name: String,
+                allow_impersonation: bool,
+            }
+            let p: P = params(body)?;
+            services
+                .service_accounts
+                .update(&who()?, &p.id, &p.name, p.allow_impersonation)
+                .await?;
+            Ok(json!({"updated": 1}))
+        }
+        "service_accounts.delete" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                id: String,
+            }
+            let p: P = params(body)?;
+            services.service_accounts.delete(&who()?, &p.id).await?;
+            Ok(json!({"deleted": 1}))
+        }
+        "service_accounts.get_credentials" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                id: String,
+            }
+            let p: P = params(body)?;
+            Ok(json!({"credentials": services.service_accounts.credentials(&who()?, &p.id).await?}))
+        }
+        "service_accounts.create_credentials" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                id: String,
+                #[serde(default)]
+                label: String,
+            }
+            let p: P = params(body)?;
+            let c = services
+                .service_accounts
+                .create_credentials(&who()?, &p.id, &p.label)
+                .await?;
+            Ok(
+                json!({"credentials": {"access_key": c.info.access_key, "secret_key": c.secret_key, "label": c.info.label}}),
+            )
+        }
+        "service_accounts.revoke_credentials" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                id: String,
+                access_key: String,
+            }
+            let p: P = params(body)?;
+            services
+                .service_accounts
+                .revoke_credentials(&who()?, &p.id, &p.access_key)
+                .await?;
+            Ok(json!({"revoked": 1}))
         }
         other => Err(AppError::not_found(format!("endpoint {other}"))),
     }

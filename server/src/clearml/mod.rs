@@ -28,8 +28,9 @@ pub const SERVER_VERSION: &str = "3.25.0";
 
 /// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
 /// other path is left to the console and its static files.
-pub const SERVICES: [&str; 23] = [
+pub const SERVICES: [&str; 24] = [
     "auth",
+    "service_accounts",
     "workspaces",
     "users",
     "server",
@@ -267,7 +268,16 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
     let caches = &state.services.core.caches;
     let cache_key = match &caller {
         Some(c) if endpoint.name == "users.get_current_user" => {
-            Some((c.identity.user_id.clone(), c.identity.workspace_id.clone()))
+            // An impersonated identity answers differently (never as an administrator).
+            let scope = if c.impersonated.is_some() {
+                "impersonated"
+            } else {
+                "own"
+            };
+            Some((
+                c.identity.user_id.clone(),
+                format!("{}#{scope}", c.identity.workspace_id),
+            ))
         }
         _ => None,
     };
@@ -277,7 +287,27 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
     {
         return envelope::envelope_raw(&ctx, &raw);
     }
-    let result = endpoints::call(&state, endpoint, caller, Value::Object(params)).await;
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (impersonate, act_as) = (
+        header("x-clearml-impersonate-as"),
+        header("x-clearml-act-as"),
+    );
+    if act_as.is_some() {
+        let msg = if impersonate.is_some() {
+            "X-Clearml-Impersonate-As and X-Clearml-Act-As cannot be used together"
+        } else {
+            "X-Clearml-Act-As is not supported; use X-Clearml-Impersonate-As"
+        };
+        return envelope(&ctx, Err(ApiError::new(400, 0, msg)));
+    }
+    let result =
+        endpoints::call(&state, endpoint, caller, Value::Object(params), impersonate).await;
     if let (Some(key), Ok(data)) = (cache_key, &result)
         && let Ok(raw) = serde_json::value::to_raw_value(data)
     {

@@ -63,7 +63,9 @@ pub struct Caches {
     pub access_keys: TtlMap<String, String>,
     /// Tokens whose signature was checked: their credential id and expiry (a token's bytes always
     /// verify the same way, so only its expiry and credential need checking again).
-    pub tokens: TtlMap<String, (String, i64)>,
+    pub tokens: TtlMap<String, (String, i64, Option<String>)>,
+    /// Identities that tokens impersonate, by user and workspace.
+    pub impersonated: TtlMap<(String, String), app::domain::Identity>,
     /// `users.get_current_user` answers (the serialized `data`), by user and workspace: the SDK and
     /// agents call it often, and serializing it is most of its cost.
     pub current_users: TtlMap<(String, String), std::sync::Arc<serde_json::value::RawValue>>,
@@ -74,6 +76,7 @@ impl Caches {
         self.credentials.clear();
         self.access_keys.clear();
         self.tokens.clear();
+        self.impersonated.clear();
         self.current_users.clear();
     }
 }

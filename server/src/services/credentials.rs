@@ -91,7 +91,7 @@ pub fn new_secret() -> String {
 }
 
 impl CredentialService {
-    fn secret_hash(&self, secret: &str) -> String {
+    pub(crate) fn secret_hash(&self, secret: &str) -> String {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.core.pepper).expect("any key length works");
         mac.update(secret.as_bytes());
@@ -186,7 +186,75 @@ impl CredentialService {
             identity: row.identity.clone(),
             session_id: None,
             credential_id: Some(row.id.clone()),
+            impersonated: None,
         })
+    }
+
+    /// A credential's row, from the cache or the database.
+    async fn credential_row(
+        &self,
+        id: &str,
+        now: i64,
+    ) -> Result<Option<Arc<store::credentials::AuthRow>>, AppError> {
+        if let Some(row) = self.core.caches.credentials.get(id, now) {
+            return Ok(Some(row));
+        }
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let row = store::credentials::find_by_id(&mut conn, id)
+            .await
+            .map_err(internal)?
+            .map(Arc::new);
+        if let Some(r) = &row {
+            self.core
+                .caches
+                .credentials
+                .put(r.id.clone(), r.clone(), now);
+        }
+        Ok(row)
+    }
+
+    /// The identity of a member a token acts as: an active member of the workspace, never a
+    /// service account, and never with administrator rights on settings.
+    async fn impersonated_identity(
+        &self,
+        user_id: &str,
+        workspace_id: &str,
+        now: i64,
+    ) -> Result<Option<Identity>, AppError> {
+        let key = (user_id.to_string(), workspace_id.to_string());
+        if let Some(hit) = self.core.caches.impersonated.get(&key, now) {
+            return Ok(Some(hit));
+        }
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let Some(user) = store::users::get_user(&mut conn, user_id)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        if user.kind != "person" {
+            return Ok(None);
+        }
+        let Some(m) = store::workspaces::membership(&mut conn, user_id, workspace_id)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        let identity = Identity {
+            user_id: user.id,
+            user_name: user.name,
+            email: user.email,
+            workspace_id: m.workspace_id,
+            workspace_name: m.workspace_name,
+            role: app::domain::Role::Member,
+            channel: app::domain::identity::Channel::Api,
+        };
+        self.core
+            .caches
+            .impersonated
+            .put(key, identity.clone(), now);
+        Ok(Some(identity))
     }
 
     /// Checks a token: signature, expiry, and that the credential it came from is still live
@@ -194,7 +262,7 @@ impl CredentialService {
     pub async fn authenticate_token(&self, token: &str) -> Result<Caller, AuthFailure> {
         let now = self.core.clock.now_ms();
         let caches = &self.core.caches;
-        let (cid, exp) = match caches.tokens.get(token, now) {
+        let (cid, exp, imp) = match caches.tokens.get(token, now) {
             Some(hit) => hit,
             None => {
                 let claims = self
@@ -202,10 +270,12 @@ impl CredentialService {
                     .tokens
                     .verify(token, now)
                     .map_err(|e| AuthFailure::BadToken(e.to_string()))?;
-                caches
-                    .tokens
-                    .put(token.to_string(), (claims.cid.clone(), claims.exp), now);
-                (claims.cid, claims.exp)
+                caches.tokens.put(
+                    token.to_string(),
+                    (claims.cid.clone(), claims.exp, claims.imp.clone()),
+                    now,
+                );
+                (claims.cid, claims.exp, claims.imp)
             }
         };
         if exp <= now / 1000 {
@@ -236,19 +306,33 @@ impl CredentialService {
             .ok_or_else(|| {
                 AuthFailure::BadToken("its credentials were revoked or expired".into())
             })?;
+        let identity = match &imp {
+            None => row.identity.clone(),
+            Some(target) => self
+                .impersonated_identity(target, &row.identity.workspace_id, now)
+                .await
+                .map_err(|_| AuthFailure::Invalid)?
+                .ok_or_else(|| {
+                    AuthFailure::BadToken("the impersonated user is no longer a member".into())
+                })?,
+        };
         Ok(Caller {
-            identity: row.identity.clone(),
+            identity,
             session_id: None,
             credential_id: Some(row.id.clone()),
+            impersonated: imp,
         })
     }
 
     /// A token for a caller that authenticated with a key pair or a token, for `expiration_sec`
-    /// seconds (bounded by the server's maximum).
-    pub fn issue_token(
+    /// seconds (bounded by the server's maximum). With `impersonate`, the token acts as that member:
+    /// allowed for service accounts with impersonation and for administrators of the workspace.
+    /// Refreshing an impersonating token keeps acting as the same member.
+    pub async fn issue_token(
         &self,
         caller: &Caller,
         expiration_sec: Option<i64>,
+        impersonate: Option<&str>,
     ) -> Result<(String, i64), AppError> {
         let Some(cid) = &caller.credential_id else {
             return Err(AppError::Unauthorized);
@@ -264,12 +348,44 @@ impl CredentialService {
             Some(secs) => secs.min(s.token_max_secs),
             None => s.token_default_secs,
         };
-        Ok((
+        let now = self.core.clock.now_ms();
+        let row = self
+            .credential_row(cid, now)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let sa_type = row
+            .service_account
+            .then_some(if row.allow_impersonation { 2 } else { 1 });
+        let (identity, imp) = match (impersonate, &caller.impersonated) {
+            (Some(target), _) => {
+                if caller.impersonated.is_some() {
+                    return Err(AppError::forbidden(
+                        "impersonate from a token that already impersonates someone",
+                    ));
+                }
+                let allowed = (row.service_account && row.allow_impersonation)
+                    || (!row.service_account && row.identity.role == app::domain::Role::Admin);
+                if !allowed {
+                    return Err(AppError::forbidden(
+                        "impersonate users: only service accounts allowed to impersonate, and administrators, may",
+                    ));
+                }
+                let who = self
+                    .impersonated_identity(target.trim(), &row.identity.workspace_id, now)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::not_found("member of this workspace to impersonate")
+                    })?;
+                (who, Some(target.trim().to_string()))
+            }
+            (None, Some(current)) => (caller.identity.clone(), Some(current.clone())),
+            (None, None) => (caller.identity.clone(), None),
+        };
+        let token =
             self.core
                 .tokens
-                .issue(&caller.identity, cid, self.core.clock.now_ms(), lifetime),
-            lifetime,
-        ))
+                .issue_with(&identity, cid, now, lifetime, sa_type, imp.as_deref());
+        Ok((token, lifetime))
     }
 
     /// One of the caller's live credentials, with its id and the caller as they act in the

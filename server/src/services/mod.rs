@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cache;
 pub mod cloud_access;
 pub mod credentials;
+pub mod service_accounts;
 pub mod sessions;
 pub mod usage;
 pub mod users;
@@ -28,6 +29,7 @@ pub struct Services {
     pub audit: Arc<audit::AuditService>,
     pub credentials: Arc<credentials::CredentialService>,
     pub users: Arc<users::UsersService>,
+    pub service_accounts: Arc<service_accounts::ServiceAccountService>,
     pub workspaces: Arc<workspaces::WorkspaceService>,
     pub cloud_access: Arc<cloud_access::CloudAccessService>,
 }
@@ -41,8 +43,12 @@ impl Services {
                 core: core.clone(),
                 credentials: credentials.clone(),
             }),
-            credentials,
+            credentials: credentials.clone(),
             users: Arc::new(users::UsersService { core: core.clone() }),
+            service_accounts: Arc::new(service_accounts::ServiceAccountService {
+                core: core.clone(),
+                credentials: credentials.clone(),
+            }),
             cloud_access: Arc::new(cloud_access::CloudAccessService { core: core.clone() }),
             sessions: Arc::new(sessions::SessionService { core: core.clone() }),
             accounts: Arc::new(accounts::AccountService { core: core.clone() }),
@@ -60,6 +66,7 @@ impl Services {
             workspaces: self.workspaces.clone(),
             credentials: self.credentials.clone(),
             users: self.users.clone(),
+            service_accounts: self.service_accounts.clone(),
             cloud_access: self.cloud_access.clone(),
             self_hosted: self.core.settings.self_hosted,
         }

@@ -54,6 +54,7 @@ impl SessionService {
             identity: row.identity,
             session_id: Some(hash),
             credential_id: None,
+            impersonated: None,
         }))
     }
 
@@ -138,6 +139,11 @@ impl SessionPort for SessionService {
         let user = store::users::find_by_login(&mut conn, &attempt.login)
             .await
             .map_err(internal)?;
+        if user.as_ref().is_some_and(|u| u.kind != "person") {
+            return Err(AppError::forbidden(
+                "log into the console with a service account: service accounts use API credentials only",
+            ));
+        }
         let key = throttle_key(&attempt.login, user.as_ref());
         let counter = store::throttle::get(&mut conn, &key)
             .await

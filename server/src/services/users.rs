@@ -75,7 +75,7 @@ impl UsersPort for UsersService {
             .await
             .map_err(internal)?
             .into_iter()
-            .find(|m| m.user_id == user_id)
+            .find(|m| m.user_id == user_id && m.kind == "person")
             .ok_or_else(|| AppError::not_found("member of this workspace"))?;
         if member.role == role {
             return Ok(());
@@ -117,7 +117,7 @@ impl UsersPort for UsersService {
             .await
             .map_err(internal)?
             .into_iter()
-            .find(|m| m.user_id == user_id)
+            .find(|m| m.user_id == user_id && m.kind == "person")
             .ok_or_else(|| AppError::not_found("member of this workspace"))?;
         if member.role == Role::Admin
             && store::workspaces::count_admins(&mut tx, &who.workspace_id)

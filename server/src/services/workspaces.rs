@@ -474,7 +474,9 @@ impl WorkspacePort for WorkspaceService {
             let members = store::workspaces::members(&mut tx, &who.workspace_id)
                 .await
                 .map_err(internal)?
-                .len();
+                .iter()
+                .filter(|m| m.kind == "person")
+                .count();
             let open =
                 store::workspaces::open_invitations_for_workspace(&mut tx, &who.workspace_id, now)
                     .await

@@ -47,11 +47,14 @@ pub struct AuthRow {
     pub revoked: bool,
     pub last_used_ms: Option<i64>,
     pub last_used_from: Option<String>,
+    /// The credential's user is a service account (and whether it may impersonate members).
+    pub service_account: bool,
+    pub allow_impersonation: bool,
     pub identity: Identity,
 }
 
 const AUTH_SELECT: &str = "SELECT c.id, c.secret_hash, c.expires_ms, c.revoked_ms, c.last_used_ms, c.last_used_from, c.user_id, u.name AS user_name, u.email, \
-            c.workspace_id, w.name AS workspace_name, m.role \
+            u.kind, u.allow_impersonation, c.workspace_id, w.name AS workspace_name, m.role \
      FROM credentials c \
      JOIN users u ON u.id = c.user_id \
      JOIN workspaces w ON w.id = c.workspace_id \
@@ -66,6 +69,8 @@ fn auth_row(r: sqlx::any::AnyRow) -> Result<AuthRow, sqlx::Error> {
         revoked: r.try_get::<Option<i64>, _>("revoked_ms")?.is_some(),
         last_used_ms: r.try_get("last_used_ms")?,
         last_used_from: r.try_get("last_used_from")?,
+        service_account: r.try_get::<String, _>("kind")? == "service",
+        allow_impersonation: r.try_get::<i64, _>("allow_impersonation")? != 0,
         identity: Identity {
             user_id: r.try_get("user_id")?,
             user_name: r.try_get("user_name")?,

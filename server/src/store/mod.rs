@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cloud_access;
 pub mod credentials;
 pub mod secrets;
+pub mod service_accounts;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

@@ -1,0 +1,129 @@
+//! Users & Groups → Service accounts: accounts for agents and automations, with their own API
+//! credentials and optional impersonation. They can never log into the console.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::AppError;
+use crate::domain::credentials::{CredentialInfo, NewCredential};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceAccount {
+    pub id: String,
+    pub name: String,
+    pub username: String,
+    pub allow_impersonation: bool,
+    pub credentials: i64,
+    pub last_active_ms: Option<i64>,
+    pub created_ms: i64,
+}
+
+/// A new service account and its first key pair (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedServiceAccount {
+    pub account: ServiceAccount,
+    pub credentials: NewCredential,
+}
+
+#[server(prefix = "/fn", endpoint = "list_service_accounts")]
+pub async fn list_service_accounts() -> Result<Vec<ServiceAccount>, AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.service_accounts.list(&caller()?.identity).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "create_service_account")]
+pub async fn create_service_account(
+    name: String,
+    allow_impersonation: bool,
+) -> Result<CreatedServiceAccount, AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            backend()?
+                .service_accounts
+                .create(&caller()?.identity, &name, allow_impersonation)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "update_service_account")]
+pub async fn update_service_account(
+    id: String,
+    name: String,
+    allow_impersonation: bool,
+) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            backend()?
+                .service_accounts
+                .update(&caller()?.identity, &id, &name, allow_impersonation)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "delete_service_account")]
+pub async fn delete_service_account(id: String) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            backend()?
+                .service_accounts
+                .delete(&caller()?.identity, &id)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "service_account_credentials")]
+pub async fn service_account_credentials(id: String) -> Result<Vec<CredentialInfo>, AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            backend()?
+                .service_accounts
+                .credentials(&caller()?.identity, &id)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "create_service_account_credentials")]
+pub async fn create_service_account_credentials(
+    id: String,
+    label: String,
+) -> Result<NewCredential, AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            backend()?
+                .service_accounts
+                .create_credentials(&caller()?.identity, &id, &label)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "revoke_service_account_credentials")]
+pub async fn revoke_service_account_credentials(
+    id: String,
+    access_key: String,
+) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            backend()?
+                .service_accounts
+                .revoke_credentials(&caller()?.identity, &id, &access_key)
+                .await
+        }
+        .await,
+    )
+}

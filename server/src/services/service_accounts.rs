@@ -1,0 +1,343 @@
+//! Service accounts: users of kind `service` in one workspace, administered by its admins, using
+//! API credentials only (the console refuses them at login). Deleting one revokes its credentials
+//! and ends its membership; its user row stays, so what it created still names it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use app::api::backend::ServiceAccountPort;
+use app::api::service_accounts::{CreatedServiceAccount, ServiceAccount};
+use app::domain::credentials::{self, CredentialInfo, NewCredential};
+use app::domain::{AppError, Identity, Role, validate};
+
+use super::credentials::{CredentialService, new_access_key, new_secret};
+use super::{Object, audit, internal};
+use crate::crypto;
+use crate::state::Core;
+use crate::store::{self, Conn, users::UserRow};
+
+#[derive(Debug)]
+pub struct ServiceAccountService {
+    pub core: Arc<Core>,
+    pub credentials: Arc<CredentialService>,
+}
+
+fn view(r: store::service_accounts::ServiceAccountRow) -> ServiceAccount {
+    ServiceAccount {
+        id: r.id,
+        name: r.name,
+        username: r.username,
+        allow_impersonation: r.allow_impersonation,
+        credentials: r.credentials,
+        last_active_ms: r.last_active_ms,
+        created_ms: r.created_ms,
+    }
+}
+
+/// A login name for a service account: `sa-` and the name, lower-cased, with a random suffix.
+fn username_for(name: &str) -> String {
+    let slug: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let slug: String = slug.chars().take(24).collect();
+    format!(
+        "sa-{}{}{}",
+        slug,
+        if slug.is_empty() { "" } else { "-" },
+        &crypto::new_id()[..6]
+    )
+}
+
+impl ServiceAccountService {
+    async fn find(
+        &self,
+        conn: &mut Conn,
+        who: &Identity,
+        id: &str,
+    ) -> Result<ServiceAccount, AppError> {
+        store::service_accounts::list(conn, &who.workspace_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|s| s.id == id)
+            .map(view)
+            .ok_or_else(|| AppError::not_found("service account in this workspace"))
+    }
+
+    /// Inserts a key pair for the account inside the caller's transaction.
+    async fn new_key(
+        &self,
+        tx: &mut Conn,
+        who: &Identity,
+        account_id: &str,
+        label: &str,
+        now: i64,
+    ) -> Result<NewCredential, AppError> {
+        let label = credentials::label(label)?;
+        let max_days = store::workspaces::membership(tx, &who.user_id, &who.workspace_id)
+            .await
+            .map_err(internal)?
+            .and_then(|m| m.max_credential_days);
+        let expires_ms = credentials::expiry(now, None, max_days)?;
+        let (access_key, secret) = (new_access_key(), new_secret());
+        store::credentials::insert(
+            tx,
+            store::credentials::NewCredentialRow {
+                id: &crypto::new_id(),
+                access_key: &access_key,
+                secret_hash: &self.credentials.secret_hash(&secret),
+                user_id: account_id,
+                workspace_id: &who.workspace_id,
+                label: &label,
+                created_ms: now,
+                created_by: &who.user_id,
+                expires_ms,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        audit(
+            tx,
+            now,
+            who,
+            "service_account.credentials.create",
+            Object {
+                kind: "service_account",
+                id: account_id,
+                name: &access_key,
+            },
+            &json!({"after": {"access_key": access_key, "label": label}}),
+        )
+        .await?;
+        let hosts = self.credentials.hosts();
+        Ok(NewCredential {
+            config_section: credentials::config_section(&hosts, &access_key, &secret),
+            jupyter: credentials::jupyter_lines(&hosts, &access_key, &secret),
+            info: CredentialInfo {
+                access_key,
+                label,
+                workspace_id: who.workspace_id.clone(),
+                workspace_name: who.workspace_name.clone(),
+                created_ms: now,
+                expires_ms,
+                last_used_ms: None,
+                last_used_from: None,
+            },
+            secret_key: secret,
+        })
+    }
+}
+
+#[async_trait]
+impl ServiceAccountPort for ServiceAccountService {
+    async fn list(&self, who: &Identity) -> Result<Vec<ServiceAccount>, AppError> {
+        who.require_admin("see service accounts")?;
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        Ok(store::service_accounts::list(&mut conn, &who.workspace_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(view)
+            .collect())
+    }
+
+    async fn create(
+        &self,
+        who: &Identity,
+        name: &str,
+        allow_impersonation: bool,
+    ) -> Result<CreatedServiceAccount, AppError> {
+        who.require_admin("create service accounts")?;
+        let name = validate::display_name("name", name)?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let username = username_for(&name);
+        let user = UserRow {
+            id: crypto::new_id(),
+            email: format!("{username}@service-account.invalid"),
+            username,
+            name: name.clone(),
+            password_hash: None,
+            kind: "service".into(),
+            created_ms: now,
+        };
+        store::users::insert_user(&mut tx, &user)
+            .await
+            .map_err(internal)?;
+        store::users::add_membership(&mut tx, &who.workspace_id, &user.id, Role::Member, now)
+            .await
+            .map_err(internal)?;
+        store::service_accounts::set_impersonation(&mut tx, &user.id, allow_impersonation)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "service_account.create",
+            Object {
+                kind: "service_account",
+                id: &user.id,
+                name: &name,
+            },
+            &json!({"after": {"name": name, "allow_impersonation": allow_impersonation}}),
+        )
+        .await?;
+        let key = self.new_key(&mut tx, who, &user.id, "initial", now).await?;
+        let account = self.find(&mut tx, who, &user.id).await?;
+        self.core.commit(tx).await?;
+        Ok(CreatedServiceAccount {
+            account,
+            credentials: key,
+        })
+    }
+
+    async fn update(
+        &self,
+        who: &Identity,
+        id: &str,
+        name: &str,
+        allow_impersonation: bool,
+    ) -> Result<(), AppError> {
+        who.require_admin("edit service accounts")?;
+        let name = validate::display_name("name", name)?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let before = self.find(&mut tx, who, id).await?;
+        store::users::rename_user(&mut tx, id, &name, now)
+            .await
+            .map_err(internal)?;
+        store::service_accounts::set_impersonation(&mut tx, id, allow_impersonation)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "service_account.update",
+            Object {
+                kind: "service_account",
+                id,
+                name: &name,
+            },
+            &app::domain::audit::change_summary(
+                &json!({"name": before.name, "allow_impersonation": before.allow_impersonation}),
+                &json!({"name": name, "allow_impersonation": allow_impersonation}),
+            ),
+        )
+        .await?;
+        self.core.commit(tx).await
+    }
+
+    async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
+        who.require_admin("delete service accounts")?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let account = self.find(&mut tx, who, id).await?;
+        let revoked =
+            store::credentials::revoke_all_in_workspace(&mut tx, id, &who.workspace_id, now)
+                .await
+                .map_err(internal)?;
+        store::workspaces::remove_membership(&mut tx, id, &who.workspace_id)
+            .await
+            .map_err(internal)?;
+        store::service_accounts::mark_deleted(&mut tx, id)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "service_account.delete",
+            Object {
+                kind: "service_account",
+                id,
+                name: &account.name,
+            },
+            &json!({"before": {"name": account.name}, "after": {"credentials_revoked": revoked}}),
+        )
+        .await?;
+        self.core.commit(tx).await
+    }
+
+    async fn credentials(&self, who: &Identity, id: &str) -> Result<Vec<CredentialInfo>, AppError> {
+        who.require_admin("see a service account's credentials")?;
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        self.find(&mut conn, who, id).await?;
+        store::credentials::list_for_user(&mut conn, id)
+            .await
+            .map_err(internal)
+    }
+
+    async fn create_credentials(
+        &self,
+        who: &Identity,
+        id: &str,
+        label: &str,
+    ) -> Result<NewCredential, AppError> {
+        who.require_admin("create a service account's credentials")?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        self.find(&mut tx, who, id).await?;
+        let key = self.new_key(&mut tx, who, id, label, now).await?;
+        self.core.commit(tx).await?;
+        Ok(key)
+    }
+
+    async fn revoke_credentials(
+        &self,
+        who: &Identity,
+        id: &str,
+        access_key: &str,
+    ) -> Result<(), AppError> {
+        who.require_admin("revoke a service account's credentials")?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        self.find(&mut tx, who, id).await?;
+        let (cred_id, info) = store::credentials::find_owned(&mut tx, id, access_key.trim())
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::not_found("credentials of this service account"))?;
+        store::credentials::revoke(&mut tx, &cred_id, now)
+            .await
+            .map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "service_account.credentials.revoke",
+            Object {
+                kind: "service_account",
+                id,
+                name: &info.access_key,
+            },
+            &json!({"before": {"access_key": info.access_key, "label": info.label}}),
+        )
+        .await?;
+        self.core.commit(tx).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_slugs_with_a_suffix() {
+        let u = username_for("CI Runner #1");
+        assert!(
+            u.starts_with("sa-ci-runner-1-") && u.len() == "sa-ci-runner-1-".len() + 6,
+            "{u}"
+        );
+        assert!(validate::username("username", &u).is_ok());
+        assert!(username_for("!!!").starts_with("sa-"));
+    }
+}
