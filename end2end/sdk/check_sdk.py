@@ -242,7 +242,42 @@ def child_revoked(p):
     return {"ok": not problems, "detail": detail}
 
 
+def child_impersonate(p):
+    """A service account (or admin) logs in with X-Clearml-Impersonate-As, as clearml-agent does for
+    --use-owner-token, and hands the token to the SDK through CLEARML_AUTH_TOKEN, as the agent hands it
+    to a task; the SDK must then act as the impersonated user."""
+    import requests
+    from clearml.backend_api import Session
+
+    res = requests.get(
+        p["api"].rstrip("/") + "/auth.login",
+        auth=(p["access_key"], p["secret_key"]),
+        headers={"X-Clearml-Impersonate-As": p["impersonate"]},
+        timeout=10,
+    )
+    body = res.json()
+    detail = {"http_status": res.status_code, "result_msg": body.get("meta", {}).get("result_msg")}
+    if p.get("expect_refused"):
+        ok = res.status_code == 403 and "meta" in body
+        return {"ok": ok, "detail": detail}
+    if res.status_code != 200:
+        return {"ok": False, "detail": detail}
+    token = body["data"]["token"]
+    claims = Session.get_decoded_token(token)
+    os.environ["CLEARML_AUTH_TOKEN"] = token
+    s = Session(host=p["api"], http_retries_config=dict(HTTP_RETRIES))
+    res, body = get_current_user(s)
+    problems, user = check_user(res, body, p)
+    if (claims.get("identity") or {}).get("user") != p["impersonate"]:
+        problems.append("the token's identity.user is not the impersonated user")
+    detail.update({"token_identity": claims.get("identity"), "user": {k: (user or {}).get(k) for k in ("id", "email", "role")}})
+    if problems:
+        detail["problems"] = problems
+    return {"ok": not problems, "detail": detail}
+
+
 CHILD_STEPS = {
+    "impersonate": child_impersonate,
     "session": child_session,
     "current_user": child_current_user,
     "config_works": child_config_works,
@@ -386,6 +421,8 @@ def params_for(args):
         "expect_email": args.expect_email,
         "expect_workspace": args.expect_workspace,
         "old_token": args.old_token,
+        "impersonate": args.impersonate,
+        "expect_refused": args.expect_refused,
     }
 
 
@@ -411,6 +448,8 @@ def main():
     p.add_argument("--print-token", action="store_true", help="log in with the key and print only the token")
     p.add_argument("--revoked", action="store_true", help="run only the 'revoked' step (needs --old-token)")
     p.add_argument("--old-token", help="a token obtained with the key before it was revoked")
+    p.add_argument("--impersonate", help="run only the 'impersonate' step: log in as this user id (needs --expect-email)")
+    p.add_argument("--expect-refused", action="store_true", help="with --impersonate: the server must refuse (403)")
     p.add_argument("--python", default=default_python(), help="Python with clearml installed (default: %(default)s)")
     p.add_argument("--timeout", type=int, default=STEP_TIMEOUT_SEC, help="seconds per step")
     args = p.parse_args()
@@ -424,7 +463,11 @@ def main():
         print(result["detail"]["token"])
         return 0
 
-    if args.revoked:
+    if args.impersonate:
+        if not (args.expect_email or args.expect_refused):
+            p.error("--impersonate needs --expect-email or --expect-refused")
+        steps = [("impersonate", lambda home: run_child(args, "impersonate", params, home))]
+    elif args.revoked:
         if not args.old_token:
             p.error("--revoked needs --old-token")
         steps = [("revoked", lambda home: run_child(args, "revoked", params, home))]

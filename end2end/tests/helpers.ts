@@ -1,5 +1,8 @@
 import { expect, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { ServerState } from '../global-setup';
 
 export function server(): ServerState {
@@ -24,3 +27,17 @@ export async function login(page: Page, who: { login: string; password: string }
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });
 }
+
+export const SDK_PYTHON = process.env.ATRIUM_SDK_PYTHON || join(homedir(), '.cache/atrium/venv/bin/python');
+
+/** Runs the real clearml SDK harness; returns its JSON lines. */
+export function sdk(args: string[]): { step: string; ok: boolean; detail: unknown }[] {
+  let out: string;
+  try {
+    out = execFileSync('python3', ['sdk/check_sdk.py', '--python', SDK_PYTHON, ...args], { encoding: 'utf8', timeout: 120_000 });
+  } catch (e: any) {
+    throw new Error(`SDK harness failed:\n${e.stdout}\n${e.stderr}`);
+  }
+  return out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+}
+

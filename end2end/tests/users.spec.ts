@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { server, hydrated, login, shot } from './helpers';
+import { server, hydrated, login, shot, sdk } from './helpers';
 
 test('users: invite → pending → accept → active; change a role; remove (their session ends)', async ({ browser }) => {
   const s = server();
@@ -106,18 +106,37 @@ test('service accounts: add with a key pair shown once, more keys, revoke one, d
   const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
   expect(claims.identity.service_account_type).toBe(2);
 
+  // The real SDK, as clearml-agent runs a task for its owner: impersonate Uma, then act as her.
+  const umaId = (await (await page.request.get(`${s.url}/api/users.get_current_user`)).json()).data.user.id as string;
+  const common = ['--api', `${s.url}/api`, '--access-key', key, '--secret-key', secret];
+  const acting = sdk([...common, '--impersonate', umaId, '--expect-email', 'uma@example.com']);
+  expect(acting.map((st) => [st.step, st.ok])).toEqual([['impersonate', true]]);
+
   // Edit: another key pair, then revoke the first one.
   await row.locator('.edit-sa').click();
   const edit = page.getByRole('dialog', { name: 'Edit service account' });
   await expect(edit.locator('#sa-keys li')).toHaveCount(1);
   await edit.locator('#sa-create-credentials').click();
   await expect(shown.locator('#sa-config-section')).toContainText('secret_key');
+  const section2 = (await shown.locator('#sa-config-section').textContent())!;
+  const key2 = section2.match(/"access_key" = "([A-Z0-9]{30})"/)![1];
+  const secret2 = section2.match(/"secret_key" = "([A-Za-z0-9_-]{67})"/)![1];
   await shown.locator('#sa-credentials-done').click();
   await expect(edit.locator('#sa-keys li')).toHaveCount(2);
   await edit.getByRole('button', { name: `Revoke ${key}` }).click();
   await expect(edit.locator('#sa-keys li')).toHaveCount(1);
   expect((await page.request.get(`${s.url}/api/auth.login`, { headers: auth })).status()).toBe(401);
+  // Without "Allow impersonation" the same request is refused.
+  await edit.locator('#edit-sa-impersonation').uncheck();
+  await edit.locator('#save-sa').click();
+  await expect(edit).toHaveCount(0);
+  await expect(row).not.toContainText('impersonation');
+  await row.locator('.edit-sa').click();
+  await expect(edit.locator('#sa-keys li')).toHaveCount(1);
+  expect((await edit.locator('#sa-keys li code').textContent())!.trim()).toBe(key2);
   await edit.getByRole('button', { name: 'Cancel' }).click();
+  const refused = sdk(['--api', `${s.url}/api`, '--access-key', key2, '--secret-key', secret2, '--impersonate', umaId, '--expect-refused']);
+  expect(refused.map((st) => [st.step, st.ok])).toEqual([['impersonate', true]]);
   await expect(row.locator('.sa-credential-count')).toHaveText('1');
 
   // Delete after a confirmation.

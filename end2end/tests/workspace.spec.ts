@@ -1,22 +1,9 @@
 import { test, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir, homedir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { server, hydrated, login, shot } from './helpers';
-
-const SDK_PYTHON = process.env.ATRIUM_SDK_PYTHON || join(homedir(), '.cache/atrium/venv/bin/python');
-
-/** Runs the real clearml SDK harness; returns its JSON lines. */
-function sdk(args: string[]): { step: string; ok: boolean; detail: unknown }[] {
-  let out: string;
-  try {
-    out = execFileSync('python3', ['sdk/check_sdk.py', '--python', SDK_PYTHON, ...args], { encoding: 'utf8', timeout: 120_000 });
-  } catch (e: any) {
-    throw new Error(`SDK harness failed:\n${e.stdout}\n${e.stderr}`);
-  }
-  return out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-}
+import { server, hydrated, login, shot, sdk, SDK_PYTHON } from './helpers';
 
 async function createCredentials(page: Page, label: string): Promise<{ section: string; key: string; secret: string }> {
   await page.click('#create-credentials');

@@ -1659,34 +1659,103 @@ async fn service_accounts_lifecycle(db: Db) {
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let ada = identity_of(&a);
-    let created = s.service_accounts.create(&ada, "CI agent", true).await.unwrap();
+    let created = s
+        .service_accounts
+        .create(&ada, "CI agent", true)
+        .await
+        .unwrap();
     assert!(created.account.username.starts_with("sa-ci-agent-"));
     assert_eq!(created.account.credentials, 1);
     let caller = s
         .credentials
-        .authenticate_basic(&created.credentials.info.access_key, &created.credentials.secret_key, "10.0.0.9")
+        .authenticate_basic(
+            &created.credentials.info.access_key,
+            &created.credentials.secret_key,
+            "10.0.0.9",
+        )
         .await
         .unwrap();
-    let (token, _) = s.credentials.issue_token(&caller, None, Some(&a.id)).await.unwrap();
+    let (token, _) = s
+        .credentials
+        .issue_token(&caller, None, Some(&a.id))
+        .await
+        .unwrap();
     let acting = s.credentials.authenticate_token(&token).await.unwrap();
-    assert_eq!((acting.identity.user_id.as_str(), acting.identity.role), (a.id.as_str(), Role::Member));
+    assert_eq!(
+        (acting.identity.user_id.as_str(), acting.identity.role),
+        (a.id.as_str(), Role::Member)
+    );
     let listed = s.service_accounts.list(&ada).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert!(listed[0].last_active_ms.is_some());
-    assert!(s.users.overview(&ada).await.unwrap().users.iter().all(|u| u.email != created.account.username), "not a person");
-    let login = s.sessions.login(LoginAttempt { login: created.account.username.clone(), password: "x".into(), client_ip: "ip".into() }).await;
+    assert!(
+        s.users
+            .overview(&ada)
+            .await
+            .unwrap()
+            .users
+            .iter()
+            .all(|u| u.email != created.account.username),
+        "not a person"
+    );
+    let login = s
+        .sessions
+        .login(LoginAttempt {
+            login: created.account.username.clone(),
+            password: "x".into(),
+            client_ip: "ip".into(),
+        })
+        .await;
     assert!(matches!(login, Err(AppError::Forbidden(_))));
-    s.service_accounts.update(&ada, &created.account.id, "CI runner", false).await.unwrap();
-    assert!(s.credentials.issue_token(&caller, None, Some(&a.id)).await.is_err(), "impersonation turned off");
-    let more = s.service_accounts.create_credentials(&ada, &created.account.id, "second").await.unwrap();
-    assert_eq!(s.service_accounts.credentials(&ada, &created.account.id).await.unwrap().len(), 2);
-    s.service_accounts.revoke_credentials(&ada, &created.account.id, &created.credentials.info.access_key).await.unwrap();
+    s.service_accounts
+        .update(&ada, &created.account.id, "CI runner", false)
+        .await
+        .unwrap();
+    assert!(
+        s.credentials
+            .issue_token(&caller, None, Some(&a.id))
+            .await
+            .is_err(),
+        "impersonation turned off"
+    );
+    let more = s
+        .service_accounts
+        .create_credentials(&ada, &created.account.id, "second")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.service_accounts
+            .credentials(&ada, &created.account.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    s.service_accounts
+        .revoke_credentials(
+            &ada,
+            &created.account.id,
+            &created.credentials.info.access_key,
+        )
+        .await
+        .unwrap();
     assert!(s.credentials.authenticate_token(&token).await.is_err());
-    s.service_accounts.delete(&ada, &created.account.id).await.unwrap();
-    assert!(s.credentials.authenticate_basic(&more.info.access_key, &more.secret_key, "x").await.is_err());
+    s.service_accounts
+        .delete(&ada, &created.account.id)
+        .await
+        .unwrap();
+    assert!(
+        s.credentials
+            .authenticate_basic(&more.info.access_key, &more.secret_key, "x")
+            .await
+            .is_err()
+    );
     assert!(s.service_accounts.list(&ada).await.unwrap().is_empty());
     let member = user(&s, "max@example.com", Role::Member, "Research").await;
-    assert!(matches!(s.service_accounts.list(&identity_of(&member)).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(
+        s.service_accounts.list(&identity_of(&member)).await,
+        Err(AppError::Forbidden(_))
+    ));
 }
 
 on_both_databases!(
