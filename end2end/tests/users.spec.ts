@@ -147,3 +147,52 @@ test('service accounts: add with a key pair shown once, more keys, revoke one, d
   await expect(row).toHaveCount(0);
   await shot(page, 'service-accounts-after-delete');
 });
+
+test('groups: built-ins are protected; add a group with the member picker, edit it, delete it', async ({ page }) => {
+  const s = server();
+  await login(page, { login: 'uma@example.com', password: 'uma-password-1' });
+  await page.goto(`${s.url}/settings/users`);
+  await hydrated(page);
+  const table = page.locator('#groups-table');
+  await expect(table.locator('tbody tr')).toHaveCount(3);
+  for (const name of ['Users', 'Admins', 'Queue admins']) {
+    const row = table.locator(`tr[data-group="${name}"]`);
+    await expect(row).toContainText('built-in');
+    await expect(row.getByRole('button', { name: `Delete ${name}` })).toHaveCount(0);
+  }
+  await expect(table.locator('tr[data-group="Users"] .edit-group')).toHaveCount(0);
+  await expect(table.locator('tr[data-group="Admins"]')).toContainText('Uma Admin');
+
+  await page.click('#add-group');
+  const dialog = page.getByRole('dialog', { name: 'User group' });
+  await dialog.locator('#group-name').fill('Vision');
+  await dialog.locator('#group-description').fill('Image models');
+  await dialog.locator('#member-filter').fill('uma');
+  await expect(dialog.locator('#member-matches li')).toHaveCount(1);
+  await dialog.locator('#member-filter').press('Enter');
+  await expect(dialog.locator('#group-members li')).toHaveCount(1);
+  await shot(page, 'group-dialog');
+  await dialog.locator('#save-group').click();
+  await expect(dialog).toHaveCount(0);
+  const vision = table.locator('tr[data-group="Vision"]');
+  await expect(vision).toContainText('1 · Uma Admin');
+
+  // A taken name is refused with a clear message.
+  await page.click('#add-group');
+  await dialog.locator('#group-name').fill('Vision');
+  await dialog.locator('#save-group').click();
+  await expect(dialog.locator('.error-note')).toContainText('A group with this name exists.');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+  // Edit: remove the member with the trash icon.
+  await vision.locator('.edit-group').click();
+  await dialog.getByRole('button', { name: 'Remove Uma Admin from the group' }).click();
+  await dialog.locator('#save-group').click();
+  await expect(vision.locator('.group-members')).toHaveText('0');
+
+  await vision.getByRole('button', { name: 'Delete Vision' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete group' });
+  await confirm.locator('#confirm-action').click();
+  await expect(vision).toHaveCount(0);
+  await shot(page, 'groups');
+});

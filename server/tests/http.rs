@@ -1177,3 +1177,158 @@ async fn service_accounts_and_impersonation() {
     })
     .await
 }
+
+#[tokio::test]
+async fn user_groups_built_ins_and_roles() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let (ka, sa) = app.key_pair("ada@example.com", Role::Admin, "A").await;
+        let (km, sm) = app.key_pair("max@example.com", Role::Member, "A").await;
+        let (kb, sb) = app.key_pair("bob@example.com", Role::Admin, "B").await;
+        let (admin, member, other) = (basic(&ka, &sa), basic(&km, &sm), basic(&kb, &sb));
+        assert_eq!(
+            app.with_auth("GET", "/groups.get_all", &member, "").await.0,
+            403
+        );
+        let (_, v) = app.with_auth("GET", "/groups.get_all", &admin, "").await;
+        let groups = v["data"]["groups"].as_array().unwrap().clone();
+        let names: Vec<&str> = groups.iter().map(|g| g["name"].as_str().unwrap()).collect();
+        assert_eq!(names, vec!["Users", "Admins", "Queue admins"]);
+        let id_of = |n: &str| {
+            groups.iter().find(|g| g["name"] == n).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let ids: Vec<String> = v["data"]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        let max_id = v["data"]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["email"] == "max@example.com")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let bob_id = app
+            .with_auth("GET", "/users.get_current_user", &other, "")
+            .await
+            .1["data"]["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // Built-ins: Users is not editable, none can be deleted; Admins is the administrator role.
+        let users_id = id_of("Users");
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/groups.update",
+                &admin,
+                &format!(r#"{{"id": "{users_id}", "name": "Users", "members": []}}"#),
+            )
+            .await;
+        assert_eq!(s, 403);
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/groups.delete",
+                &admin,
+                &format!(r#"{{"id": "{}"}}"#, id_of("Admins")),
+            )
+            .await;
+        assert_eq!(s, 403);
+        let admins = id_of("Admins");
+        let body = format!(
+            r#"{{"id": "{admins}", "name": "Admins", "members": {}}}"#,
+            serde_json::to_string(&ids).unwrap()
+        );
+        assert_eq!(
+            app.with_auth("POST", "/groups.update", &admin, &body)
+                .await
+                .0,
+            200
+        );
+        let (_, v) = app
+            .with_auth("GET", "/users.get_current_user", &member, "")
+            .await;
+        assert_eq!(
+            v["data"]["user"]["role"], "admin",
+            "added to Admins = made an administrator"
+        );
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/groups.update",
+                &admin,
+                &format!(r#"{{"id": "{admins}", "name": "Admins", "members": []}}"#),
+            )
+            .await;
+        assert_eq!(s, 400, "a workspace keeps an administrator");
+
+        // Own groups: members must belong to the workspace; names are unique; deletion detaches.
+        let (s, _) = app
+            .with_auth(
+                "POST",
+                "/groups.create",
+                &admin,
+                &format!(r#"{{"name": "Vision", "members": ["{bob_id}"]}}"#),
+            )
+            .await;
+        assert_eq!(s, 400, "someone from another workspace");
+        assert_eq!(
+            app.with_auth(
+                "POST",
+                "/groups.create",
+                &admin,
+                &format!(r#"{{"name": "Vision", "members": ["{max_id}"]}}"#)
+            )
+            .await
+            .0,
+            200
+        );
+        assert_eq!(
+            app.with_auth("POST", "/groups.create", &admin, r#"{"name": "Vision"}"#)
+                .await
+                .0,
+            409
+        );
+        let (_, v) = app.with_auth("GET", "/groups.get_all", &admin, "").await;
+        let vision = v["data"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "Vision")
+            .unwrap()
+            .clone();
+        assert_eq!(vision["members"][0]["email"], "max@example.com");
+        assert_eq!(
+            app.with_auth(
+                "POST",
+                "/groups.delete",
+                &other,
+                &format!(r#"{{"id": "{}"}}"#, vision["id"].as_str().unwrap())
+            )
+            .await
+            .0,
+            404
+        );
+        assert_eq!(
+            app.with_auth(
+                "POST",
+                "/groups.delete",
+                &admin,
+                &format!(r#"{{"id": "{}"}}"#, vision["id"].as_str().unwrap())
+            )
+            .await
+            .0,
+            200
+        );
+    })
+    .await
+}

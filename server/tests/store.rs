@@ -1758,7 +1758,73 @@ async fn service_accounts_lifecycle(db: Db) {
     ));
 }
 
+async fn groups_on_both_databases(db: Db) {
+    use app::api::backend::{GroupPort, UsersPort};
+    let s = services_over(db.clone());
+    let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
+    let m = user(&s, "max@example.com", Role::Member, "Research").await;
+    let ada = identity_of(&a);
+    let o = s.groups.overview(&ada).await.unwrap();
+    let o2 = s.groups.overview(&ada).await.unwrap();
+    assert_eq!(o.groups.len(), 3, "built-ins made once");
+    assert_eq!(
+        o2.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>(),
+        o.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>()
+    );
+    s.groups
+        .save(
+            &ada,
+            None,
+            "Vision",
+            "Image models",
+            &[m.id.clone(), m.id.clone()],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.groups.save(&ada, None, "Vision", "", &[]).await,
+        Err(AppError::Conflict(_))
+    ));
+    let vision = s
+        .groups
+        .overview(&ada)
+        .await
+        .unwrap()
+        .groups
+        .into_iter()
+        .find(|g| g.name == "Vision")
+        .unwrap();
+    assert_eq!(vision.members.len(), 1);
+    // Removing the member from the workspace takes them out of its groups.
+    s.users.remove(&ada, &m.id).await.unwrap();
+    let vision = s
+        .groups
+        .overview(&ada)
+        .await
+        .unwrap()
+        .groups
+        .into_iter()
+        .find(|g| g.name == "Vision")
+        .unwrap();
+    assert!(vision.members.is_empty());
+    let mut conn = db.pool.acquire().await.unwrap();
+    assert!(
+        store::groups::members(&mut conn, &vision.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    drop(conn);
+    s.groups.delete(&ada, &vision.id).await.unwrap();
+    let builtin = s.groups.overview(&ada).await.unwrap().groups[0].id.clone();
+    assert!(matches!(
+        s.groups.delete(&ada, &builtin).await,
+        Err(AppError::Forbidden(_))
+    ));
+}
+
 on_both_databases!(
+    groups_on_both_databases,
     service_accounts_lifecycle,
     members_roles_removal_and_seats,
     credentials_lifecycle,

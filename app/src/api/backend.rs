@@ -204,6 +204,22 @@ pub trait ServiceAccountPort: Send + Sync {
     ) -> Result<(), AppError>;
 }
 
+#[async_trait]
+pub trait GroupPort: Send + Sync {
+    async fn overview(&self, who: &Identity) -> Result<super::groups::GroupsOverview, AppError>;
+    /// Creates (`id` None) or edits a group, members included.
+    async fn save(
+        &self,
+        who: &Identity,
+        id: Option<&str>,
+        name: &str,
+        description: &str,
+        members: &[String],
+    ) -> Result<(), AppError>;
+    /// Deletes a group of the workspace's own; what was granted through it goes with it.
+    async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError>;
+}
+
 /// Every port, as one cheap-to-clone bundle.
 #[derive(Clone)]
 pub struct Backend {
@@ -214,6 +230,7 @@ pub struct Backend {
     pub credentials: Arc<dyn CredentialPort>,
     pub users: Arc<dyn UsersPort>,
     pub service_accounts: Arc<dyn ServiceAccountPort>,
+    pub groups: Arc<dyn GroupPort>,
     pub cloud_access: Arc<dyn CloudAccessPort>,
     /// Whether this server is self-hosted (shows the anonymous-usage option).
     pub self_hosted: bool,

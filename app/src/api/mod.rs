@@ -7,6 +7,7 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod cloud;
+pub mod groups;
 pub mod profile;
 pub mod service_accounts;
 pub mod users;

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod cloud_access;
 pub mod configuration;
+pub mod groups;
 pub mod invite;
 pub mod login;
 pub mod not_found;

@@ -1,6 +1,6 @@
 //! Users & Groups: the workspace's members and pending invitations (roles, removal, resending and
-//! cancelling invitations, inviting more people within the seat limit), and service accounts. User
-//! groups are not built yet and say so.
+//! cancelling invitations, inviting more people within the seat limit), service accounts and user
+//! groups.
 
 use leptos::prelude::*;
 
@@ -154,13 +154,7 @@ pub fn UsersPage() -> impl IntoView {
             </Transition>
         </section>
         <crate::pages::service_accounts::ServiceAccountsCard/>
-        <section class="card">
-            <h2>"User groups"</h2>
-            <div class="empty-state unavailable compact">
-                <p>"Users, Admins and Queue admins, and groups of your own."</p>
-                <p class="muted">"Not available yet."</p>
-            </div>
-        </section>
+        <crate::pages::groups::GroupsCard/>
         <InviteDialog open=inviting on_done=Callback::new(move |_| refresh())/>
         <ConfirmDialog
             open=Signal::derive(move || removing.with(Option::is_some))

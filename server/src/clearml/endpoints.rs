@@ -4,8 +4,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use app::api::backend::{
-    AccountPort, AuditPort, Caller, CloudAccessPort, CredentialPort, ServiceAccountPort, UsersPort,
-    WorkspacePort,
+    AccountPort, AuditPort, Caller, CloudAccessPort, CredentialPort, GroupPort, ServiceAccountPort,
+    UsersPort, WorkspacePort,
 };
 use app::domain::audit::AuditQuery;
 use app::domain::identity::Channel;
@@ -274,6 +274,34 @@ pub const ENDPOINTS: &[Endpoint] = &[
         access: Access::Admin,
         min_version: (1, 0),
         example: r#"{"id": "…", "access_key": "…"}"#,
+    },
+    Endpoint {
+        name: "groups.get_all",
+        summary: "The workspace's user groups with their members, and who can be added.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: "{}",
+    },
+    Endpoint {
+        name: "groups.create",
+        summary: "A group of the workspace's own (`name`, `description`, `members`: user ids).",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"name": "Vision", "description": "", "members": []}"#,
+    },
+    Endpoint {
+        name: "groups.update",
+        summary: "Edit a group (`id`, `name`, `description`, `members`); editing Admins changes roles.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"id": "…", "name": "Vision", "description": "", "members": ["…"]}"#,
+    },
+    Endpoint {
+        name: "groups.delete",
+        summary: "Delete a group of the workspace's own (`id`); the built-in groups stay.",
+        access: Access::Admin,
+        min_version: (1, 0),
+        example: r#"{"id": "…"}"#,
     },
 ];
 
@@ -746,6 +774,45 @@ pub async fn call(
                 .revoke_credentials(&who()?, &p.id, &p.access_key)
                 .await?;
             Ok(json!({"revoked": 1}))
+        }
+        "groups.get_all" => {
+            let o = services.groups.overview(&who()?).await?;
+            Ok(json!({"groups": o.groups, "candidates": o.candidates}))
+        }
+        "groups.create" | "groups.update" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                #[serde(default)]
+                id: Option<String>,
+                name: String,
+                #[serde(default)]
+                description: String,
+                #[serde(default)]
+                members: Vec<String>,
+            }
+            let p: P = params(body)?;
+            if endpoint.name == "groups.update" && p.id.is_none() {
+                return Err(AppError::validation("id", "id is required"));
+            }
+            let id = if endpoint.name == "groups.create" {
+                None
+            } else {
+                p.id.as_deref()
+            };
+            services
+                .groups
+                .save(&who()?, id, &p.name, &p.description, &p.members)
+                .await?;
+            Ok(json!({"updated": 1}))
+        }
+        "groups.delete" => {
+            #[derive(serde::Deserialize)]
+            struct P {
+                id: String,
+            }
+            let p: P = params(body)?;
+            services.groups.delete(&who()?, &p.id).await?;
+            Ok(json!({"deleted": 1}))
         }
         other => Err(AppError::not_found(format!("endpoint {other}"))),
     }

@@ -28,8 +28,9 @@ pub const SERVER_VERSION: &str = "3.25.0";
 
 /// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
 /// other path is left to the console and its static files.
-pub const SERVICES: [&str; 24] = [
+pub const SERVICES: [&str; 25] = [
     "auth",
+    "groups",
     "service_accounts",
     "workspaces",
     "users",

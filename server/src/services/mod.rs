@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cache;
 pub mod cloud_access;
 pub mod credentials;
+pub mod groups;
 pub mod service_accounts;
 pub mod sessions;
 pub mod usage;
@@ -30,6 +31,7 @@ pub struct Services {
     pub credentials: Arc<credentials::CredentialService>,
     pub users: Arc<users::UsersService>,
     pub service_accounts: Arc<service_accounts::ServiceAccountService>,
+    pub groups: Arc<groups::GroupService>,
     pub workspaces: Arc<workspaces::WorkspaceService>,
     pub cloud_access: Arc<cloud_access::CloudAccessService>,
 }
@@ -45,6 +47,7 @@ impl Services {
             }),
             credentials: credentials.clone(),
             users: Arc::new(users::UsersService { core: core.clone() }),
+            groups: Arc::new(groups::GroupService { core: core.clone() }),
             service_accounts: Arc::new(service_accounts::ServiceAccountService {
                 core: core.clone(),
                 credentials: credentials.clone(),
@@ -67,6 +70,7 @@ impl Services {
             credentials: self.credentials.clone(),
             users: self.users.clone(),
             service_accounts: self.service_accounts.clone(),
+            groups: self.groups.clone(),
             cloud_access: self.cloud_access.clone(),
             self_hosted: self.core.settings.self_hosted,
         }

@@ -246,6 +246,9 @@ impl ServiceAccountPort for ServiceAccountService {
             store::credentials::revoke_all_in_workspace(&mut tx, id, &who.workspace_id, now)
                 .await
                 .map_err(internal)?;
+        store::groups::remove_user_everywhere(&mut tx, &who.workspace_id, id)
+            .await
+            .map_err(internal)?;
         store::workspaces::remove_membership(&mut tx, id, &who.workspace_id)
             .await
             .map_err(internal)?;

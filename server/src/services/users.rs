@@ -148,6 +148,9 @@ impl UsersPort for UsersService {
         store::cloud_access::delete_all_in_workspace(&mut tx, user_id, &who.workspace_id)
             .await
             .map_err(internal)?;
+        store::groups::remove_user_everywhere(&mut tx, &who.workspace_id, user_id)
+            .await
+            .map_err(internal)?;
         store::workspaces::remove_membership(&mut tx, user_id, &who.workspace_id)
             .await
             .map_err(internal)?;

@@ -402,6 +402,9 @@ impl WorkspacePort for WorkspaceService {
             store::credentials::revoke_all_in_workspace(&mut tx, &who.user_id, workspace_id, now)
                 .await
                 .map_err(internal)?;
+        store::groups::remove_user_everywhere(&mut tx, workspace_id, &who.user_id)
+            .await
+            .map_err(internal)?;
         store::cloud_access::delete_all_in_workspace(&mut tx, &who.user_id, workspace_id)
             .await
             .map_err(internal)?;

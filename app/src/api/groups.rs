@@ -1,0 +1,71 @@
+//! Users & Groups → User groups: the built-in Users, Admins and Queue admins groups, and groups of
+//! the workspace's own.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::AppError;
+
+/// Someone who can be put in a group: a member or a service account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupCandidate {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub service_account: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// `users`, `admins` or `queue_admins` for the built-in groups.
+    pub builtin: Option<String>,
+    pub members: Vec<GroupCandidate>,
+    /// Whether its members can be edited here (not for Users, which is everyone).
+    pub editable_members: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupsOverview {
+    pub groups: Vec<Group>,
+    pub candidates: Vec<GroupCandidate>,
+}
+
+#[server(prefix = "/fn", endpoint = "load_groups")]
+pub async fn load_groups() -> Result<GroupsOverview, AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.groups.overview(&caller()?.identity).await }.await)
+}
+
+#[server(prefix = "/fn", endpoint = "save_group", input = leptos::server_fn::codec::Json)]
+pub async fn save_group(
+    id: Option<String>,
+    name: String,
+    description: String,
+    members: Vec<String>,
+) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            backend()?
+                .groups
+                .save(
+                    &caller()?.identity,
+                    id.as_deref(),
+                    &name,
+                    &description,
+                    &members,
+                )
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn", endpoint = "delete_group")]
+pub async fn delete_group(id: String) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(async { backend()?.groups.delete(&caller()?.identity, &id).await }.await)
+}

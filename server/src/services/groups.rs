@@ -1,0 +1,261 @@
+//! User groups. Users is everyone (members and service accounts) and cannot be edited; Admins is
+//! the workspace's administrators, so editing it changes roles (and keeps at least one); Queue
+//! admins and the workspace's own groups keep their member lists. Deleting a group of the
+//! workspace's own removes it and its memberships in one transaction: whatever was granted
+//! through it goes with it (access rules, vaults and policies that name groups arrive later and
+//! are detached in the same transaction).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::json;
+
+use app::api::backend::GroupPort;
+use app::api::groups::{Group, GroupCandidate, GroupsOverview};
+use app::domain::{AppError, Identity, Role, validate};
+
+use super::{Object, audit, conflict_or_internal, internal};
+use crate::crypto;
+use crate::state::Core;
+use crate::store::{self, Conn};
+
+#[derive(Debug)]
+pub struct GroupService {
+    pub core: Arc<Core>,
+}
+
+async fn candidates(
+    conn: &mut Conn,
+    workspace_id: &str,
+) -> Result<Vec<(GroupCandidate, Role)>, AppError> {
+    Ok(store::workspaces::members(conn, workspace_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|m| {
+            (
+                GroupCandidate {
+                    service_account: m.kind == "service",
+                    email: if m.kind == "service" {
+                        m.username.clone()
+                    } else {
+                        m.email.clone()
+                    },
+                    id: m.user_id,
+                    name: m.name,
+                },
+                m.role,
+            )
+        })
+        .collect())
+}
+
+#[async_trait]
+impl GroupPort for GroupService {
+    async fn overview(&self, who: &Identity) -> Result<GroupsOverview, AppError> {
+        who.require_admin("see user groups")?;
+        let now = self.core.clock.now_ms();
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        store::groups::ensure_builtins(&mut conn, &who.workspace_id, now)
+            .await
+            .map_err(internal)?;
+        let everyone = candidates(&mut conn, &who.workspace_id).await?;
+        let mut groups = vec![];
+        for g in store::groups::list(&mut conn, &who.workspace_id)
+            .await
+            .map_err(internal)?
+        {
+            let members: Vec<GroupCandidate> = match g.builtin.as_deref() {
+                Some("users") => everyone.iter().map(|(c, _)| c.clone()).collect(),
+                Some("admins") => everyone
+                    .iter()
+                    .filter(|(_, r)| *r == Role::Admin)
+                    .map(|(c, _)| c.clone())
+                    .collect(),
+                _ => {
+                    let ids = store::groups::members(&mut conn, &g.id)
+                        .await
+                        .map_err(internal)?;
+                    everyone
+                        .iter()
+                        .filter(|(c, _)| ids.contains(&c.id))
+                        .map(|(c, _)| c.clone())
+                        .collect()
+                }
+            };
+            groups.push(Group {
+                editable_members: g.builtin.as_deref() != Some("users"),
+                id: g.id,
+                name: g.name,
+                description: g.description,
+                builtin: g.builtin,
+                members,
+            });
+        }
+        Ok(GroupsOverview {
+            groups,
+            candidates: everyone.into_iter().map(|(c, _)| c).collect(),
+        })
+    }
+
+    async fn save(
+        &self,
+        who: &Identity,
+        id: Option<&str>,
+        name: &str,
+        description: &str,
+        members: &[String],
+    ) -> Result<(), AppError> {
+        who.require_admin("edit user groups")?;
+        let name = validate::display_name("name", name)?;
+        let description = description.trim().to_string();
+        if description.chars().count() > 300 {
+            return Err(AppError::validation(
+                "description",
+                "Description must be at most 300 characters.",
+            ));
+        }
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        store::groups::ensure_builtins(&mut tx, &who.workspace_id, now)
+            .await
+            .map_err(internal)?;
+        let everyone = candidates(&mut tx, &who.workspace_id).await?;
+        let mut wanted: Vec<String> = vec![];
+        for m in members {
+            if !everyone.iter().any(|(c, _)| &c.id == m) {
+                return Err(AppError::validation(
+                    "members",
+                    "Only members and service accounts of this workspace can be in its groups.",
+                ));
+            }
+            if !wanted.contains(m) {
+                wanted.push(m.clone());
+            }
+        }
+        let existing = store::groups::list(&mut tx, &who.workspace_id)
+            .await
+            .map_err(internal)?;
+        let (group_id, before) = match id {
+            None => {
+                let gid = crypto::new_id();
+                store::groups::insert(&mut tx, &gid, &who.workspace_id, &name, &description, now)
+                    .await
+                    .map_err(|e| conflict_or_internal(e, "A group with this name exists."))?;
+                store::groups::set_members(&mut tx, &gid, &wanted)
+                    .await
+                    .map_err(internal)?;
+                (gid, json!({}))
+            }
+            Some(gid) => {
+                let g = existing
+                    .iter()
+                    .find(|g| g.id == gid)
+                    .ok_or_else(|| AppError::not_found("group"))?;
+                let before = json!({"name": g.name, "description": g.description});
+                match g.builtin.as_deref() {
+                    Some("users") => {
+                        return Err(AppError::forbidden(
+                            "edit the Users group: it is everyone in the workspace",
+                        ));
+                    }
+                    Some("admins") => {
+                        // The Admins group is the administrator role.
+                        if wanted.is_empty() {
+                            return Err(AppError::validation(
+                                "members",
+                                "A workspace keeps at least one administrator.",
+                            ));
+                        }
+                        if wanted.iter().any(|u| {
+                            everyone
+                                .iter()
+                                .any(|(c, _)| &c.id == u && c.service_account)
+                        }) {
+                            return Err(AppError::validation(
+                                "members",
+                                "Service accounts cannot be administrators.",
+                            ));
+                        }
+                        for (c, role) in &everyone {
+                            let want = if wanted.contains(&c.id) {
+                                Role::Admin
+                            } else {
+                                Role::Member
+                            };
+                            if *role != want && !c.service_account {
+                                store::workspaces::set_role(
+                                    &mut tx,
+                                    &who.workspace_id,
+                                    &c.id,
+                                    want,
+                                )
+                                .await
+                                .map_err(internal)?;
+                            }
+                        }
+                    }
+                    _ => {
+                        if g.builtin.is_none() {
+                            store::groups::update(&mut tx, gid, &name, &description)
+                                .await
+                                .map_err(|e| {
+                                    conflict_or_internal(e, "A group with this name exists.")
+                                })?;
+                        }
+                        store::groups::set_members(&mut tx, gid, &wanted)
+                            .await
+                            .map_err(internal)?;
+                    }
+                }
+                (gid.to_string(), before)
+            }
+        };
+        audit(
+            &mut tx,
+            now,
+            who,
+            if id.is_some() { "group.update" } else { "group.create" },
+            Object { kind: "group", id: &group_id, name: &name },
+            &json!({"before": before, "after": {"name": name, "description": description, "members": wanted.len()}}),
+        )
+        .await?;
+        self.core.commit(tx).await
+    }
+
+    async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
+        who.require_admin("delete user groups")?;
+        let now = self.core.clock.now_ms();
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let g = store::groups::list(&mut tx, &who.workspace_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|g| g.id == id)
+            .ok_or_else(|| AppError::not_found("group"))?;
+        if g.builtin.is_some() {
+            return Err(AppError::forbidden(format!(
+                "delete the built-in {} group",
+                g.name
+            )));
+        }
+        let members = store::groups::members(&mut tx, id)
+            .await
+            .map_err(internal)?;
+        store::groups::delete(&mut tx, id).await.map_err(internal)?;
+        audit(
+            &mut tx,
+            now,
+            who,
+            "group.delete",
+            Object {
+                kind: "group",
+                id,
+                name: &g.name,
+            },
+            &json!({"before": {"name": g.name, "members": members.len()}}),
+        )
+        .await?;
+        self.core.commit(tx).await
+    }
+}
