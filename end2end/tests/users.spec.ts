@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { server, hydrated, login, shot, sdk } from './helpers';
 
 test('users: invite → pending → accept → active; change a role; remove (their session ends)', async ({ browser }) => {
@@ -14,6 +15,8 @@ test('users: invite → pending → accept → active; change a role; remove (th
   await expect(rows).toHaveCount(2);
   await expect(uma.locator('#seats')).toHaveText('2 members and pending invitations');
   await expect(uma.locator('tr[data-email="uma@example.com"]')).toContainText('you');
+  await expect(uma.locator('tr[data-email="uma@example.com"] .user-groups')).toHaveText('Users, Admins');
+  await expect(uma.locator('tr[data-email="ulf@example.com"] .user-groups')).toHaveText('Users');
 
   // Invite through the dialog; the new row is Pending with its date.
   await uma.click('#invite-user');
@@ -97,6 +100,7 @@ test('service accounts: add with a key pair shown once, more keys, revoke one, d
   const row = page.locator('tr[data-name="CI agent"]');
   await expect(row).toContainText('impersonation');
   await expect(row.locator('.sa-credential-count')).toHaveText('1');
+  await expect(row.locator('.user-groups')).toHaveText('Users');
 
   // The key works on the API; the token says what clearml-agent looks for.
   const auth = { authorization: 'Basic ' + Buffer.from(`${key}:${secret}`).toString('base64') };
@@ -139,6 +143,8 @@ test('service accounts: add with a key pair shown once, more keys, revoke one, d
   expect(refused.map((st) => [st.step, st.ok])).toEqual([['impersonate', true]]);
   await expect(row.locator('.sa-credential-count')).toHaveText('1');
 
+  const token2 = execFileSync('python3', ['sdk/check_sdk.py', '--api', `${s.url}/api`, '--access-key', key2, '--secret-key', secret2, '--print-token'], { encoding: 'utf8' }).trim().split('\n').pop()!;
+
   // Delete after a confirmation.
   await row.getByRole('button', { name: 'Delete CI agent' }).click();
   const confirm = page.getByRole('dialog', { name: 'Delete service account' });
@@ -146,6 +152,9 @@ test('service accounts: add with a key pair shown once, more keys, revoke one, d
   await confirm.locator('#confirm-action').click();
   await expect(row).toHaveCount(0);
   await shot(page, 'service-accounts-after-delete');
+  // Its key and a token taken before fail for the real SDK (agents using them fail on their next call).
+  const gone = sdk(['--api', `${s.url}/api`, '--access-key', key2, '--secret-key', secret2, '--revoked', '--old-token', token2]);
+  expect(gone.map((st) => [st.step, st.ok])).toEqual([['revoked', true]]);
 });
 
 test('groups: built-ins are protected; add a group with the member picker, edit it, delete it', async ({ page }) => {

@@ -1332,3 +1332,26 @@ async fn user_groups_built_ins_and_roles() {
     })
     .await
 }
+
+#[tokio::test]
+async fn every_admin_endpoint_refuses_members() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        app.key_pair("ada@example.com", Role::Admin, "A").await;
+        let (km, sm) = app.key_pair("max@example.com", Role::Member, "A").await;
+        let member = basic(&km, &sm);
+        let admin_only: Vec<&str> = atrium_server::clearml::ENDPOINTS
+            .iter()
+            .filter(|e| e.access == atrium_server::clearml::Access::Admin)
+            .map(|e| e.name)
+            .collect();
+        assert!(admin_only.len() >= 15, "{admin_only:?}");
+        for name in admin_only {
+            let (s, v) = app
+                .with_auth("POST", &format!("/{name}"), &member, "{}")
+                .await;
+            assert_eq!(s, 403, "{name}: {v}");
+        }
+    })
+    .await
+}

@@ -16,6 +16,7 @@ pub struct ServiceAccount {
     pub credentials: i64,
     pub last_active_ms: Option<i64>,
     pub created_ms: i64,
+    pub groups: Vec<String>,
 }
 
 /// A new service account and its first key pair (shown once).

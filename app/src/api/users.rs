@@ -18,6 +18,8 @@ pub struct UserEntry {
     pub pending: bool,
     pub added_ms: i64,
     pub is_you: bool,
+    /// The groups the user is in (none for pending invitations).
+    pub groups: Vec<String>,
 }
 
 /// The Users table and its seat count.

@@ -42,7 +42,7 @@ pub fn ServiceAccountsCard() -> impl IntoView {
                     Ok(list) if list.is_empty() => view! { <p class="muted" id="no-service-accounts">"No service accounts yet."</p> }.into_any(),
                     Ok(list) => view! {
                         <table class="table" id="service-accounts-table">
-                            <thead><tr><th>"Name"</th><th>"User id"</th><th>"Credentials"</th><th>"Last active"</th><th></th></tr></thead>
+                            <thead><tr><th>"Name"</th><th>"User groups"</th><th>"User id"</th><th>"Credentials"</th><th>"Last active"</th><th></th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|sa| {
                                     let sa = StoredValue::new(sa);
@@ -50,6 +50,7 @@ pub fn ServiceAccountsCard() -> impl IntoView {
                                         <tr data-name=sa.with_value(|s| s.name.clone())>
                                             <td>{sa.with_value(|s| s.name.clone())}
                                                 {sa.with_value(|s| s.allow_impersonation).then(|| view! { <span class="badge">"impersonation"</span> })}</td>
+                                            <td class="user-groups">{sa.with_value(|s| s.groups.join(", "))}</td>
                                             <td><CopyBox id=sa.with_value(|s| format!("sa-id-{}", s.id)) text=sa.with_value(|s| s.id.clone()) label="Copy"/></td>
                                             <td class="sa-credential-count">{sa.with_value(|s| s.credentials)}</td>
                                             <td class="nowrap">{sa.with_value(|s| s.last_active_ms.map(date_time).unwrap_or_else(|| "Never".into()))}</td>

@@ -97,7 +97,7 @@ pub fn UsersPage() -> impl IntoView {
                     Ok(o) => view! {
                         <div class="table-wrap">
                             <table class="table" id="users-table">
-                                <thead><tr><th>"Name"</th><th>"Username"</th><th>"E-mail"</th><th>"Status"</th><th>"Role"</th><th>"Date added"</th><th></th></tr></thead>
+                                <thead><tr><th>"Name"</th><th>"Username"</th><th>"E-mail"</th><th>"Status"</th><th>"Role"</th><th>"User groups"</th><th>"Date added"</th><th></th></tr></thead>
                                 <tbody>
                                     {o.users.into_iter().map(|u| {
                                         let u = StoredValue::new(u);
@@ -126,6 +126,7 @@ pub fn UsersPage() -> impl IntoView {
                                                         </select>
                                                     }.into_any()
                                                 }}</td>
+                                                <td class="user-groups">{u.with_value(|u| u.groups.join(", "))}</td>
                                                 <td class="nowrap">{u.with_value(|u| short_date(u.added_ms))}</td>
                                                 <td class="row-buttons">
                                                     {if u.with_value(|u| u.pending) {

@@ -50,6 +50,43 @@ async fn candidates(
         .collect())
 }
 
+/// The groups each user is in, by user id: Users for everyone, Admins for administrators, and
+/// the stored groups (Queue admins and the workspace's own).
+pub async fn groups_by_user(
+    conn: &mut Conn,
+    workspace_id: &str,
+    now_ms: i64,
+) -> Result<std::collections::HashMap<String, Vec<String>>, AppError> {
+    store::groups::ensure_builtins(conn, workspace_id, now_ms)
+        .await
+        .map_err(internal)?;
+    let mut out: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (c, role) in candidates(conn, workspace_id).await? {
+        let mut names = vec!["Users".to_string()];
+        if role == Role::Admin && !c.service_account {
+            names.push("Admins".into());
+        }
+        out.insert(c.id, names);
+    }
+    for g in store::groups::list(conn, workspace_id)
+        .await
+        .map_err(internal)?
+    {
+        if matches!(g.builtin.as_deref(), Some("users") | Some("admins")) {
+            continue;
+        }
+        for u in store::groups::members(conn, &g.id)
+            .await
+            .map_err(internal)?
+        {
+            if let Some(names) = out.get_mut(&u) {
+                names.push(g.name.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
 #[async_trait]
 impl GroupPort for GroupService {
     async fn overview(&self, who: &Identity) -> Result<GroupsOverview, AppError> {

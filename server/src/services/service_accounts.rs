@@ -26,6 +26,7 @@ pub struct ServiceAccountService {
 
 fn view(r: store::service_accounts::ServiceAccountRow) -> ServiceAccount {
     ServiceAccount {
+        groups: vec!["Users".into()],
         id: r.id,
         name: r.name,
         username: r.username,
@@ -141,11 +142,20 @@ impl ServiceAccountPort for ServiceAccountService {
     async fn list(&self, who: &Identity) -> Result<Vec<ServiceAccount>, AppError> {
         who.require_admin("see service accounts")?;
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut groups =
+            super::groups::groups_by_user(&mut conn, &who.workspace_id, self.core.clock.now_ms())
+                .await?;
         Ok(store::service_accounts::list(&mut conn, &who.workspace_id)
             .await
             .map_err(internal)?
             .into_iter()
-            .map(view)
+            .map(|r| {
+                let names = groups.remove(&r.id);
+                ServiceAccount {
+                    groups: names.unwrap_or_else(|| vec!["Users".into()]),
+                    ..view(r)
+                }
+            })
             .collect())
     }
 

@@ -33,6 +33,7 @@ impl UsersPort for UsersService {
             store::workspaces::open_invitations_for_workspace(&mut conn, &who.workspace_id, now)
                 .await
                 .map_err(internal)?;
+        let mut groups = super::groups::groups_by_user(&mut conn, &who.workspace_id, now).await?;
         let max_members = store::workspaces::max_members(&mut conn, &who.workspace_id)
             .await
             .map_err(internal)?;
@@ -41,6 +42,7 @@ impl UsersPort for UsersService {
             .into_iter()
             .map(|m| UserEntry {
                 is_you: m.user_id == who.user_id,
+                groups: groups.remove(&m.user_id).unwrap_or_default(),
                 id: m.user_id,
                 name: m.name,
                 username: m.username,
@@ -59,6 +61,7 @@ impl UsersPort for UsersService {
             pending: true,
             added_ms: p.created_ms,
             is_you: false,
+            groups: vec![],
         }));
         Ok(UsersOverview {
             users,
