@@ -3,11 +3,22 @@ import { execFileSync } from 'node:child_process';
 import { server, hydrated, login, shot, sdk } from './helpers';
 
 test('users: invite → pending → accept → active; change a role; remove (their session ends)', async ({ browser }) => {
+  test.setTimeout(90_000);
   const s = server();
   const uma = await (await browser.newContext()).newPage();
   await login(uma, { login: 'uma@example.com', password: 'uma-password-1' });
   const ulf = await (await browser.newContext()).newPage();
   await login(ulf, { login: 'ulf@example.com', password: 'ulf-password-1' });
+  // Ulf has a key pair the real SDK uses, and a token from it.
+  await ulf.goto(`${s.url}/settings/workspace`);
+  await hydrated(ulf);
+  await ulf.click('#create-credentials');
+  await ulf.getByRole('dialog', { name: 'Create new credentials' }).locator('#confirm-create').click();
+  const ulfSection = (await ulf.getByRole('dialog', { name: 'New credentials' }).locator('#config-section').textContent())!;
+  const ulfKey = ulfSection.match(/"access_key" = "([A-Z0-9]{30})"/)![1];
+  const ulfSecret = ulfSection.match(/"secret_key" = "([A-Za-z0-9_-]{67})"/)![1];
+  const ulfSdk = ['--api', `${s.url}/api`, '--access-key', ulfKey, '--secret-key', ulfSecret];
+  const ulfToken = execFileSync('python3', ['sdk/check_sdk.py', ...ulfSdk, '--print-token'], { encoding: 'utf8' }).trim().split('\n').pop()!;
 
   await uma.goto(`${s.url}/settings/users`);
   await hydrated(uma);
@@ -53,13 +64,17 @@ test('users: invite → pending → accept → active; change a role; remove (th
 
   // Make Ulf an admin, and back.
   const ulfRow = uma.locator('tr[data-email="ulf@example.com"]');
-  await ulfRow.locator('select.role-select').selectOption('admin');
-  await uma.waitForResponse('**/fn/load_users');
+  await Promise.all([
+    uma.waitForResponse('**/fn/set_member_role'),
+    ulfRow.locator('select.role-select').selectOption('admin'),
+  ]);
   await uma.reload();
   await hydrated(uma);
   await expect(ulfRow.locator('select.role-select')).toHaveValue('admin');
-  await ulfRow.locator('select.role-select').selectOption('member');
-  await uma.waitForResponse('**/fn/load_users');
+  await Promise.all([
+    uma.waitForResponse('**/fn/set_member_role'),
+    ulfRow.locator('select.role-select').selectOption('member'),
+  ]);
 
   // Remove Ulf after a confirmation; his session in this workspace ends at once.
   await ulfRow.getByRole('button', { name: 'Remove ulf@example.com' }).click();
@@ -71,6 +86,9 @@ test('users: invite → pending → accept → active; change a role; remove (th
   await shot(uma, 'users-after-remove');
   await ulf.goto(`${s.url}/settings/profile`);
   await expect(ulf).toHaveURL(/\/login/);
+  // His key and the token taken before fail for the real SDK.
+  const removed = sdk([...ulfSdk, '--revoked', '--old-token', ulfToken]);
+  expect(removed.map((st) => [st.step, st.ok])).toEqual([['revoked', true]]);
 });
 
 test('members are refused the Users page', async ({ page }) => {
@@ -81,6 +99,7 @@ test('members are refused the Users page', async ({ page }) => {
 });
 
 test('service accounts: add with a key pair shown once, more keys, revoke one, delete (its keys stop working)', async ({ page }) => {
+  test.setTimeout(90_000);
   const s = server();
   await login(page, { login: 'uma@example.com', password: 'uma-password-1' });
   await page.goto(`${s.url}/settings/users`);

@@ -19,6 +19,7 @@ async function createCredentials(page: Page, label: string): Promise<{ section: 
 }
 
 test('credentials: create (shown once, copy), use with the real SDK and clearml-init, relabel, revoke kills key and token', async ({ page, context }) => {
+  test.setTimeout(90_000);
   const s = server();
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await login(page, { login: 'sam@example.com', password: 'sam-password-1' });
