@@ -95,6 +95,31 @@ pub fn conflict_or_internal(e: sqlx::Error, conflict: &str) -> AppError {
     }
 }
 
+/// Ends a user's membership of a workspace inside the caller's transaction: their credentials
+/// there are revoked (so their tokens die), their storage entries and group memberships removed,
+/// and the membership deleted. Sessions are the caller's to end or move. Returns how many
+/// credentials were revoked.
+pub async fn end_membership(
+    conn: &mut Conn,
+    user_id: &str,
+    workspace_id: &str,
+    now_ms: i64,
+) -> Result<u64, AppError> {
+    let revoked = store::credentials::revoke_all_in_workspace(conn, user_id, workspace_id, now_ms)
+        .await
+        .map_err(internal)?;
+    store::cloud_access::delete_all_in_workspace(conn, user_id, workspace_id)
+        .await
+        .map_err(internal)?;
+    store::groups::remove_user_everywhere(conn, workspace_id, user_id)
+        .await
+        .map_err(internal)?;
+    store::workspaces::remove_membership(conn, user_id, workspace_id)
+        .await
+        .map_err(internal)?;
+    Ok(revoked)
+}
+
 /// What an audit entry says about its object.
 pub struct Object<'a> {
     pub kind: &'a str,

@@ -252,16 +252,7 @@ impl ServiceAccountPort for ServiceAccountService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
         let account = self.find(&mut tx, who, id).await?;
-        let revoked =
-            store::credentials::revoke_all_in_workspace(&mut tx, id, &who.workspace_id, now)
-                .await
-                .map_err(internal)?;
-        store::groups::remove_user_everywhere(&mut tx, &who.workspace_id, id)
-            .await
-            .map_err(internal)?;
-        store::workspaces::remove_membership(&mut tx, id, &who.workspace_id)
-            .await
-            .map_err(internal)?;
+        let revoked = super::end_membership(&mut tx, id, &who.workspace_id, now).await?;
         store::service_accounts::mark_deleted(&mut tx, id)
             .await
             .map_err(internal)?;

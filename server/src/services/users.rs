@@ -141,22 +141,10 @@ impl UsersPort for UsersService {
                 "remove the workspace's owner from their personal workspace",
             ));
         }
-        let revoked =
-            store::credentials::revoke_all_in_workspace(&mut tx, user_id, &who.workspace_id, now)
-                .await
-                .map_err(internal)?;
         let sessions = store::workspaces::delete_sessions_in(&mut tx, user_id, &who.workspace_id)
             .await
             .map_err(internal)?;
-        store::cloud_access::delete_all_in_workspace(&mut tx, user_id, &who.workspace_id)
-            .await
-            .map_err(internal)?;
-        store::groups::remove_user_everywhere(&mut tx, &who.workspace_id, user_id)
-            .await
-            .map_err(internal)?;
-        store::workspaces::remove_membership(&mut tx, user_id, &who.workspace_id)
-            .await
-            .map_err(internal)?;
+        let revoked = super::end_membership(&mut tx, user_id, &who.workspace_id, now).await?;
         audit(
             &mut tx,
             now,

@@ -398,19 +398,7 @@ impl WorkspacePort for WorkspaceService {
         let Some(fallback) = all.iter().find(|o| o.workspace_id != workspace_id) else {
             return Err(AppError::forbidden("leave your only workspace"));
         };
-        let revoked =
-            store::credentials::revoke_all_in_workspace(&mut tx, &who.user_id, workspace_id, now)
-                .await
-                .map_err(internal)?;
-        store::groups::remove_user_everywhere(&mut tx, workspace_id, &who.user_id)
-            .await
-            .map_err(internal)?;
-        store::cloud_access::delete_all_in_workspace(&mut tx, &who.user_id, workspace_id)
-            .await
-            .map_err(internal)?;
-        store::workspaces::remove_membership(&mut tx, &who.user_id, workspace_id)
-            .await
-            .map_err(internal)?;
+        let revoked = super::end_membership(&mut tx, &who.user_id, workspace_id, now).await?;
         store::workspaces::move_sessions(
             &mut tx,
             &who.user_id,
