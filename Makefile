@@ -37,7 +37,8 @@ tools-rust:
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
 	  cargo install --locked wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) || { \
-	    src=$$(mktemp -d); cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --root $$src/none >/dev/null 2>&1 || true; \
+	    echo "its lock file names a webpki-roots release the registry no longer has: building from its source with 1.0.10"; \
+	    src=$$(mktemp -d); \
 	    reg=$$(ls -d $(HOME)/.cargo/registry/src/*/wasm-bindgen-cli-$(WASM_BINDGEN_VERSION) | head -1); \
 	    cp -r $$reg $$src/cli && cd $$src/cli && cargo update -p webpki-roots --precise 1.0.10 && cargo install --locked --path .; }; \
 	fi
