@@ -1355,3 +1355,69 @@ async fn every_admin_endpoint_refuses_members() {
     })
     .await
 }
+
+#[tokio::test]
+async fn every_admin_server_function_refuses_members() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        app.cookie("ada@example.com", Role::Admin, "A").await;
+        let member = app.cookie("max@example.com", Role::Member, "A").await;
+        // (path, form body) of every administrator's server function.
+        let calls = [
+            ("/fn/list_audit", None),
+            ("/fn/load_users", Some("")),
+            ("/fn/set_member_role", Some("user_id=x&role=admin")),
+            ("/fn/remove_member", Some("user_id=x")),
+            ("/fn/resend_invitation", Some("invitation_id=x")),
+            ("/fn/invite_users", Some("emails=a%40example.com")),
+            ("/fn/cancel_invitation", Some("invitation_id=x")),
+            ("/fn/set_max_credential_days", Some("days=3")),
+            ("/fn/list_service_accounts", Some("")),
+            (
+                "/fn/create_service_account",
+                Some("name=x&allow_impersonation=false"),
+            ),
+            (
+                "/fn/update_service_account",
+                Some("id=x&name=y&allow_impersonation=false"),
+            ),
+            ("/fn/delete_service_account", Some("id=x")),
+            ("/fn/service_account_credentials", Some("id=x")),
+            (
+                "/fn/create_service_account_credentials",
+                Some("id=x&label=y"),
+            ),
+            (
+                "/fn/revoke_service_account_credentials",
+                Some("id=x&access_key=y"),
+            ),
+            ("/fn/load_groups", Some("")),
+            ("/fn/save_group", None),
+            ("/fn/delete_group", Some("id=x")),
+        ];
+        for (path, form) in calls {
+            let req = match form {
+                Some(body) => post_form(path, None, Some(&member), body),
+                None => {
+                    let json = if path.ends_with("save_group") {
+                        r#"{"id": null, "name": "x", "description": "", "members": []}"#
+                    } else {
+                        r#"{"query": {}}"#
+                    };
+                    Request::builder()
+                        .method("POST")
+                        .uri(path)
+                        .header(header::HOST, "127.0.0.1:3000")
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .header(header::ACCEPT, "application/json")
+                        .header(header::COOKIE, &member)
+                        .body(Body::from(json))
+                        .unwrap()
+                }
+            };
+            let (status, _, body) = app.send(req).await;
+            assert_eq!(status, 403, "{path}: {}", String::from_utf8_lossy(&body));
+        }
+    })
+    .await
+}
