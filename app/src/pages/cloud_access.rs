@@ -113,21 +113,6 @@ fn CloudAccessRow(entry: CloudAccess) -> impl IntoView {
     }
 }
 
-/// Moves the keyboard focus to an element (in the browser; nothing on the server).
-fn focus_by_id(_id: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(el) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(_id))
-            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = el.focus();
-        }
-    }
-}
-
 /// The message of the first error about `field`.
 fn error_for(errors: RwSignal<Vec<AppError>>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || {
@@ -188,8 +173,6 @@ fn CloudAccessDialog(entry: Option<CloudAccess>) -> impl IntoView {
     let errors = RwSignal::new(Vec::<AppError>::new());
     let general = RwSignal::new(None::<AppError>);
     let close = Callback::new(move |_| ctx.editing.set(None));
-    // Focus goes into the form, so that typing and Escape reach it at once.
-    Effect::new(move |_| focus_by_id("cloud-bucket"));
 
     Effect::new(move |_| match save.value().get() {
         Some(Ok(_)) => {
