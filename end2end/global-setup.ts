@@ -18,6 +18,9 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'uma@example.com', '--name', 'Uma Admin', '--workspace', 'Uma Team'], 'uma-password-1');
   createUser(s, ['--email', 'ulf@example.com', '--name', 'Ulf Member', '--workspace', 'Uma Team'], 'ulf-password-1');
   createUser(s, ['--email', 'ivy@example.com', '--name', 'Ivy Invitee', '--workspace', 'Ivy Home'], 'ivy-password-1');
+  // The cross-site spec's administrator and the member a hostile page tries to promote.
+  createUser(s, ['--email', 'xena@example.com', '--name', 'Xena Admin', '--admin', '--workspace', 'Xena Corp'], 'xena-password-1');
+  createUser(s, ['--email', 'xavi@example.com', '--name', 'Xavi Member', '--workspace', 'Xena Corp'], 'xavi-password-1');
   const state: ServerState = {
     ...s,
     admin: { login: 'admin@example.com', password: 'admin-password-1' },

@@ -1,13 +1,31 @@
 //! Atrium's web console: the route table, the HTML shell, and the pages, components, server functions
 //! and pure domain rules they are built from. Compiled twice: with `ssr` for the server and with
-//! `hydrate` for the browser.
+//! `hydrate` for the browser. Under `ssr` it also holds the server-only code the server functions,
+//! the REST API and the command line all call: the services (use cases), the store (SQL), the
+//! database, keys and tokens.
 
 #![forbid(unsafe_code)]
+
+// Lets the server-only modules name this crate as `app::…`, as the server crate does.
+extern crate self as app;
 
 pub mod api;
 pub mod components;
 pub mod domain;
 pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod crypto;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod services;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod tokens;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};

@@ -107,7 +107,6 @@ struct Fixtures {
 
 /// A user with a key pair, made through the services as an operator would, and a token.
 async fn fixtures(services: &atrium_server::services::Services) -> Result<Fixtures, String> {
-    use app::api::backend::CredentialPort;
     use base64::Engine;
     let created = services
         .accounts

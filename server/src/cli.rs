@@ -351,7 +351,6 @@ async fn create_credentials(
     public_url: &str,
     json: bool,
 ) -> anyhow_like::Result<()> {
-    use app::api::backend::CredentialPort;
     let public_url = public_url.trim_end_matches('/').to_string();
     let files_url = ServeArgs::files_url_for(&public_url);
     let settings = Settings {

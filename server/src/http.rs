@@ -23,7 +23,7 @@ use app::api::backend::{Caller, ClientIp, RequestId};
 use app::domain::audit::AuditQuery;
 use app::{App, OUTPUT_NAME, shell};
 
-use crate::clearml;
+use crate::rest;
 use crate::services::Services;
 use crate::services::credentials::AuthFailure;
 use crate::state::{AppParts, AppState};
@@ -70,16 +70,18 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         settings: settings.clone(),
         services: services.clone(),
     });
-    let backend = services.backend();
     let routes = generate_route_list(App);
-    let context = move || provide_context(backend.clone());
+    let context = {
+        let services = services.clone();
+        move || provide_context(services.clone())
+    };
 
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route(
             "/openapi.json",
-            get(|| async { axum::Json(clearml::openapi()) }),
+            get(|| async { axum::Json(rest::openapi()) }),
         )
         .route("/settings/audit-log/export.csv", get(export_audit_csv))
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -128,7 +130,7 @@ async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: N
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok())
             .is_some_and(|n| n > state.settings.max_body_bytes);
-        if too_big && clearml::parse_path(req.uri().path()).is_none() {
+        if too_big && rest::parse_path(req.uri().path()).is_none() {
             return (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n").into_response();
         }
         match authenticate(&state, req).await {
@@ -195,9 +197,9 @@ fn record_request(method: Method, route: String, status: u16, seconds: f64) {
 fn route_label(req: &Request<Body>) -> String {
     match req.extensions().get::<MatchedPath>() {
         Some(p) => p.as_str().to_string(),
-        None => match clearml::parse_path(req.uri().path()) {
+        None => match rest::parse_path(req.uri().path()) {
             // Only known endpoints get their own label, so that made-up names cannot grow the metrics.
-            Some(api) if clearml::ENDPOINTS.iter().any(|e| e.name == api.endpoint) => {
+            Some(api) if rest::endpoint(&api.endpoint).is_some() => {
                 format!("/{}", api.endpoint)
             }
             Some(_) => "/unknown-endpoint".into(),
@@ -227,12 +229,12 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
 
 /// Static files and the 404 page for anything the router does not know, except API calls.
 async fn fallback(State(state): State<AppState>, req: Request<Body>) -> Response {
-    if let Some(api) = clearml::parse_path(req.uri().path()) {
-        return clearml::handle(state, api, req).await;
+    if let Some(api) = rest::parse_path(req.uri().path()) {
+        return rest::handle(state, api, req).await;
     }
-    let backend = state.services.backend();
+    let services = state.services.clone();
     let handler = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-        move || provide_context(backend.clone()),
+        move || provide_context(services.clone()),
         shell,
     );
     let uri = req.uri().clone();
@@ -447,16 +449,20 @@ fn url_encode(s: &str) -> String {
 /// the browser says so in `Sec-Fetch-Site`. Clients that send neither (the SDK, curl) are not browsers
 /// carrying someone's cookies, and are let through.
 pub fn is_cross_site(req: &Request<Body>) -> bool {
-    let host = req
-        .headers()
+    cross_site_headers(req.headers())
+}
+
+/// [`is_cross_site`] for a request already split into its parts.
+pub fn is_cross_site_parts(parts: &http::request::Parts) -> bool {
+    cross_site_headers(&parts.headers)
+}
+
+fn cross_site_headers(headers: &http::HeaderMap) -> bool {
+    let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if let Some(origin) = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let origin_host = origin
             .split_once("://")
             .map(|(_, h)| h)
@@ -465,9 +471,7 @@ pub fn is_cross_site(req: &Request<Body>) -> bool {
         return origin == "null" || !origin_host.eq_ignore_ascii_case(host);
     }
     matches!(
-        req.headers()
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok()),
+        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
         Some("cross-site")
     )
 }

@@ -4,13 +4,12 @@
 
 #![forbid(unsafe_code)]
 
-pub mod clearml;
 pub mod cli;
 pub mod config;
-pub mod crypto;
-pub mod db;
 pub mod http;
-pub mod services;
+pub mod rest;
 pub mod state;
-pub mod store;
-pub mod tokens;
+
+// The services, the store, the database, keys and tokens live in the app crate (server-only, behind
+// its `ssr` feature) so that server functions call them directly; they are the server's too.
+pub use app::{crypto, db, services, store, tokens};

@@ -4,92 +4,13 @@
 
 mod common;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-use app::api::backend::{LoginAttempt, SessionPort};
 use app::domain::Role;
-use atrium_server::services::Services;
-use common::{services_over, user, with_sqlite};
-
-struct App {
-    router: Router,
-    services: Services,
-}
-
-impl App {
-    async fn new(db: atrium_server::db::Db) -> Self {
-        let services = services_over(db);
-        let options = atrium_server::http::leptos_options(
-            "/nonexistent-site",
-            "127.0.0.1:3000".parse().unwrap(),
-        );
-        Self {
-            router: atrium_server::http::router(services.clone(), options),
-            services,
-        }
-    }
-
-    /// A session cookie for a new user of `role` in workspace `ws`.
-    async fn cookie(&self, email: &str, role: Role, ws: &str) -> String {
-        user(&self.services, email, role, ws).await;
-        let s = self
-            .services
-            .sessions
-            .login(LoginAttempt {
-                login: email.into(),
-                password: "password-123".into(),
-                client_ip: "t".into(),
-            })
-            .await
-            .unwrap();
-        format!("atrium_session={}", s.cookie_value)
-    }
-
-    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let (parts, body) = res.into_parts();
-        (
-            parts.status,
-            parts.headers,
-            body.collect().await.unwrap().to_bytes().to_vec(),
-        )
-    }
-
-    async fn api(
-        &self,
-        method: &str,
-        path: &str,
-        cookie: Option<&str>,
-        body: Option<&str>,
-    ) -> (StatusCode, Value) {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "127.0.0.1:3000");
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        let (status, _, bytes) = self
-            .send(
-                req.body(Body::from(body.unwrap_or_default().to_string()))
-                    .unwrap(),
-            )
-            .await;
-        let value: Value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)));
-        assert_eq!(
-            value["meta"]["result_code"].as_u64(),
-            Some(u64::from(status.as_u16())),
-            "result_code = HTTP status"
-        );
-        (status, value)
-    }
-}
+use common::router::{App, basic, claims_of};
+use common::with_sqlite;
 
 #[tokio::test]
 async fn envelope_versions_and_errors() {
@@ -200,10 +121,19 @@ async fn rest_calls_are_authorised_like_the_console() {
             .await;
         assert_eq!(s, 200);
 
-        // Query parameters merge into the body: "true" becomes a boolean, repeated keys a list.
-        let (s, v) = app
+        // A browser session changes state only with POST.
+        let (s, _) = app
             .api(
                 "GET",
+                "/users.set_preferences",
+                Some(&member),
+                Some(r#"{"preferences": {"hide_tips": true}}"#),
+            )
+            .await;
+        assert_eq!(s, 403);
+        let (s, v) = app
+            .api(
+                "POST",
                 "/users.set_preferences",
                 Some(&member),
                 Some(r#"{"preferences": {"hide_tips": true}}"#),
@@ -428,7 +358,7 @@ async fn pages_export_health_metrics_and_openapi() {
 
         let (_, _, body) = app.send(get("/openapi.json", None)).await;
         let doc: Value = serde_json::from_slice(&body).unwrap();
-        for e in atrium_server::clearml::ENDPOINTS {
+        for e in atrium_server::rest::endpoints() {
             assert!(
                 doc["paths"][format!("/{}", e.name)]["post"]["summary"].is_string(),
                 "{} missing",
@@ -438,61 +368,6 @@ async fn pages_export_health_metrics_and_openapi() {
         assert_eq!(doc["openapi"], json!("3.1.0"));
     })
     .await
-}
-
-fn basic(key: &str, secret: &str) -> String {
-    use base64::Engine;
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
-    )
-}
-
-impl App {
-    /// A key pair for a new user of `role` in workspace `ws`.
-    async fn key_pair(&self, email: &str, role: Role, ws: &str) -> (String, String) {
-        use app::api::backend::CredentialPort;
-        let u = user(&self.services, email, role, ws).await;
-        let who = app::domain::Identity {
-            user_id: u.id,
-            user_name: u.name,
-            email: u.email,
-            workspace_id: u.workspace_id,
-            workspace_name: u.workspace_name,
-            role: u.role,
-            channel: app::domain::identity::Channel::Api,
-        };
-        let c = self
-            .services
-            .credentials
-            .create(&who, None, "test", None)
-            .await
-            .unwrap();
-        (c.info.access_key, c.secret_key)
-    }
-
-    async fn with_auth(
-        &self,
-        method: &str,
-        path: &str,
-        authorization: &str,
-        body: &str,
-    ) -> (StatusCode, Value) {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::AUTHORIZATION, authorization)
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        let (status, _, bytes) = self.send(req).await;
-        let value: Value = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(
-            value["meta"]["result_code"].as_u64(),
-            Some(u64::from(status.as_u16()))
-        );
-        (status, value)
-    }
 }
 
 fn subcode(v: &Value) -> u64 {
@@ -966,17 +841,6 @@ async fn users_endpoints_are_for_admins_of_the_workspace() {
     .await
 }
 
-fn claims_of(token: &str) -> Value {
-    use base64::Engine;
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
-}
-
 #[tokio::test]
 async fn service_accounts_and_impersonation() {
     with_sqlite(|db| async move {
@@ -1340,9 +1204,9 @@ async fn every_admin_endpoint_refuses_members() {
         app.key_pair("ada@example.com", Role::Admin, "A").await;
         let (km, sm) = app.key_pair("max@example.com", Role::Member, "A").await;
         let member = basic(&km, &sm);
-        let admin_only: Vec<&str> = atrium_server::clearml::ENDPOINTS
+        let admin_only: Vec<&str> = atrium_server::rest::endpoints()
             .iter()
-            .filter(|e| e.access == atrium_server::clearml::Access::Admin)
+            .filter(|e| e.access == atrium_server::rest::Access::Admin)
             .map(|e| e.name)
             .collect();
         assert!(admin_only.len() >= 15, "{admin_only:?}");

@@ -4,29 +4,16 @@
 mod common;
 
 use app::api::auth::SetupForm;
-use app::api::backend::{AccountPort, AuditPort, Caller, LoginAttempt, SessionPort};
+use app::api::backend::{Caller, LoginAttempt};
 use app::domain::audit::AuditQuery;
 use app::domain::cloud::CloudAccessForm;
-use app::domain::identity::Channel;
 use app::domain::prefs::Preferences;
 use app::domain::throttle::{Counter, MAX_FAILURES, WINDOW_MS};
 use app::domain::{AppError, Identity, Role};
 use atrium_server::crypto;
 use atrium_server::db::{self, Db};
 use atrium_server::store::{self, audit::NewEntry, sessions::NewSessionRow};
-use common::{services_over, user};
-
-fn identity_of(u: &atrium_server::services::accounts::CreatedUser) -> Identity {
-    Identity {
-        user_id: u.id.clone(),
-        user_name: u.name.clone(),
-        email: u.email.clone(),
-        workspace_id: u.workspace_id.clone(),
-        workspace_name: u.workspace_name.clone(),
-        role: u.role,
-        channel: Channel::Web,
-    }
-}
+use common::{identity_of, services_over, user};
 
 async fn migrations_are_idempotent(db: Db) {
     db::migrate(&db).await.expect("second run is a no-op");
@@ -663,7 +650,6 @@ async fn server_secrets_first_writer_wins(db: Db) {
 }
 
 async fn credentials_lifecycle(db: Db) {
-    use app::api::backend::CredentialPort;
     use atrium_server::services::credentials::AuthFailure;
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
@@ -804,7 +790,6 @@ async fn credentials_lifecycle(db: Db) {
         Err(AuthFailure::Expired(_))
     ));
     assert!(s.credentials.authenticate_token(&t).await.is_err());
-    use app::api::backend::WorkspacePort;
     assert!(matches!(
         s.workspaces.set_max_credential_days(&bob, Some(30)).await,
         Err(AppError::Forbidden(_))
@@ -838,7 +823,6 @@ async fn credentials_lifecycle(db: Db) {
 }
 
 async fn invitations_and_leaving(db: Db) {
-    use app::api::backend::{CredentialPort, WorkspacePort};
     use app::api::workspace::AcceptForm;
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
@@ -923,6 +907,7 @@ async fn invitations_and_leaving(db: Db) {
         session_id: None,
         credential_id: None,
         impersonated: None,
+        impersonated_since: None,
     };
     let mine = s
         .workspaces
@@ -987,6 +972,7 @@ async fn invitations_and_leaving(db: Db) {
         session_id: None,
         credential_id: None,
         impersonated: None,
+        impersonated_since: None,
     };
     assert!(matches!(
         s.workspaces.leave(&ada_caller, &a.workspace_id).await,
@@ -1069,7 +1055,6 @@ fn cloud_form(id: &str, bucket: &str, key: &str, secret: &str, host: &str) -> Cl
 const CLOUD_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
 async fn cloud_access_secret_is_sealed_and_masked(db: Db) {
-    use app::api::backend::CloudAccessPort;
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let ada = identity_of(&a);
@@ -1171,7 +1156,6 @@ async fn cloud_access_secret_is_sealed_and_masked(db: Db) {
 }
 
 async fn cloud_access_edit_keeps_the_secret(db: Db) {
-    use app::api::backend::CloudAccessPort;
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let ada = identity_of(&a);
@@ -1315,7 +1299,6 @@ async fn cloud_access_edit_keeps_the_secret(db: Db) {
 }
 
 async fn cloud_access_delete(db: Db) {
-    use app::api::backend::CloudAccessPort;
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let ada = identity_of(&a);
@@ -1372,7 +1355,6 @@ async fn cloud_access_delete(db: Db) {
 }
 
 async fn cloud_access_validation_names_the_field(db: Db) {
-    use app::api::backend::CloudAccessPort;
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let ada = identity_of(&a);
@@ -1450,7 +1432,6 @@ async fn cloud_access_validation_names_the_field(db: Db) {
 }
 
 async fn cloud_access_is_scoped_to_user_and_workspace(db: Db) {
-    use app::api::backend::CloudAccessPort;
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let b = user(&s, "bob@example.com", Role::Member, "Research").await;
@@ -1519,7 +1500,6 @@ async fn cloud_access_is_scoped_to_user_and_workspace(db: Db) {
 }
 
 async fn members_roles_removal_and_seats(db: Db) {
-    use app::api::backend::{CredentialPort, UsersPort, WorkspacePort};
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let b = user(&s, "bob@example.com", Role::Member, "Research").await;
@@ -1655,7 +1635,6 @@ async fn members_roles_removal_and_seats(db: Db) {
 }
 
 async fn service_accounts_lifecycle(db: Db) {
-    use app::api::backend::{ServiceAccountPort, UsersPort};
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let ada = identity_of(&a);
@@ -1759,7 +1738,6 @@ async fn service_accounts_lifecycle(db: Db) {
 }
 
 async fn groups_on_both_databases(db: Db) {
-    use app::api::backend::{GroupPort, UsersPort};
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let m = user(&s, "max@example.com", Role::Member, "Research").await;

@@ -57,9 +57,9 @@ pub fn session_cookie(value: &str, max_age: i64) -> String {
 #[server(prefix = "/fn", endpoint = "login")]
 pub async fn login(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::backend::*;
-    let backend = backend()?;
+    let services = services()?;
     let session = with_request_id(
-        backend
+        services
             .sessions
             .login(LoginAttempt {
                 login,
@@ -80,7 +80,7 @@ pub async fn login(login: String, password: String, next: Option<String>) -> Res
 pub async fn logout() -> Result<(), AppError> {
     use super::backend::*;
     if let Some(caller) = maybe_caller() {
-        with_request_id(async { backend()?.sessions.logout(&caller).await }.await)?;
+        with_request_id(async { services()?.sessions.logout(&caller).await }.await)?;
     }
     set_header(http::header::SET_COOKIE, &session_cookie("", 0));
     leptos_axum::redirect("/login?bye=1");
@@ -90,26 +90,26 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "current_session")]
 pub async fn current_session() -> Result<SessionInfo, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.sessions.session_info(&caller()?).await }.await)
+    with_request_id(async { services()?.sessions.session_info(&caller()?).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "dismiss_tip")]
 pub async fn dismiss_tip() -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.sessions.dismiss_tip(&caller()?).await }.await)
+    with_request_id(async { services()?.sessions.dismiss_tip(&caller()?).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "setup_open")]
 pub async fn setup_open(token: String) -> Result<bool, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.sessions.setup_open(&token).await }.await)
+    with_request_id(async { services()?.sessions.setup_open(&token).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "complete_setup")]
 pub async fn complete_setup(form: SetupForm) -> Result<(), AppError> {
     use super::backend::*;
     let session = with_request_id(
-        async { backend()?.sessions.complete_setup(form, client_ip()).await }.await,
+        async { services()?.sessions.complete_setup(form, client_ip()).await }.await,
     )?;
     set_header(
         http::header::SET_COOKIE,

@@ -9,7 +9,7 @@ use crate::domain::cloud::{CloudAccess, CloudAccessForm, PresignedUrl};
 #[server(prefix = "/fn", endpoint = "list_cloud_access")]
 pub async fn list_cloud_access() -> Result<Vec<CloudAccess>, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.cloud_access.list(&caller()?.identity).await }.await)
+    with_request_id(async { services()?.cloud_access.list(&caller()?.identity).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "save_cloud_access", input = leptos::server_fn::codec::Json)]
@@ -17,7 +17,7 @@ pub async fn save_cloud_access(form: CloudAccessForm) -> Result<CloudAccess, App
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .cloud_access
                 .save(&caller()?.identity, form)
                 .await
@@ -31,7 +31,7 @@ pub async fn delete_cloud_access(id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .cloud_access
                 .delete(&caller()?.identity, &id)
                 .await
@@ -45,7 +45,7 @@ pub async fn presign_cloud_url(path: String) -> Result<PresignedUrl, AppError> {
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .cloud_access
                 .presign(&caller()?.identity, "", &path, None)
                 .await

@@ -36,7 +36,7 @@ pub struct GroupsOverview {
 #[server(prefix = "/fn", endpoint = "load_groups")]
 pub async fn load_groups() -> Result<GroupsOverview, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.groups.overview(&caller()?.identity).await }.await)
+    with_request_id(async { services()?.groups.overview(&caller()?.identity).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "save_group", input = leptos::server_fn::codec::Json)]
@@ -49,7 +49,7 @@ pub async fn save_group(
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .groups
                 .save(
                     &caller()?.identity,
@@ -67,5 +67,5 @@ pub async fn save_group(
 #[server(prefix = "/fn", endpoint = "delete_group")]
 pub async fn delete_group(id: String) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.groups.delete(&caller()?.identity, &id).await }.await)
+    with_request_id(async { services()?.groups.delete(&caller()?.identity, &id).await }.await)
 }

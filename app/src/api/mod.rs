@@ -1,5 +1,5 @@
 //! Server functions, one module per settings area, and the data they exchange. Each function is thin:
-//! it takes the caller and the backend from context, calls one service, and returns its result. The
+//! it takes the caller and the services from context, calls one service, and returns its result. The
 //! rules live in the services (server crate) and in `domain`.
 
 pub mod audit;

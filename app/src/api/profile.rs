@@ -21,19 +21,27 @@ pub struct Profile {
 #[server(prefix = "/fn", endpoint = "get_profile")]
 pub async fn get_profile() -> Result<Profile, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.accounts.profile(&caller()?.identity).await }.await)
+    with_request_id(async { services()?.accounts.profile(&caller()?.identity).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "rename_profile")]
 pub async fn rename_profile(name: String) -> Result<Profile, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.accounts.rename(&caller()?.identity, &name).await }.await)
+    with_request_id(
+        async {
+            services()?
+                .accounts
+                .rename(&caller()?.identity, &name)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "get_preferences")]
 pub async fn get_preferences() -> Result<Preferences, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.accounts.preferences(&caller()?.identity).await }.await)
+    with_request_id(async { services()?.accounts.preferences(&caller()?.identity).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "save_preferences", input = leptos::server_fn::codec::Json)]
@@ -41,7 +49,7 @@ pub async fn save_preferences(prefs: Preferences) -> Result<Preferences, AppErro
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .accounts
                 .save_preferences(&caller()?.identity, prefs)
                 .await

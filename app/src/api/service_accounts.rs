@@ -29,7 +29,7 @@ pub struct CreatedServiceAccount {
 #[server(prefix = "/fn", endpoint = "list_service_accounts")]
 pub async fn list_service_accounts() -> Result<Vec<ServiceAccount>, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.service_accounts.list(&caller()?.identity).await }.await)
+    with_request_id(async { services()?.service_accounts.list(&caller()?.identity).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "create_service_account")]
@@ -40,7 +40,7 @@ pub async fn create_service_account(
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .service_accounts
                 .create(&caller()?.identity, &name, allow_impersonation)
                 .await
@@ -58,7 +58,7 @@ pub async fn update_service_account(
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .service_accounts
                 .update(&caller()?.identity, &id, &name, allow_impersonation)
                 .await
@@ -72,7 +72,7 @@ pub async fn delete_service_account(id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .service_accounts
                 .delete(&caller()?.identity, &id)
                 .await
@@ -86,7 +86,7 @@ pub async fn service_account_credentials(id: String) -> Result<Vec<CredentialInf
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .service_accounts
                 .credentials(&caller()?.identity, &id)
                 .await
@@ -103,7 +103,7 @@ pub async fn create_service_account_credentials(
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .service_accounts
                 .create_credentials(&caller()?.identity, &id, &label)
                 .await
@@ -120,7 +120,7 @@ pub async fn revoke_service_account_credentials(
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .service_accounts
                 .revoke_credentials(&caller()?.identity, &id, &access_key)
                 .await

@@ -34,7 +34,7 @@ pub struct UsersOverview {
 #[server(prefix = "/fn", endpoint = "load_users")]
 pub async fn load_users() -> Result<UsersOverview, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.users.overview(&caller()?.identity).await }.await)
+    with_request_id(async { services()?.users.overview(&caller()?.identity).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "set_member_role")]
@@ -44,7 +44,7 @@ pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppErr
         .ok_or_else(|| AppError::validation("role", "Choose admin or member."))?;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .users
                 .set_role(&caller()?.identity, &user_id, role)
                 .await
@@ -56,7 +56,15 @@ pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppErr
 #[server(prefix = "/fn", endpoint = "remove_member")]
 pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.users.remove(&caller()?.identity, &user_id).await }.await)
+    with_request_id(
+        async {
+            services()?
+                .users
+                .remove(&caller()?.identity, &user_id)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "resend_invitation")]
@@ -64,7 +72,7 @@ pub async fn resend_invitation(invitation_id: String) -> Result<InviteResult, Ap
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .users
                 .resend_invitation(&caller()?.identity, &invitation_id)
                 .await

@@ -71,7 +71,7 @@ pub struct AcceptForm {
 #[server(prefix = "/fn", endpoint = "load_workspace")]
 pub async fn load_workspace() -> Result<WorkspaceOverview, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.workspaces.overview(&caller()?).await }.await)
+    with_request_id(async { services()?.workspaces.overview(&caller()?).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "switch_workspace")]
@@ -79,7 +79,7 @@ pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .workspaces
                 .switch(&caller()?, &workspace_id)
                 .await
@@ -93,7 +93,7 @@ pub async fn rename_workspace(workspace_id: String, name: String) -> Result<(), 
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .workspaces
                 .rename(&caller()?.identity, &workspace_id, &name)
                 .await
@@ -105,7 +105,15 @@ pub async fn rename_workspace(workspace_id: String, name: String) -> Result<(), 
 #[server(prefix = "/fn", endpoint = "leave_workspace")]
 pub async fn leave_workspace(workspace_id: String) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.workspaces.leave(&caller()?, &workspace_id).await }.await)
+    with_request_id(
+        async {
+            services()?
+                .workspaces
+                .leave(&caller()?, &workspace_id)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "set_max_credential_days")]
@@ -113,7 +121,7 @@ pub async fn set_max_credential_days(days: Option<i64>) -> Result<(), AppError> 
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .workspaces
                 .set_max_credential_days(&caller()?.identity, days)
                 .await
@@ -127,7 +135,7 @@ pub async fn invite_users(emails: String) -> Result<Vec<InviteResult>, AppError>
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .workspaces
                 .invite(&caller()?.identity, &emails)
                 .await
@@ -141,7 +149,7 @@ pub async fn cancel_invitation(invitation_id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .workspaces
                 .cancel_invitation(&caller()?.identity, &invitation_id)
                 .await
@@ -155,7 +163,7 @@ pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<()
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .workspaces
                 .answer_invitation(&caller()?, &invitation_id, accept)
                 .await
@@ -167,7 +175,7 @@ pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<()
 #[server(prefix = "/fn", endpoint = "invitation_info")]
 pub async fn invitation_info(token: String) -> Result<Option<InvitationView>, AppError> {
     use super::backend::*;
-    with_request_id(async { backend()?.workspaces.invitation(&token).await }.await)
+    with_request_id(async { services()?.workspaces.invitation(&token).await }.await)
 }
 
 #[server(prefix = "/fn", endpoint = "accept_invitation_link")]
@@ -175,7 +183,7 @@ pub async fn accept_invitation_link(form: AcceptForm) -> Result<(), AppError> {
     use super::backend::*;
     let session = with_request_id(
         async {
-            backend()?
+            services()?
                 .workspaces
                 .accept_link(form, maybe_caller(), client_ip())
                 .await
@@ -201,7 +209,7 @@ pub async fn create_credentials(
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .credentials
                 .create(&caller()?.identity, workspace_id, &label, expires_in_days)
                 .await
@@ -218,7 +226,7 @@ pub async fn relabel_credentials(
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .credentials
                 .relabel(&caller()?.identity, &access_key, &label)
                 .await
@@ -232,7 +240,7 @@ pub async fn revoke_credentials(access_key: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
-            backend()?
+            services()?
                 .credentials
                 .revoke(&caller()?.identity, &access_key)
                 .await

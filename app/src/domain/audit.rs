@@ -44,15 +44,65 @@ impl AuditQuery {
     }
 }
 
-/// The object types the log knows, for the filter list.
-pub const OBJECT_TYPES: [&str; 6] = [
-    "user",
-    "preferences",
-    "session",
-    "workspace",
-    "server",
-    "cloud_access",
-];
+/// The kinds of object an audit entry is about. Services write only these, and the Audit Log's
+/// filter list is derived from [`AuditObject::ALL`], so the two cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditObject {
+    User,
+    Preferences,
+    Session,
+    Workspace,
+    Invitation,
+    Credentials,
+    CloudAccess,
+    ServiceAccount,
+    Group,
+}
+
+impl AuditObject {
+    pub const ALL: [AuditObject; 9] = [
+        AuditObject::User,
+        AuditObject::Preferences,
+        AuditObject::Session,
+        AuditObject::Workspace,
+        AuditObject::Invitation,
+        AuditObject::Credentials,
+        AuditObject::CloudAccess,
+        AuditObject::ServiceAccount,
+        AuditObject::Group,
+    ];
+
+    /// The name stored in the log and used by the filter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditObject::User => "user",
+            AuditObject::Preferences => "preferences",
+            AuditObject::Session => "session",
+            AuditObject::Workspace => "workspace",
+            AuditObject::Invitation => "invitation",
+            AuditObject::Credentials => "credentials",
+            AuditObject::CloudAccess => "cloud_access",
+            AuditObject::ServiceAccount => "service_account",
+            AuditObject::Group => "group",
+        }
+    }
+
+    /// How the filter list shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditObject::User => "User",
+            AuditObject::Preferences => "Preferences",
+            AuditObject::Session => "Session",
+            AuditObject::Workspace => "Workspace",
+            AuditObject::Invitation => "Invitation",
+            AuditObject::Credentials => "Credentials",
+            AuditObject::CloudAccess => "Cloud access",
+            AuditObject::ServiceAccount => "Service account",
+            AuditObject::Group => "Group",
+        }
+    }
+}
 
 fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();

@@ -25,6 +25,9 @@ pub enum AppError {
     /// Too many attempts; try again after the given number of seconds.
     #[error("too many attempts, try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// The database (or another service the server needs) cannot be reached right now; retry later.
+    #[error("the service is temporarily unavailable, please retry")]
+    Unavailable,
     /// Something failed on the server; the details are in the server log under this request id.
     #[error("internal error (request {request_id})")]
     Internal { request_id: String },
@@ -58,6 +61,7 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::RateLimited { .. } => 429,
+            Self::Unavailable => 503,
             Self::Internal { .. } | Self::Transport(_) => 500,
         }
     }

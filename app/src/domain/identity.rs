@@ -63,9 +63,21 @@ pub struct Identity {
     pub workspace_name: String,
     pub role: Role,
     pub channel: Channel,
+    /// The name of whoever acts as this user through an impersonating token ("ci-agent"), so the
+    /// audit log records both ("ci-agent as Ada").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impersonator: Option<String>,
 }
 
 impl Identity {
+    /// How the audit log names the actor: "ci-agent as Ada" under impersonation.
+    pub fn actor_name(&self) -> String {
+        match &self.impersonator {
+            Some(by) => format!("{by} as {}", self.user_name),
+            None => self.user_name.clone(),
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::api::audit::list_audit;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::AppError;
-use crate::domain::audit::{AuditEntry, AuditQuery, OBJECT_TYPES, changes};
+use crate::domain::audit::{AuditEntry, AuditObject, AuditQuery, changes};
 use crate::domain::timefmt::{date_time, parse_date};
 use crate::pages::settings::{AdminsOnly, Section, SectionHeader, SessionCtx};
 
@@ -115,7 +115,7 @@ pub fn AuditLogPage() -> impl IntoView {
             <label>"Object type"
                 <select id="filter-type" prop:value=type_v on:change=type_set>
                     <option value="">"All"</option>
-                    {OBJECT_TYPES.iter().map(|t| view! { <option value=*t>{*t}</option> }).collect_view()}
+                    {AuditObject::ALL.iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
                 </select>
             </label>
             <label>"From"<input id="filter-from" type="date" prop:value=from_v on:input=from_set/></label>

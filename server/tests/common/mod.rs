@@ -6,6 +6,8 @@
     reason = "each test crate uses a different part of the fixtures"
 )]
 
+pub mod router;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -131,4 +133,18 @@ pub async fn user(services: &Services, email: &str, role: Role, workspace: &str)
         })
         .await
         .expect("create user")
+}
+
+/// The identity a created user acts with in the console.
+pub fn identity_of(u: &CreatedUser) -> app::domain::Identity {
+    app::domain::Identity {
+        user_id: u.id.clone(),
+        user_name: u.name.clone(),
+        email: u.email.clone(),
+        workspace_id: u.workspace_id.clone(),
+        workspace_name: u.workspace_name.clone(),
+        role: u.role,
+        channel: app::domain::identity::Channel::Web,
+        impersonator: None,
+    }
 }

@@ -1,10 +1,9 @@
 //! Workspaces: the ones you belong to, switching the session between them, renaming, leaving,
 //! the credential lifetime limit, and invitations (links for new people, in-app for existing users).
 
-use async_trait::async_trait;
 use serde_json::json;
 
-use app::api::backend::{Caller, CredentialPort, NewSession, WorkspacePort};
+use app::api::backend::{Caller, NewSession};
 use app::api::workspace::{
     AcceptForm, InvitationView, InviteResult, WorkspaceEntry, WorkspaceOverview,
 };
@@ -16,6 +15,7 @@ use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn};
+use app::domain::audit::AuditObject;
 
 /// How long an invitation link stays valid.
 pub const INVITATION_MS: i64 = 14 * 86_400_000;
@@ -120,7 +120,7 @@ impl WorkspaceService {
             &actor,
             "invitation.accept",
             Object {
-                kind: "workspace",
+                kind: AuditObject::Workspace,
                 id: &invitation.workspace_id,
                 name: &invitation.workspace_name,
             },
@@ -168,6 +168,7 @@ impl WorkspaceService {
             workspace_name: m.workspace_name,
             role: m.role,
             channel: app::domain::identity::Channel::Cli,
+            impersonator: None,
         })
     }
 
@@ -179,7 +180,7 @@ impl WorkspaceService {
                 "A seat limit is at least 1 (or none).",
             ));
         }
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let ws = store::users::find_workspace_by_name(&mut tx, name)
             .await
             .map_err(internal)?
@@ -200,7 +201,7 @@ impl WorkspaceService {
     ) -> Result<WorkspaceEntry, AppError> {
         let name = validate::display_name("name", name)?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let u = store::users::find_by_login(&mut tx, owner)
             .await
             .map_err(internal)?
@@ -232,6 +233,7 @@ impl WorkspaceService {
             workspace_name: name.clone(),
             role: Role::Admin,
             channel: app::domain::identity::Channel::Cli,
+            impersonator: None,
         };
         audit(
             &mut tx,
@@ -239,7 +241,7 @@ impl WorkspaceService {
             &actor,
             "workspace.create",
             Object {
-                kind: "workspace",
+                kind: AuditObject::Workspace,
                 id: &id,
                 name: &name,
             },
@@ -258,9 +260,8 @@ impl WorkspaceService {
     }
 }
 
-#[async_trait]
-impl WorkspacePort for WorkspaceService {
-    async fn overview(&self, caller: &Caller) -> Result<WorkspaceOverview, AppError> {
+impl WorkspaceService {
+    pub async fn overview(&self, caller: &Caller) -> Result<WorkspaceOverview, AppError> {
         let who = &caller.identity;
         let now = self.core.clock.now_ms();
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
@@ -317,7 +318,7 @@ impl WorkspacePort for WorkspaceService {
         })
     }
 
-    async fn switch(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError> {
+    pub async fn switch(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError> {
         let session = caller.session_id.as_deref().ok_or(AppError::Unauthorized)?;
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         store::workspaces::membership(&mut conn, &caller.identity.user_id, workspace_id)
@@ -330,10 +331,15 @@ impl WorkspacePort for WorkspaceService {
         Ok(())
     }
 
-    async fn rename(&self, who: &Identity, workspace_id: &str, name: &str) -> Result<(), AppError> {
+    pub async fn rename(
+        &self,
+        who: &Identity,
+        workspace_id: &str,
+        name: &str,
+    ) -> Result<(), AppError> {
         let name = validate::display_name("name", name)?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let m = store::workspaces::membership(&mut tx, &who.user_id, workspace_id)
             .await
             .map_err(internal)?
@@ -361,7 +367,7 @@ impl WorkspacePort for WorkspaceService {
             &actor,
             "workspace.rename",
             Object {
-                kind: "workspace",
+                kind: AuditObject::Workspace,
                 id: workspace_id,
                 name: &name,
             },
@@ -371,10 +377,10 @@ impl WorkspacePort for WorkspaceService {
         self.core.commit(tx).await
     }
 
-    async fn leave(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError> {
+    pub async fn leave(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError> {
         let who = &caller.identity;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let all = store::workspaces::memberships(&mut tx, &who.user_id)
             .await
             .map_err(internal)?;
@@ -418,14 +424,14 @@ impl WorkspacePort for WorkspaceService {
             now,
             &actor,
             "workspace.leave",
-            Object { kind: "workspace", id: workspace_id, name: &m.workspace_name },
+            Object { kind: AuditObject::Workspace, id: workspace_id, name: &m.workspace_name },
             &json!({"before": {"member": who.email, "role": m.role.as_str()}, "after": {"credentials_revoked": revoked}}),
         )
         .await?;
         self.core.commit(tx).await
     }
 
-    async fn set_max_credential_days(
+    pub async fn set_max_credential_days(
         &self,
         who: &Identity,
         days: Option<i64>,
@@ -433,7 +439,7 @@ impl WorkspacePort for WorkspaceService {
         who.require_admin("set the credential lifetime limit")?;
         let days = credentials::max_lifetime(days)?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let before = store::workspaces::membership(&mut tx, &who.user_id, &who.workspace_id)
             .await
             .map_err(internal)?
@@ -446,18 +452,22 @@ impl WorkspacePort for WorkspaceService {
             now,
             who,
             "workspace.credential_limit",
-            Object { kind: "workspace", id: &who.workspace_id, name: &who.workspace_name },
+            Object { kind: AuditObject::Workspace, id: &who.workspace_id, name: &who.workspace_name },
             &json!({"before": {"max_credential_days": before}, "after": {"max_credential_days": days}}),
         )
         .await?;
         self.core.commit(tx).await
     }
 
-    async fn invite(&self, who: &Identity, emails: &str) -> Result<Vec<InviteResult>, AppError> {
+    pub async fn invite(
+        &self,
+        who: &Identity,
+        emails: &str,
+    ) -> Result<Vec<InviteResult>, AppError> {
         who.require_admin("invite people to this workspace")?;
         let emails = parse_emails(emails)?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         if let Some(max) = store::workspaces::max_members(&mut tx, &who.workspace_id)
             .await
             .map_err(internal)?
@@ -518,7 +528,7 @@ impl WorkspacePort for WorkspaceService {
                 who,
                 "invitation.create",
                 Object {
-                    kind: "invitation",
+                    kind: AuditObject::Invitation,
                     id: &id,
                     name: &email,
                 },
@@ -535,10 +545,14 @@ impl WorkspacePort for WorkspaceService {
         Ok(out)
     }
 
-    async fn cancel_invitation(&self, who: &Identity, invitation_id: &str) -> Result<(), AppError> {
+    pub async fn cancel_invitation(
+        &self,
+        who: &Identity,
+        invitation_id: &str,
+    ) -> Result<(), AppError> {
         who.require_admin("cancel invitations")?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
             .await
             .map_err(internal)?
@@ -553,7 +567,7 @@ impl WorkspacePort for WorkspaceService {
             who,
             "invitation.cancel",
             Object {
-                kind: "invitation",
+                kind: AuditObject::Invitation,
                 id: &inv.id,
                 name: &inv.email,
             },
@@ -563,7 +577,7 @@ impl WorkspacePort for WorkspaceService {
         self.core.commit(tx).await
     }
 
-    async fn answer_invitation(
+    pub async fn answer_invitation(
         &self,
         caller: &Caller,
         invitation_id: &str,
@@ -571,7 +585,7 @@ impl WorkspacePort for WorkspaceService {
     ) -> Result<(), AppError> {
         let who = &caller.identity;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
             .await
             .map_err(internal)?
@@ -594,7 +608,7 @@ impl WorkspacePort for WorkspaceService {
                 &actor,
                 "invitation.decline",
                 Object {
-                    kind: "invitation",
+                    kind: AuditObject::Invitation,
                     id: &inv.id,
                     name: &inv.email,
                 },
@@ -605,7 +619,7 @@ impl WorkspacePort for WorkspaceService {
         self.core.commit(tx).await
     }
 
-    async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
+    pub async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         let now = self.core.clock.now_ms();
         match store::workspaces::open_invitation_by_token(
@@ -624,14 +638,14 @@ impl WorkspacePort for WorkspaceService {
         }
     }
 
-    async fn accept_link(
+    pub async fn accept_link(
         &self,
         form: AcceptForm,
         caller: Option<Caller>,
         client_ip: String,
     ) -> Result<Option<NewSession>, AppError> {
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let inv = store::workspaces::open_invitation_by_token(
             &mut tx,
             &crypto::token_hash(&form.token),
@@ -684,6 +698,7 @@ impl WorkspacePort for WorkspaceService {
             workspace_name: created.workspace_name.clone(),
             role: created.role,
             channel: app::domain::identity::Channel::Web,
+            impersonator: None,
         };
         self.join(&mut tx, now, &inv, &identity).await?;
         let joined = Identity {

@@ -1,10 +1,8 @@
 //! Users & Groups → Users: members and pending invitations of a workspace, roles, removal, and
 //! resending invitation links. Administrators only; a workspace always keeps an administrator.
 
-use async_trait::async_trait;
 use serde_json::json;
 
-use app::api::backend::UsersPort;
 use app::api::users::{UserEntry, UsersOverview};
 use app::api::workspace::InviteResult;
 use app::domain::{AppError, Identity, Role};
@@ -14,15 +12,15 @@ use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store;
+use app::domain::audit::AuditObject;
 
 #[derive(Debug)]
 pub struct UsersService {
     pub core: std::sync::Arc<Core>,
 }
 
-#[async_trait]
-impl UsersPort for UsersService {
-    async fn overview(&self, who: &Identity) -> Result<UsersOverview, AppError> {
+impl UsersService {
+    pub async fn overview(&self, who: &Identity) -> Result<UsersOverview, AppError> {
         who.require_admin("see the workspace's users")?;
         let now = self.core.clock.now_ms();
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
@@ -70,10 +68,15 @@ impl UsersPort for UsersService {
         })
     }
 
-    async fn set_role(&self, who: &Identity, user_id: &str, role: Role) -> Result<(), AppError> {
+    pub async fn set_role(
+        &self,
+        who: &Identity,
+        user_id: &str,
+        role: Role,
+    ) -> Result<(), AppError> {
         who.require_admin("change roles")?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let member = store::workspaces::members(&mut tx, &who.workspace_id)
             .await
             .map_err(internal)?
@@ -102,7 +105,7 @@ impl UsersPort for UsersService {
             who,
             "member.role",
             Object {
-                kind: "user",
+                kind: AuditObject::User,
                 id: user_id,
                 name: &member.email,
             },
@@ -112,10 +115,10 @@ impl UsersPort for UsersService {
         self.core.commit(tx).await
     }
 
-    async fn remove(&self, who: &Identity, user_id: &str) -> Result<(), AppError> {
+    pub async fn remove(&self, who: &Identity, user_id: &str) -> Result<(), AppError> {
         who.require_admin("remove members")?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let member = store::workspaces::members(&mut tx, &who.workspace_id)
             .await
             .map_err(internal)?
@@ -151,7 +154,7 @@ impl UsersPort for UsersService {
             who,
             "member.remove",
             Object {
-                kind: "user",
+                kind: AuditObject::User,
                 id: user_id,
                 name: &member.email,
             },
@@ -162,14 +165,14 @@ impl UsersPort for UsersService {
         self.core.commit(tx).await
     }
 
-    async fn resend_invitation(
+    pub async fn resend_invitation(
         &self,
         who: &Identity,
         invitation_id: &str,
     ) -> Result<InviteResult, AppError> {
         who.require_admin("resend invitations")?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
             .await
             .map_err(internal)?
@@ -194,7 +197,7 @@ impl UsersPort for UsersService {
             who,
             "invitation.resend",
             Object {
-                kind: "invitation",
+                kind: AuditObject::Invitation,
                 id: &inv.id,
                 name: &inv.email,
             },

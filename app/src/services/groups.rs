@@ -7,10 +7,8 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde_json::json;
 
-use app::api::backend::GroupPort;
 use app::api::groups::{Group, GroupCandidate, GroupsOverview};
 use app::domain::{AppError, Identity, Role, validate};
 
@@ -18,6 +16,7 @@ use super::{Object, audit, conflict_or_internal, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn};
+use app::domain::audit::AuditObject;
 
 #[derive(Debug)]
 pub struct GroupService {
@@ -87,9 +86,8 @@ pub async fn groups_by_user(
     Ok(out)
 }
 
-#[async_trait]
-impl GroupPort for GroupService {
-    async fn overview(&self, who: &Identity) -> Result<GroupsOverview, AppError> {
+impl GroupService {
+    pub async fn overview(&self, who: &Identity) -> Result<GroupsOverview, AppError> {
         who.require_admin("see user groups")?;
         let now = self.core.clock.now_ms();
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
@@ -135,7 +133,7 @@ impl GroupPort for GroupService {
         })
     }
 
-    async fn save(
+    pub async fn save(
         &self,
         who: &Identity,
         id: Option<&str>,
@@ -153,7 +151,7 @@ impl GroupPort for GroupService {
             ));
         }
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         store::groups::ensure_builtins(&mut tx, &who.workspace_id, now)
             .await
             .map_err(internal)?;
@@ -253,17 +251,17 @@ impl GroupPort for GroupService {
             now,
             who,
             if id.is_some() { "group.update" } else { "group.create" },
-            Object { kind: "group", id: &group_id, name: &name },
+            Object { kind: AuditObject::Group, id: &group_id, name: &name },
             &json!({"before": before, "after": {"name": name, "description": description, "members": wanted.len()}}),
         )
         .await?;
         self.core.commit(tx).await
     }
 
-    async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
+    pub async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
         who.require_admin("delete user groups")?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let g = store::groups::list(&mut tx, &who.workspace_id)
             .await
             .map_err(internal)?
@@ -286,7 +284,7 @@ impl GroupPort for GroupService {
             who,
             "group.delete",
             Object {
-                kind: "group",
+                kind: AuditObject::Group,
                 id,
                 name: &g.name,
             },

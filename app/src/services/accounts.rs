@@ -1,9 +1,7 @@
 //! Profiles, preferences, and creating users (command line and first set-up).
 
-use async_trait::async_trait;
 use serde_json::json;
 
-use app::api::backend::AccountPort;
 use app::api::profile::Profile;
 use app::domain::prefs::Preferences;
 use app::domain::{AppError, Identity, Role, validate};
@@ -12,6 +10,7 @@ use super::{Object, audit, conflict_or_internal, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn, users::UserRow};
+use app::domain::audit::AuditObject;
 
 #[derive(Debug)]
 pub struct AccountService {
@@ -138,7 +137,7 @@ impl AccountService {
     /// Creates a user from the command line, audited as done by the server itself.
     pub async fn create_user(&self, new: NewUser) -> Result<CreatedUser, AppError> {
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let created = create_user_in(&mut tx, now, new).await?;
         let cli = Identity {
             user_id: created.id.clone(),
@@ -148,13 +147,14 @@ impl AccountService {
             workspace_name: created.workspace_name.clone(),
             role: Role::Admin,
             channel: app::domain::identity::Channel::Cli,
+            impersonator: None,
         };
         audit(
             &mut tx,
             now,
             &cli,
             "user.create",
-            Object { kind: "user", id: &created.id, name: &created.email },
+            Object { kind: AuditObject::User, id: &created.id, name: &created.email },
             &json!({"after": {"email": created.email, "name": created.name, "role": created.role.as_str()}}),
         )
         .await?;
@@ -179,17 +179,16 @@ impl AccountService {
     }
 }
 
-#[async_trait]
-impl AccountPort for AccountService {
-    async fn profile(&self, who: &Identity) -> Result<Profile, AppError> {
+impl AccountService {
+    pub async fn profile(&self, who: &Identity) -> Result<Profile, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         self.load_profile(&mut conn, who).await
     }
 
-    async fn rename(&self, who: &Identity, name: &str) -> Result<Profile, AppError> {
+    pub async fn rename(&self, who: &Identity, name: &str) -> Result<Profile, AppError> {
         let name = validate::display_name("name", name)?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let before = self.load_profile(&mut tx, who).await?;
         if before.name == name {
             return Ok(before);
@@ -203,7 +202,7 @@ impl AccountPort for AccountService {
             who,
             "user.rename",
             Object {
-                kind: "user",
+                kind: AuditObject::User,
                 id: &who.user_id,
                 name: &before.email,
             },
@@ -214,19 +213,19 @@ impl AccountPort for AccountService {
         Ok(Profile { name, ..before })
     }
 
-    async fn preferences(&self, who: &Identity) -> Result<Preferences, AppError> {
+    pub async fn preferences(&self, who: &Identity) -> Result<Preferences, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         load_preferences(&mut conn, &who.user_id).await
     }
 
-    async fn save_preferences(
+    pub async fn save_preferences(
         &self,
         who: &Identity,
         prefs: Preferences,
     ) -> Result<Preferences, AppError> {
         let prefs = prefs.validated()?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let before = load_preferences(&mut tx, &who.user_id).await?;
         if before == prefs {
             return Ok(prefs);
@@ -242,7 +241,7 @@ impl AccountPort for AccountService {
             who,
             "preferences.update",
             Object {
-                kind: "preferences",
+                kind: AuditObject::Preferences,
                 id: &who.user_id,
                 name: &who.email,
             },

@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde_json::json;
 
-use app::api::backend::ServiceAccountPort;
 use app::api::service_accounts::{CreatedServiceAccount, ServiceAccount};
 use app::domain::credentials::{self, CredentialInfo, NewCredential};
 use app::domain::{AppError, Identity, Role, validate};
@@ -17,6 +15,7 @@ use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn, users::UserRow};
+use app::domain::audit::AuditObject;
 
 #[derive(Debug)]
 pub struct ServiceAccountService {
@@ -111,7 +110,7 @@ impl ServiceAccountService {
             who,
             "service_account.credentials.create",
             Object {
-                kind: "service_account",
+                kind: AuditObject::ServiceAccount,
                 id: account_id,
                 name: &access_key,
             },
@@ -137,9 +136,8 @@ impl ServiceAccountService {
     }
 }
 
-#[async_trait]
-impl ServiceAccountPort for ServiceAccountService {
-    async fn list(&self, who: &Identity) -> Result<Vec<ServiceAccount>, AppError> {
+impl ServiceAccountService {
+    pub async fn list(&self, who: &Identity) -> Result<Vec<ServiceAccount>, AppError> {
         who.require_admin("see service accounts")?;
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         let mut groups =
@@ -159,7 +157,7 @@ impl ServiceAccountPort for ServiceAccountService {
             .collect())
     }
 
-    async fn create(
+    pub async fn create(
         &self,
         who: &Identity,
         name: &str,
@@ -168,7 +166,7 @@ impl ServiceAccountPort for ServiceAccountService {
         who.require_admin("create service accounts")?;
         let name = validate::display_name("name", name)?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let username = username_for(&name);
         let user = UserRow {
             id: crypto::new_id(),
@@ -194,7 +192,7 @@ impl ServiceAccountPort for ServiceAccountService {
             who,
             "service_account.create",
             Object {
-                kind: "service_account",
+                kind: AuditObject::ServiceAccount,
                 id: &user.id,
                 name: &name,
             },
@@ -210,7 +208,7 @@ impl ServiceAccountPort for ServiceAccountService {
         })
     }
 
-    async fn update(
+    pub async fn update(
         &self,
         who: &Identity,
         id: &str,
@@ -220,7 +218,7 @@ impl ServiceAccountPort for ServiceAccountService {
         who.require_admin("edit service accounts")?;
         let name = validate::display_name("name", name)?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let before = self.find(&mut tx, who, id).await?;
         store::users::rename_user(&mut tx, id, &name, now)
             .await
@@ -234,7 +232,7 @@ impl ServiceAccountPort for ServiceAccountService {
             who,
             "service_account.update",
             Object {
-                kind: "service_account",
+                kind: AuditObject::ServiceAccount,
                 id,
                 name: &name,
             },
@@ -247,10 +245,10 @@ impl ServiceAccountPort for ServiceAccountService {
         self.core.commit(tx).await
     }
 
-    async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
+    pub async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
         who.require_admin("delete service accounts")?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let account = self.find(&mut tx, who, id).await?;
         let revoked = super::end_membership(&mut tx, id, &who.workspace_id, now).await?;
         store::service_accounts::mark_deleted(&mut tx, id)
@@ -262,7 +260,7 @@ impl ServiceAccountPort for ServiceAccountService {
             who,
             "service_account.delete",
             Object {
-                kind: "service_account",
+                kind: AuditObject::ServiceAccount,
                 id,
                 name: &account.name,
             },
@@ -272,7 +270,11 @@ impl ServiceAccountPort for ServiceAccountService {
         self.core.commit(tx).await
     }
 
-    async fn credentials(&self, who: &Identity, id: &str) -> Result<Vec<CredentialInfo>, AppError> {
+    pub async fn credentials(
+        &self,
+        who: &Identity,
+        id: &str,
+    ) -> Result<Vec<CredentialInfo>, AppError> {
         who.require_admin("see a service account's credentials")?;
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         self.find(&mut conn, who, id).await?;
@@ -281,7 +283,7 @@ impl ServiceAccountPort for ServiceAccountService {
             .map_err(internal)
     }
 
-    async fn create_credentials(
+    pub async fn create_credentials(
         &self,
         who: &Identity,
         id: &str,
@@ -289,14 +291,14 @@ impl ServiceAccountPort for ServiceAccountService {
     ) -> Result<NewCredential, AppError> {
         who.require_admin("create a service account's credentials")?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         self.find(&mut tx, who, id).await?;
         let key = self.new_key(&mut tx, who, id, label, now).await?;
         self.core.commit(tx).await?;
         Ok(key)
     }
 
-    async fn revoke_credentials(
+    pub async fn revoke_credentials(
         &self,
         who: &Identity,
         id: &str,
@@ -304,7 +306,7 @@ impl ServiceAccountPort for ServiceAccountService {
     ) -> Result<(), AppError> {
         who.require_admin("revoke a service account's credentials")?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         self.find(&mut tx, who, id).await?;
         let (cred_id, info) = store::credentials::find_owned(&mut tx, id, access_key.trim())
             .await
@@ -319,7 +321,7 @@ impl ServiceAccountPort for ServiceAccountService {
             who,
             "service_account.credentials.revoke",
             Object {
-                kind: "service_account",
+                kind: AuditObject::ServiceAccount,
                 id,
                 name: &info.access_key,
             },

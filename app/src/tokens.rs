@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use app::domain::{Identity, Role};
 
-use crate::clearml::{MAX_API_VERSION, SERVER_VERSION};
+/// The highest API version this server speaks.
+pub const MAX_API_VERSION: (u32, u32) = (2, 31);
+/// The server version reported to clients.
+pub const SERVER_VERSION: &str = "3.25.0";
 
 /// The identity block the SDK and agent read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +43,10 @@ pub struct Claims {
     /// The member a token impersonates (issued to a service account or an admin).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imp: Option<String>,
+    /// When the impersonation began (seconds): refreshing never carries it past this time plus the
+    /// longest token lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imp_since: Option<i64>,
 }
 
 /// Signs and checks tokens with the key shared by every replica.
@@ -86,7 +93,8 @@ impl TokenKeys {
         self.issue_with(who, credential_id, now_ms, lifetime_secs, None, None)
     }
 
-    /// A token with the service-account marker and, when impersonating, the member acted as.
+    /// A token with the service-account marker and, when impersonating, the member acted as and
+    /// when that impersonation began (seconds).
     /// Service accounts' tokens carry the "advanced" feature set, which clearml-agent requires
     /// before it uses `--use-owner-token`.
     pub fn issue_with(
@@ -96,7 +104,7 @@ impl TokenKeys {
         now_ms: i64,
         lifetime_secs: i64,
         service_account_type: Option<u8>,
-        impersonated: Option<&str>,
+        impersonated: Option<(&str, i64)>,
     ) -> String {
         let iat = now_ms / 1000;
         let claims = Claims {
@@ -123,7 +131,8 @@ impl TokenKeys {
             }
             .into(),
             cid: credential_id.into(),
-            imp: impersonated.map(str::to_string),
+            imp: impersonated.map(|(who, _)| who.to_string()),
+            imp_since: impersonated.map(|(_, since)| since),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default()
     }
@@ -168,6 +177,7 @@ mod tests {
             workspace_name: "Research".into(),
             role: Role::Admin,
             channel: Channel::Api,
+            impersonator: None,
         }
     }
 

@@ -5,16 +5,15 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use serde_json::json;
 
-use app::api::backend::CloudAccessPort;
 use app::domain::cloud::{self, CloudAccess, CloudAccessForm, PresignedUrl};
 use app::domain::{AppError, Identity};
 
 use super::{Object, audit, conflict_or_internal, internal};
 use crate::state::Core;
 use crate::store;
+use app::domain::audit::AuditObject;
 
 const TAKEN: &str = "You already have access settings for this bucket; edit them instead.";
 
@@ -77,19 +76,22 @@ fn audited(e: &CloudAccess) -> serde_json::Value {
     json!({"bucket": e.bucket, "key": e.key, "region": e.region, "host": e.host})
 }
 
-#[async_trait]
-impl CloudAccessPort for CloudAccessService {
-    async fn list(&self, who: &Identity) -> Result<Vec<CloudAccess>, AppError> {
+impl CloudAccessService {
+    pub async fn list(&self, who: &Identity) -> Result<Vec<CloudAccess>, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         store::cloud_access::list(&mut conn, &who.workspace_id, &who.user_id)
             .await
             .map_err(internal)
     }
 
-    async fn save(&self, who: &Identity, form: CloudAccessForm) -> Result<CloudAccess, AppError> {
+    pub async fn save(
+        &self,
+        who: &Identity,
+        form: CloudAccessForm,
+    ) -> Result<CloudAccess, AppError> {
         let v = cloud::validate(&form)?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let taken =
             store::cloud_access::for_bucket(&mut tx, &who.workspace_id, &who.user_id, &v.bucket)
                 .await
@@ -138,7 +140,7 @@ impl CloudAccessPort for CloudAccessService {
                 who,
                 "cloud_access.create",
                 Object {
-                    kind: "cloud_access",
+                    kind: AuditObject::CloudAccess,
                     id: &saved.id,
                     name: &saved.bucket,
                 },
@@ -198,7 +200,7 @@ impl CloudAccessPort for CloudAccessService {
                 who,
                 "cloud_access.update",
                 Object {
-                    kind: "cloud_access",
+                    kind: AuditObject::CloudAccess,
                     id: &saved.id,
                     name: &saved.bucket,
                 },
@@ -211,9 +213,9 @@ impl CloudAccessPort for CloudAccessService {
         Ok(saved)
     }
 
-    async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
+    pub async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let before = store::cloud_access::find(&mut tx, id.trim(), &who.workspace_id, &who.user_id)
             .await
             .map_err(internal)?
@@ -229,7 +231,7 @@ impl CloudAccessPort for CloudAccessService {
             who,
             "cloud_access.delete",
             Object {
-                kind: "cloud_access",
+                kind: AuditObject::CloudAccess,
                 id: &before.id,
                 name: &before.bucket,
             },
@@ -239,7 +241,7 @@ impl CloudAccessPort for CloudAccessService {
         tx.commit().await.map_err(internal)
     }
 
-    async fn presign(
+    pub async fn presign(
         &self,
         who: &Identity,
         bucket: &str,

@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 
-use app::api::backend::{Caller, CredentialPort};
+use app::api::backend::Caller;
 use app::domain::credentials::{self, CredentialInfo, Hosts, NewCredential};
 use app::domain::{AppError, Identity};
 
@@ -16,6 +15,7 @@ use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store;
+use app::domain::audit::AuditObject;
 
 #[derive(Debug)]
 pub struct CredentialService {
@@ -33,11 +33,25 @@ pub enum AuthFailure {
     Expired(i64),
     /// 401/30: the token is forged, malformed or expired, or its credential was revoked.
     BadToken(String),
+    /// 503: the database could not be reached, so nothing could be checked (retry later).
+    Unavailable,
+    /// 500: the check itself failed; the details are in the log.
+    Internal,
 }
 
 impl AuthFailure {
+    /// The HTTP status: 401 for every refusal, 503/500 when nothing could be checked.
+    pub fn status(&self) -> u16 {
+        match self {
+            AuthFailure::Unavailable => 503,
+            AuthFailure::Internal => 500,
+            _ => 401,
+        }
+    }
+
     pub fn subcode(&self) -> u16 {
         match self {
+            AuthFailure::Unavailable | AuthFailure::Internal => 0,
             AuthFailure::Malformed => 21,
             AuthFailure::Invalid | AuthFailure::Expired(_) => 22,
             AuthFailure::BadToken(_) => 30,
@@ -55,13 +69,28 @@ impl AuthFailure {
                 )
             }
             AuthFailure::BadToken(why) => format!("Unauthorized (invalid token: {why})"),
+            AuthFailure::Unavailable => {
+                "The service is temporarily unavailable, please retry".into()
+            }
+            AuthFailure::Internal => "Internal server error while checking credentials".into(),
         }
     }
 }
 
 fn lookup_failed(e: sqlx::Error) -> AuthFailure {
     tracing::error!(error = %e, "credential lookup failed");
-    AuthFailure::Invalid
+    if super::is_unavailable(&e) {
+        AuthFailure::Unavailable
+    } else {
+        AuthFailure::Internal
+    }
+}
+
+fn check_failed(e: AppError) -> AuthFailure {
+    match e {
+        AppError::Unavailable => AuthFailure::Unavailable,
+        _ => AuthFailure::Internal,
+    }
 }
 
 /// A new access key: 30 characters from `[A-Z0-9]`, uniformly drawn.
@@ -135,13 +164,7 @@ impl CredentialService {
         let row = match cached {
             Some(row) => row,
             None => {
-                let mut conn = self
-                    .core
-                    .db
-                    .pool
-                    .acquire()
-                    .await
-                    .map_err(|_| AuthFailure::Invalid)?;
+                let mut conn = self.core.db.pool.acquire().await.map_err(lookup_failed)?;
                 let row = store::credentials::find_by_access_key(&mut conn, access_key)
                     .await
                     .map_err(lookup_failed)?
@@ -187,6 +210,7 @@ impl CredentialService {
             session_id: None,
             credential_id: Some(row.id.clone()),
             impersonated: None,
+            impersonated_since: None,
         })
     }
 
@@ -249,6 +273,7 @@ impl CredentialService {
             workspace_name: m.workspace_name,
             role: app::domain::Role::Member,
             channel: app::domain::identity::Channel::Api,
+            impersonator: None,
         };
         self.core
             .caches
@@ -262,7 +287,7 @@ impl CredentialService {
     pub async fn authenticate_token(&self, token: &str) -> Result<Caller, AuthFailure> {
         let now = self.core.clock.now_ms();
         let caches = &self.core.caches;
-        let (cid, exp, imp) = match caches.tokens.get(token, now) {
+        let (cid, exp, imp, imp_since) = match caches.tokens.get(token, now) {
             Some(hit) => hit,
             None => {
                 let claims = self
@@ -272,10 +297,15 @@ impl CredentialService {
                     .map_err(|e| AuthFailure::BadToken(e.to_string()))?;
                 caches.tokens.put(
                     token.to_string(),
-                    (claims.cid.clone(), claims.exp, claims.imp.clone()),
+                    (
+                        claims.cid.clone(),
+                        claims.exp,
+                        claims.imp.clone(),
+                        claims.imp_since,
+                    ),
                     now,
                 );
-                (claims.cid, claims.exp, claims.imp)
+                (claims.cid, claims.exp, claims.imp, claims.imp_since)
             }
         };
         if exp <= now / 1000 {
@@ -284,13 +314,7 @@ impl CredentialService {
         let row = match caches.credentials.get(&cid, now) {
             Some(row) => Some(row),
             None => {
-                let mut conn = self
-                    .core
-                    .db
-                    .pool
-                    .acquire()
-                    .await
-                    .map_err(|_| AuthFailure::Invalid)?;
+                let mut conn = self.core.db.pool.acquire().await.map_err(lookup_failed)?;
                 let row = store::credentials::find_by_id(&mut conn, &cid)
                     .await
                     .map_err(lookup_failed)?
@@ -306,21 +330,36 @@ impl CredentialService {
             .ok_or_else(|| {
                 AuthFailure::BadToken("its credentials were revoked or expired".into())
             })?;
+        // The right to impersonate is checked again on every request: turning it off, or demoting
+        // the administrator who impersonated, ends the tokens at once.
+        if imp.is_some() && !may_impersonate(&row) {
+            return Err(AuthFailure::BadToken(
+                "its account may no longer impersonate users".into(),
+            ));
+        }
         let identity = match &imp {
             None => row.identity.clone(),
             Some(target) => self
                 .impersonated_identity(target, &row.identity.workspace_id, now)
                 .await
-                .map_err(|_| AuthFailure::Invalid)?
+                .map_err(check_failed)?
                 .ok_or_else(|| {
                     AuthFailure::BadToken("the impersonated user is no longer a member".into())
                 })?,
+        };
+        let identity = match &imp {
+            Some(_) => Identity {
+                impersonator: Some(row.identity.user_name.clone()),
+                ..identity
+            },
+            None => identity,
         };
         Ok(Caller {
             identity,
             session_id: None,
             credential_id: Some(row.id.clone()),
             impersonated: imp,
+            impersonated_since: imp_since,
         })
     }
 
@@ -356,16 +395,15 @@ impl CredentialService {
         let sa_type = row
             .service_account
             .then_some(if row.allow_impersonation { 2 } else { 1 });
-        let (identity, imp) = match (impersonate, &caller.impersonated) {
+        let now_s = now / 1000;
+        let (identity, imp, lifetime) = match (impersonate, &caller.impersonated) {
             (Some(target), _) => {
                 if caller.impersonated.is_some() {
                     return Err(AppError::forbidden(
                         "impersonate from a token that already impersonates someone",
                     ));
                 }
-                let allowed = (row.service_account && row.allow_impersonation)
-                    || (!row.service_account && row.identity.role == app::domain::Role::Admin);
-                if !allowed {
+                if !may_impersonate(&row) {
                     return Err(AppError::forbidden(
                         "impersonate users: only service accounts allowed to impersonate, and administrators, may",
                     ));
@@ -376,15 +414,34 @@ impl CredentialService {
                     .ok_or_else(|| {
                         AppError::not_found("member of this workspace to impersonate")
                     })?;
-                (who, Some(target.trim().to_string()))
+                (who, Some((target.trim().to_string(), now_s)), lifetime)
             }
-            (None, Some(current)) => (caller.identity.clone(), Some(current.clone())),
-            (None, None) => (caller.identity.clone(), None),
+            (None, Some(current)) => {
+                // A refresh keeps acting as the same member, never past the impersonation's start
+                // plus the longest token lifetime.
+                let since = caller.impersonated_since.unwrap_or(now_s);
+                let left = since + s.token_max_secs - now_s;
+                if left < 1 {
+                    return Err(AppError::forbidden(
+                        "refresh this impersonation any longer: log in with the key pair again",
+                    ));
+                }
+                let identity = Identity {
+                    impersonator: None,
+                    ..caller.identity.clone()
+                };
+                (identity, Some((current.clone(), since)), lifetime.min(left))
+            }
+            (None, None) => (caller.identity.clone(), None, lifetime),
         };
-        let token =
-            self.core
-                .tokens
-                .issue_with(&identity, cid, now, lifetime, sa_type, imp.as_deref());
+        let token = self.core.tokens.issue_with(
+            &identity,
+            cid,
+            now,
+            lifetime,
+            sa_type,
+            imp.as_ref().map(|(who, since)| (who.as_str(), *since)),
+        );
         Ok((token, lifetime))
     }
 
@@ -409,6 +466,16 @@ impl CredentialService {
     }
 }
 
+/// Whether a credential's owner may impersonate members now: a service account allowed to, or an
+/// administrator of the workspace.
+fn may_impersonate(row: &store::credentials::AuthRow) -> bool {
+    if row.service_account {
+        row.allow_impersonation
+    } else {
+        row.identity.role == app::domain::Role::Admin
+    }
+}
+
 /// The identity as it acts in another of its workspaces (for audit entries of that workspace).
 fn in_workspace(
     who: &Identity,
@@ -424,9 +491,8 @@ fn in_workspace(
     }
 }
 
-#[async_trait]
-impl CredentialPort for CredentialService {
-    async fn create(
+impl CredentialService {
+    pub async fn create(
         &self,
         who: &Identity,
         workspace_id: Option<String>,
@@ -438,7 +504,7 @@ impl CredentialPort for CredentialService {
         let workspace_id = workspace_id
             .filter(|w| !w.is_empty())
             .unwrap_or_else(|| who.workspace_id.clone());
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let membership = store::workspaces::membership(&mut tx, &who.user_id, &workspace_id)
             .await
             .map_err(internal)?
@@ -477,7 +543,7 @@ impl CredentialPort for CredentialService {
             &actor,
             "credentials.create",
             Object {
-                kind: "credentials",
+                kind: AuditObject::Credentials,
                 id: &access_key,
                 name: &label,
             },
@@ -503,14 +569,14 @@ impl CredentialPort for CredentialService {
         })
     }
 
-    async fn list(&self, who: &Identity) -> Result<Vec<CredentialInfo>, AppError> {
+    pub async fn list(&self, who: &Identity) -> Result<Vec<CredentialInfo>, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         store::credentials::list_for_user(&mut conn, &who.user_id)
             .await
             .map_err(internal)
     }
 
-    async fn relabel(
+    pub async fn relabel(
         &self,
         who: &Identity,
         access_key: &str,
@@ -518,7 +584,7 @@ impl CredentialPort for CredentialService {
     ) -> Result<CredentialInfo, AppError> {
         let label = credentials::label(label)?;
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let (id, info, actor) = self.owned(&mut tx, who, access_key).await?;
         if info.label == label {
             return Ok(info);
@@ -532,7 +598,7 @@ impl CredentialPort for CredentialService {
             &actor,
             "credentials.relabel",
             Object {
-                kind: "credentials",
+                kind: AuditObject::Credentials,
                 id: &info.access_key,
                 name: &label,
             },
@@ -543,9 +609,9 @@ impl CredentialPort for CredentialService {
         Ok(CredentialInfo { label, ..info })
     }
 
-    async fn revoke(&self, who: &Identity, access_key: &str) -> Result<(), AppError> {
+    pub async fn revoke(&self, who: &Identity, access_key: &str) -> Result<(), AppError> {
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let (id, info, actor) = self.owned(&mut tx, who, access_key).await?;
         store::credentials::revoke(&mut tx, &id, now)
             .await
@@ -556,7 +622,7 @@ impl CredentialPort for CredentialService {
             &actor,
             "credentials.revoke",
             Object {
-                kind: "credentials",
+                kind: AuditObject::Credentials,
                 id: &info.access_key,
                 name: &info.label,
             },

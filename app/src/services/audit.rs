@@ -1,8 +1,5 @@
 //! Reading the audit log (administrators of the workspace only).
 
-use async_trait::async_trait;
-
-use app::api::backend::AuditPort;
 use app::domain::audit::{AuditEntry, AuditQuery};
 use app::domain::{AppError, Identity};
 
@@ -44,9 +41,12 @@ impl AuditService {
     }
 }
 
-#[async_trait]
-impl AuditPort for AuditService {
-    async fn list(&self, who: &Identity, query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+impl AuditService {
+    pub async fn list(
+        &self,
+        who: &Identity,
+        query: AuditQuery,
+    ) -> Result<Vec<AuditEntry>, AppError> {
         who.require_admin("read the audit log")?;
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         store::audit::list(&mut conn, &who.workspace_id, &query)

@@ -15,7 +15,6 @@ pub mod workspaces;
 
 use std::sync::Arc;
 
-use app::api::backend::Backend;
 use app::domain::{AppError, Identity};
 
 use crate::state::Core;
@@ -59,31 +58,33 @@ impl Services {
             core,
         }
     }
-
-    /// The ports the server functions see.
-    pub fn backend(&self) -> Backend {
-        Backend {
-            sessions: self.sessions.clone(),
-            accounts: self.accounts.clone(),
-            audit: self.audit.clone(),
-            workspaces: self.workspaces.clone(),
-            credentials: self.credentials.clone(),
-            users: self.users.clone(),
-            service_accounts: self.service_accounts.clone(),
-            groups: self.groups.clone(),
-            cloud_access: self.cloud_access.clone(),
-            self_hosted: self.core.settings.self_hosted,
-        }
-    }
 }
 
 /// Logs a database or internal error (inside the request's span, so with its id) and turns it into
-/// an error that tells the client nothing but where to look.
-pub fn internal(e: impl std::fmt::Display) -> AppError {
+/// an error that tells the client nothing but where to look. A database that cannot be reached
+/// (no connection to be had, the pool closed, the socket failed) is a 503 the client may retry.
+pub fn internal<E: std::fmt::Display + 'static>(e: E) -> AppError {
     tracing::error!(error = %e, "internal error");
+    if let Some(db) = (&e as &dyn std::any::Any).downcast_ref::<sqlx::Error>()
+        && is_unavailable(db)
+    {
+        return AppError::Unavailable;
+    }
     AppError::Internal {
         request_id: String::new(),
     }
+}
+
+/// Whether a database error means the database cannot be reached (rather than a bad query).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    matches!(
+        e,
+        sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed
+    )
 }
 
 /// Maps a store error, turning a unique-constraint violation into a conflict with this message.
@@ -122,7 +123,7 @@ pub async fn end_membership(
 
 /// What an audit entry says about its object.
 pub struct Object<'a> {
-    pub kind: &'a str,
+    pub kind: app::domain::audit::AuditObject,
     pub id: &'a str,
     pub name: &'a str,
 }
@@ -144,11 +145,11 @@ pub async fn audit(
             workspace_id: Some(&who.workspace_id),
             at_ms: now_ms,
             actor_id: &who.user_id,
-            actor_name: &who.user_name,
+            actor_name: &who.actor_name(),
             actor_email: &who.email,
             channel: who.channel.as_str(),
             action,
-            object_type: object.kind,
+            object_type: object.kind.as_str(),
             object_id: object.id,
             object_name: object.name,
             summary: &summary,

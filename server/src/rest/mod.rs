@@ -1,13 +1,26 @@
 //! The ClearML-compatible REST API: `/{service}.{action}` and `/v{major}.{minor}/{service}.{action}`,
 //! GET or POST, a JSON body (also on GET) merged with the query string, and every answer in the
-//! `{"meta": …, "data": …}` envelope with the HTTP status equal to `meta.result_code`. Each endpoint
-//! calls the same services as the console, so anything clickable is scriptable.
+//! `{"meta": …, "data": …}` envelope with the HTTP status equal to `meta.result_code`. Each area
+//! declares its endpoints in its own module; the registry checks every declared rule (who may call,
+//! cookies and state changes, impersonation) before a handler runs, and each handler calls the same
+//! services as the console, so anything clickable is scriptable under the same rules.
 
-mod endpoints;
 mod envelope;
+pub mod registry;
 
-pub use endpoints::{Access, ENDPOINTS, Endpoint, openapi};
+mod audit;
+mod cloud_access;
+mod credentials;
+mod groups;
+mod preferences;
+mod profile;
+mod server;
+mod service_accounts;
+mod users;
+mod workspaces;
+
 pub use envelope::{ApiError, envelope};
+pub use registry::{Access, Endpoint, all as endpoints, find as endpoint, openapi};
 
 use std::sync::Arc;
 
@@ -17,14 +30,12 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use app::api::backend::{Caller, RequestId};
+use app::domain::AppError;
 
 use crate::services::credentials::AuthFailure;
 use crate::state::AppState;
 
-/// The highest API version this server speaks.
-pub const MAX_API_VERSION: (u32, u32) = (2, 31);
-/// The server version reported to clients.
-pub const SERVER_VERSION: &str = "3.25.0";
+pub use app::tokens::{MAX_API_VERSION, SERVER_VERSION};
 
 /// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
 /// other path is left to the console and its static files.
@@ -163,6 +174,54 @@ pub fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The rules an endpoint's declaration states, checked before its handler runs: administrators
+/// only; key pairs and tokens only; no impersonating token unless the endpoint allows it; and a
+/// caller authenticated by a cookie changes nothing without POST from the same origin (browsers
+/// send cookies on cross-site top-level GET navigations).
+fn admit(
+    endpoint: &Endpoint,
+    caller: Option<&Caller>,
+    parts: &axum::http::request::Parts,
+) -> Result<(), AppError> {
+    let Some(caller) = caller else {
+        return Ok(());
+    };
+    if caller.impersonated.is_some() && !endpoint.impersonation {
+        return Err(AppError::forbidden(format!(
+            "call {} with a token that impersonates another user",
+            endpoint.name
+        )));
+    }
+    match endpoint.access {
+        Access::Public | Access::Member => {}
+        Access::Credential if caller.credential_id.is_none() => {
+            return Err(AppError::Unauthorized);
+        }
+        Access::Credential => {}
+        Access::Admin => caller
+            .identity
+            .require_admin(&format!("call {}", endpoint.name))?,
+    }
+    let by_cookie = !parts
+        .headers
+        .contains_key(axum::http::header::AUTHORIZATION);
+    if endpoint.writes && by_cookie {
+        if parts.method != Method::POST {
+            return Err(AppError::forbidden(format!(
+                "call {} from a browser session except with POST",
+                endpoint.name
+            )));
+        }
+        if crate::http::is_cross_site_parts(parts) {
+            return Err(AppError::forbidden(format!(
+                "call {} from another site",
+                endpoint.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Answers one API call.
 pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Response {
     let (parts, body) = req.into_parts();
@@ -188,7 +247,7 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
             Err(ApiError::new(405, 0, "Only GET and POST are supported")),
         );
     }
-    let Some(endpoint) = ENDPOINTS.iter().find(|e| e.name == api.endpoint) else {
+    let Some(endpoint) = registry::find(&api.endpoint) else {
         return envelope(
             &ctx,
             Err(ApiError::new(
@@ -251,12 +310,15 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
         }
     };
     merge_query(&mut params, parts.uri.query().unwrap_or_default());
-    if endpoint.access != endpoints::Access::Public && caller.is_none() {
+    if endpoint.access != Access::Public && caller.is_none() {
         let err = match parts.extensions.get::<AuthFailure>() {
-            Some(failure) => ApiError::new(401, failure.subcode(), failure.message()),
+            Some(failure) => ApiError::new(failure.status(), failure.subcode(), failure.message()),
             None => ApiError::new(401, 20, "Unauthorized (missing credentials)"),
         };
         return envelope(&ctx, Err(err));
+    }
+    if let Err(e) = admit(endpoint, caller.as_ref(), &parts) {
+        return envelope(&ctx, Err(ApiError::from_app(e, &request_id)));
     }
     if let Some(c) = &caller {
         state
@@ -307,8 +369,15 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
         };
         return envelope(&ctx, Err(ApiError::new(400, 0, msg)));
     }
-    let result =
-        endpoints::call(&state, endpoint, caller, Value::Object(params), impersonate).await;
+    let result = (endpoint.run)(
+        registry::Ctx {
+            state: state.clone(),
+            caller,
+            impersonate,
+        },
+        Value::Object(params),
+    )
+    .await;
     if let (Some(key), Ok(data)) = (cache_key, &result)
         && let Ok(raw) = serde_json::value::to_raw_value(data)
     {

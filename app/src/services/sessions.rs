@@ -1,11 +1,10 @@
 //! Browser sessions: login with throttling, logout, resolving a cookie to a caller, the tip shown
 //! after login, and the first administrator's one-time set-up link.
 
-use async_trait::async_trait;
 use serde_json::json;
 
 use app::api::auth::{SessionInfo, SetupForm};
-use app::api::backend::{Caller, LoginAttempt, NewSession, SessionPort};
+use app::api::backend::{Caller, LoginAttempt, NewSession};
 use app::domain::identity::Channel;
 use app::domain::{AppError, Identity, Role, throttle, validate};
 
@@ -14,6 +13,7 @@ use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn};
+use app::domain::audit::AuditObject;
 
 /// How long a first-administrator set-up link stays valid.
 pub const SETUP_LINK_MS: i64 = 24 * 3600 * 1000;
@@ -55,13 +55,14 @@ impl SessionService {
             session_id: Some(hash),
             credential_id: None,
             impersonated: None,
+            impersonated_since: None,
         }))
     }
 
     /// Opens a new set-up link if nobody has an account yet; returns its token.
     pub async fn open_setup_link_if_empty(&self) -> Result<Option<String>, AppError> {
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         if store::users::count_users(&mut tx).await.map_err(internal)? > 0 {
             return Ok(None);
         }
@@ -109,7 +110,7 @@ pub async fn start_session(
         identity,
         "session.login",
         Object {
-            kind: "session",
+            kind: AuditObject::Session,
             id: &identity.user_id,
             name: &identity.email,
         },
@@ -122,9 +123,8 @@ pub async fn start_session(
     })
 }
 
-#[async_trait]
-impl SessionPort for SessionService {
-    async fn login(&self, attempt: LoginAttempt) -> Result<NewSession, AppError> {
+impl SessionService {
+    pub async fn login(&self, attempt: LoginAttempt) -> Result<NewSession, AppError> {
         if attempt.login.trim().is_empty() {
             return Err(AppError::validation(
                 "login",
@@ -166,7 +166,7 @@ impl SessionPort for SessionService {
         .await
         .map_err(internal)?;
 
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let membership = match (&user, verified) {
             (Some(u), true) => store::users::default_membership(&mut tx, &u.id)
                 .await
@@ -201,6 +201,7 @@ impl SessionPort for SessionService {
             workspace_name,
             role,
             channel: Channel::Web,
+            impersonator: None,
         };
         let session =
             start_session(&self.core, &mut tx, now, &identity, &attempt.client_ip).await?;
@@ -208,12 +209,12 @@ impl SessionPort for SessionService {
         Ok(session)
     }
 
-    async fn logout(&self, caller: &Caller) -> Result<(), AppError> {
+    pub async fn logout(&self, caller: &Caller) -> Result<(), AppError> {
         let Some(session) = &caller.session_id else {
             return Ok(());
         };
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         if store::sessions::delete(&mut tx, session)
             .await
             .map_err(internal)?
@@ -226,7 +227,7 @@ impl SessionPort for SessionService {
                 who,
                 "session.logout",
                 Object {
-                    kind: "session",
+                    kind: AuditObject::Session,
                     id: &who.user_id,
                     name: &who.email,
                 },
@@ -237,7 +238,7 @@ impl SessionPort for SessionService {
         self.core.commit(tx).await
     }
 
-    async fn session_info(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
+    pub async fn session_info(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         let preferences = load_preferences(&mut conn, &caller.identity.user_id).await?;
         let pending = match &caller.session_id {
@@ -271,7 +272,7 @@ impl SessionPort for SessionService {
         })
     }
 
-    async fn dismiss_tip(&self, caller: &Caller) -> Result<(), AppError> {
+    pub async fn dismiss_tip(&self, caller: &Caller) -> Result<(), AppError> {
         let Some(session) = &caller.session_id else {
             return Ok(());
         };
@@ -281,7 +282,7 @@ impl SessionPort for SessionService {
             .map_err(internal)
     }
 
-    async fn setup_open(&self, token: &str) -> Result<bool, AppError> {
+    pub async fn setup_open(&self, token: &str) -> Result<bool, AppError> {
         let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
         store::secrets::setup_token_open(
             &mut conn,
@@ -292,7 +293,7 @@ impl SessionPort for SessionService {
         .map_err(internal)
     }
 
-    async fn complete_setup(
+    pub async fn complete_setup(
         &self,
         form: SetupForm,
         client_ip: String,
@@ -306,7 +307,7 @@ impl SessionPort for SessionService {
             ));
         }
         let now = self.core.clock.now_ms();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let expired =
             || AppError::forbidden("use this set-up link: it has been used or has expired");
         if !store::secrets::use_setup_token(&mut tx, &crypto::token_hash(&form.token), now)
@@ -340,6 +341,7 @@ impl SessionPort for SessionService {
             workspace_name: created.workspace_name.clone(),
             role: Role::Admin,
             channel: Channel::Web,
+            impersonator: None,
         };
         audit(
             &mut tx,
@@ -347,7 +349,7 @@ impl SessionPort for SessionService {
             &identity,
             "server.setup",
             Object {
-                kind: "workspace",
+                kind: AuditObject::Workspace,
                 id: &created.workspace_id,
                 name: &created.workspace_name,
             },

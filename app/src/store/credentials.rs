@@ -79,6 +79,7 @@ fn auth_row(r: sqlx::any::AnyRow) -> Result<AuthRow, sqlx::Error> {
             workspace_name: r.try_get("workspace_name")?,
             role: Role::parse(&role).unwrap_or(Role::Member),
             channel: app::domain::identity::Channel::Api,
+            impersonator: None,
         },
     })
 }

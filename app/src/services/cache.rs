@@ -63,7 +63,7 @@ pub struct Caches {
     pub access_keys: TtlMap<String, String>,
     /// Tokens whose signature was checked: their credential id and expiry (a token's bytes always
     /// verify the same way, so only its expiry and credential need checking again).
-    pub tokens: TtlMap<String, (String, i64, Option<String>)>,
+    pub tokens: TtlMap<String, (String, i64, Option<String>, Option<i64>)>,
     /// Identities that tokens impersonate, by user and workspace.
     pub impersonated: TtlMap<(String, String), app::domain::Identity>,
     /// `users.get_current_user` answers (the serialized `data`), by user and workspace: the SDK and
