@@ -117,6 +117,7 @@ async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: N
     let span = tracing::info_span!("request", request_id = %id);
     let method = req.method().clone();
     let route = route_label(&req);
+    let route_is_fn = req.uri().path().starts_with("/fn/");
     req.extensions_mut().insert(RequestId(id.clone()));
 
     let res = async {
@@ -134,7 +135,7 @@ async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: N
             return (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n").into_response();
         }
         match authenticate(&state, req).await {
-            Ok(req) => next.run(req).await,
+            Ok(req) => server_fn_status(route_is_fn, next.run(req).await).await,
             Err(res) => res,
         }
     }
@@ -159,6 +160,24 @@ async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: N
     }
     record_request(method, route, status.as_u16(), elapsed.as_secs_f64());
     res
+}
+
+/// A server function that failed before its body ran (its input could not be decoded) answers
+/// 500 with the error; this gives it the error's own status (400 for undecodable input).
+async fn server_fn_status(is_fn: bool, res: Response) -> Response {
+    if !is_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<app::domain::AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(e.http_status())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 type MetricHandles = (metrics::Counter, metrics::Histogram);

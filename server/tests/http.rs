@@ -1285,3 +1285,30 @@ async fn every_admin_server_function_refuses_members() {
     })
     .await
 }
+
+#[tokio::test]
+async fn undecodable_server_function_input_answers_400() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let admin = app.cookie("ada@example.com", Role::Admin, "A").await;
+        // A required argument missing, and a body that is not the form at all.
+        for body in ["user_id=x", "%%%"] {
+            let (status, _, bytes) = app
+                .send(post_form("/fn/set_member_role", None, Some(&admin), body))
+                .await;
+            assert_eq!(status, 400, "{body}: {:?}", String::from_utf8_lossy(&bytes));
+        }
+        let req = Request::builder()
+            .method("POST")
+            .uri("/fn/list_audit")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .header(header::COOKIE, &admin)
+            .body(Body::from("{not json"))
+            .unwrap();
+        let (status, _, _) = app.send(req).await;
+        assert_eq!(status, 400);
+    })
+    .await
+}

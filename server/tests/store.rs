@@ -72,7 +72,10 @@ async fn users_and_workspaces(db: Db) {
             workspace: atrium_server::services::accounts::Placement::Named("Research".into()),
         })
         .await;
-    assert!(matches!(dup, Err(AppError::Conflict(_))), "{dup:?}");
+    assert!(
+        matches!(&dup, Err(AppError::Taken { field, .. }) if field == "email"),
+        "{dup:?}"
+    );
     let bad = s
         .accounts
         .create_user(atrium_server::services::accounts::NewUser {
@@ -1285,7 +1288,10 @@ async fn cloud_access_edit_keeps_the_secret(db: Db) {
         .cloud_access
         .save(&ada, cloud_form("", "datasets", "AKIA3", "x", ""))
         .await;
-    assert!(matches!(dup, Err(AppError::Conflict(_))), "{dup:?}");
+    assert!(
+        matches!(&dup, Err(AppError::Taken { field, .. }) if field == "bucket"),
+        "{dup:?}"
+    );
     let other = s
         .cloud_access
         .save(&ada, cloud_form("", "models", "AKIA3", "x", ""))
@@ -1295,7 +1301,10 @@ async fn cloud_access_edit_keeps_the_secret(db: Db) {
         .cloud_access
         .save(&ada, cloud_form(&other.id, "datasets", "AKIA3", "", ""))
         .await;
-    assert!(matches!(renamed, Err(AppError::Conflict(_))), "{renamed:?}");
+    assert!(
+        matches!(&renamed, Err(AppError::Taken { field, .. }) if field == "bucket"),
+        "{renamed:?}"
+    );
 }
 
 async fn cloud_access_delete(db: Db) {
@@ -1761,7 +1770,7 @@ async fn groups_on_both_databases(db: Db) {
         .unwrap();
     assert!(matches!(
         s.groups.save(&ada, None, "Vision", "", &[]).await,
-        Err(AppError::Conflict(_))
+        Err(AppError::Taken { field, .. }) if field == "name"
     ));
     let vision = s
         .groups

@@ -26,6 +26,15 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => {
                 AppError::Transport(format!("The server could not be reached ({msg})."))
             }
+            // The request's arguments could not be decoded: the caller's mistake, a 400.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                AppError::validation("input", format!("The input could not be read: {msg}"))
+            }
+            // On the server, decoding is only ever of the request's input.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(msg) => {
+                AppError::validation("input", format!("The input could not be read: {msg}"))
+            }
             other => AppError::Transport(other.to_string()),
         }
     }

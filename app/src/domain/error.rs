@@ -19,9 +19,12 @@ pub enum AppError {
     /// The object does not exist (or is not visible in this workspace).
     #[error("not found: {0}")]
     NotFound(String),
-    /// The object changed since it was read, or a unique name is taken.
+    /// The object changed since it was read.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A value that must be unique is taken: `field` names the input.
+    #[error("{field}: {message}")]
+    Taken { field: String, message: String },
     /// Too many attempts; try again after the given number of seconds.
     #[error("too many attempts, try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
@@ -59,7 +62,7 @@ impl AppError {
             Self::Unauthorized => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
-            Self::Conflict(_) => 409,
+            Self::Conflict(_) | Self::Taken { .. } => 409,
             Self::RateLimited { .. } => 429,
             Self::Unavailable => 503,
             Self::Internal { .. } | Self::Transport(_) => 500,
@@ -70,7 +73,7 @@ impl AppError {
     /// next to the field it names.
     pub fn user_message(&self) -> String {
         match self {
-            Self::Validation { message, .. } => message.clone(),
+            Self::Validation { message, .. } | Self::Taken { message, .. } => message.clone(),
             Self::Unauthorized => "Your session has ended. Please log in again.".into(),
             Self::Forbidden(what) => format!("You are not allowed to {what}."),
             other => other.to_string(),
@@ -80,7 +83,7 @@ impl AppError {
     /// The field a validation error is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Self::Validation { field, .. } => Some(field),
+            Self::Validation { field, .. } | Self::Taken { field, .. } => Some(field),
             _ => None,
         }
     }

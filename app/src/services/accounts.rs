@@ -6,7 +6,7 @@ use app::api::profile::Profile;
 use app::domain::prefs::Preferences;
 use app::domain::{AppError, Identity, Role, validate};
 
-use super::{Object, audit, conflict_or_internal, internal};
+use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn, users::UserRow};
@@ -52,9 +52,7 @@ pub struct CreatedUser {
 }
 
 pub async fn load_preferences(conn: &mut Conn, user_id: &str) -> Result<Preferences, AppError> {
-    let stored = store::users::user_preferences(conn, user_id)
-        .await
-        .map_err(internal)?;
+    let stored = store::users::user_preferences(conn, user_id).await?;
     Ok(stored
         .and_then(|json| serde_json::from_str(&json).ok())
         .unwrap_or_default())
@@ -78,14 +76,12 @@ pub async fn create_user_in(
         Placement::Named(ws_name) => {
             let ws_name = validate::display_name("workspace", ws_name)?;
             store::users::find_workspace_by_name(conn, &ws_name)
-                .await
-                .map_err(internal)?
+                .await?
                 .map(|w| (w.id, w.name))
                 .ok_or(ws_name)
         }
         Placement::Default => store::users::first_workspace(conn)
-            .await
-            .map_err(internal)?
+            .await?
             .map(|w| (w.id, w.name))
             .ok_or_else(|| format!("{name}'s workspace")),
         Placement::Personal => Err(format!("{name}'s workspace")),
@@ -94,9 +90,7 @@ pub async fn create_user_in(
         Ok((id, ws_name)) => (id, ws_name, false),
         Err(ws_name) => {
             let id = crypto::new_id();
-            store::users::insert_workspace(conn, &id, &ws_name, now_ms)
-                .await
-                .map_err(internal)?;
+            store::users::insert_workspace(conn, &id, &ws_name, now_ms).await?;
             (id, ws_name, true)
         }
     };
@@ -109,18 +103,12 @@ pub async fn create_user_in(
         kind: "person".into(),
         created_ms: now_ms,
     };
-    store::users::insert_user(conn, &user)
-        .await
-        .map_err(|e| conflict_or_internal(e, "A user with this e-mail or username exists."))?;
+    store::users::insert_user(conn, &user).await?;
     // The creator of a new workspace owns it and administers it.
     let role = if owned { Role::Admin } else { new.role };
-    store::users::add_membership(conn, &workspace_id, &user.id, role, now_ms)
-        .await
-        .map_err(internal)?;
+    store::users::add_membership(conn, &workspace_id, &user.id, role, now_ms).await?;
     if owned {
-        store::workspaces::set_owner(conn, &workspace_id, &user.id)
-            .await
-            .map_err(internal)?;
+        store::workspaces::set_owner(conn, &workspace_id, &user.id).await?;
     }
     Ok(CreatedUser {
         id: user.id,
@@ -164,8 +152,7 @@ impl AccountService {
 
     async fn load_profile(&self, conn: &mut Conn, who: &Identity) -> Result<Profile, AppError> {
         let user = store::users::get_user(conn, &who.user_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(AppError::Unauthorized)?;
         Ok(Profile {
             user_id: user.id,
@@ -181,7 +168,7 @@ impl AccountService {
 
 impl AccountService {
     pub async fn profile(&self, who: &Identity) -> Result<Profile, AppError> {
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         self.load_profile(&mut conn, who).await
     }
 
@@ -193,9 +180,7 @@ impl AccountService {
         if before.name == name {
             return Ok(before);
         }
-        store::users::rename_user(&mut tx, &who.user_id, &name, now)
-            .await
-            .map_err(internal)?;
+        store::users::rename_user(&mut tx, &who.user_id, &name, now).await?;
         audit(
             &mut tx,
             now,
@@ -214,7 +199,7 @@ impl AccountService {
     }
 
     pub async fn preferences(&self, who: &Identity) -> Result<Preferences, AppError> {
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         load_preferences(&mut conn, &who.user_id).await
     }
 
@@ -231,9 +216,7 @@ impl AccountService {
             return Ok(prefs);
         }
         let json = serde_json::to_value(&prefs).map_err(internal)?;
-        store::users::save_user_preferences(&mut tx, &who.user_id, &json.to_string(), now)
-            .await
-            .map_err(internal)?;
+        store::users::save_user_preferences(&mut tx, &who.user_id, &json.to_string(), now).await?;
         let before_json = serde_json::to_value(&before).map_err(internal)?;
         audit(
             &mut tx,

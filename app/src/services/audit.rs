@@ -20,7 +20,7 @@ impl AuditService {
         query: AuditQuery,
     ) -> Result<Vec<AuditEntry>, AppError> {
         who.require_admin("export the audit log")?;
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         let mut all = Vec::new();
         let mut q = AuditQuery {
             limit: Some(AuditQuery::MAX_LIMIT),
@@ -28,9 +28,7 @@ impl AuditService {
             ..query
         };
         loop {
-            let page = store::audit::list(&mut conn, &who.workspace_id, &q)
-                .await
-                .map_err(internal)?;
+            let page = store::audit::list(&mut conn, &who.workspace_id, &q).await?;
             let full = page.len() as u32 == AuditQuery::MAX_LIMIT;
             q.before = page.last().map(|e| (e.at_ms, e.id.clone()));
             all.extend(page);
@@ -48,7 +46,7 @@ impl AuditService {
         query: AuditQuery,
     ) -> Result<Vec<AuditEntry>, AppError> {
         who.require_admin("read the audit log")?;
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         store::audit::list(&mut conn, &who.workspace_id, &query)
             .await
             .map_err(internal)

@@ -10,7 +10,7 @@ use serde_json::json;
 use app::domain::cloud::{self, CloudAccess, CloudAccessForm, PresignedUrl};
 use app::domain::{AppError, Identity};
 
-use super::{Object, audit, conflict_or_internal, internal};
+use super::{Object, audit, internal};
 use crate::state::Core;
 use crate::store;
 use app::domain::audit::AuditObject;
@@ -78,7 +78,7 @@ fn audited(e: &CloudAccess) -> serde_json::Value {
 
 impl CloudAccessService {
     pub async fn list(&self, who: &Identity) -> Result<Vec<CloudAccess>, AppError> {
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         store::cloud_access::list(&mut conn, &who.workspace_id, &who.user_id)
             .await
             .map_err(internal)
@@ -94,11 +94,13 @@ impl CloudAccessService {
         let mut tx = self.core.begin().await?;
         let taken =
             store::cloud_access::for_bucket(&mut tx, &who.workspace_id, &who.user_id, &v.bucket)
-                .await
-                .map_err(internal)?
+                .await?
                 .is_some_and(|(e, _)| e.id != form.id.trim());
         if taken {
-            return Err(AppError::Conflict(TAKEN.into()));
+            return Err(AppError::Taken {
+                field: "bucket".into(),
+                message: TAKEN.into(),
+            });
         }
         let sealed = v.secret.as_deref().map(|s| self.seal(s));
         let saved = if form.is_new() {
@@ -120,8 +122,7 @@ impl CloudAccessService {
                     now_ms: now,
                 },
             )
-            .await
-            .map_err(|e| conflict_or_internal(e, TAKEN))?;
+            .await?;
             let saved = CloudAccess {
                 id,
                 bucket: v.bucket,
@@ -151,8 +152,7 @@ impl CloudAccessService {
         } else {
             let id = form.id.trim();
             let before = store::cloud_access::find(&mut tx, id, &who.workspace_id, &who.user_id)
-                .await
-                .map_err(internal)?
+                .await?
                 .ok_or_else(|| AppError::not_found("cloud access settings"))?;
             let unchanged = v.secret.is_none()
                 && [&before.bucket, &before.key, &before.region, &before.host]
@@ -174,8 +174,7 @@ impl CloudAccessService {
                     now_ms: now,
                 },
             )
-            .await
-            .map_err(|e| conflict_or_internal(e, TAKEN))?;
+            .await?;
             let saved = CloudAccess {
                 bucket: v.bucket,
                 key: v.key,
@@ -209,7 +208,7 @@ impl CloudAccessService {
             .await?;
             saved
         };
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(saved)
     }
 
@@ -217,12 +216,9 @@ impl CloudAccessService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let before = store::cloud_access::find(&mut tx, id.trim(), &who.workspace_id, &who.user_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::not_found("cloud access settings"))?;
-        store::cloud_access::delete(&mut tx, &before.id, &who.workspace_id, &who.user_id)
-            .await
-            .map_err(internal)?;
+        store::cloud_access::delete(&mut tx, &before.id, &who.workspace_id, &who.user_id).await?;
         let mut gone = audited(&before);
         gone["secret"] = json!(app::domain::audit::MASK);
         audit(
@@ -251,15 +247,14 @@ impl CloudAccessService {
         let object = cloud::object_ref(bucket, path)?;
         let expires_secs = cloud::expiry_secs(expires_in)?;
         let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         let (entry, sealed) = store::cloud_access::for_bucket(
             &mut conn,
             &who.workspace_id,
             &who.user_id,
             &object.bucket,
         )
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| {
             AppError::not_found(format!(
                 "access settings for bucket '{}'; add them under Web App Cloud Access",

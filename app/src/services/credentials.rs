@@ -223,10 +223,9 @@ impl CredentialService {
         if let Some(row) = self.core.caches.credentials.get(id, now) {
             return Ok(Some(row));
         }
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         let row = store::credentials::find_by_id(&mut conn, id)
-            .await
-            .map_err(internal)?
+            .await?
             .map(Arc::new);
         if let Some(r) = &row {
             self.core
@@ -249,20 +248,14 @@ impl CredentialService {
         if let Some(hit) = self.core.caches.impersonated.get(&key, now) {
             return Ok(Some(hit));
         }
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        let Some(user) = store::users::get_user(&mut conn, user_id)
-            .await
-            .map_err(internal)?
-        else {
+        let mut conn = self.core.db.pool.acquire().await?;
+        let Some(user) = store::users::get_user(&mut conn, user_id).await? else {
             return Ok(None);
         };
         if user.kind != "person" {
             return Ok(None);
         }
-        let Some(m) = store::workspaces::membership(&mut conn, user_id, workspace_id)
-            .await
-            .map_err(internal)?
-        else {
+        let Some(m) = store::workspaces::membership(&mut conn, user_id, workspace_id).await? else {
             return Ok(None);
         };
         let identity = Identity {
@@ -454,12 +447,10 @@ impl CredentialService {
         access_key: &str,
     ) -> Result<(String, CredentialInfo, Identity), AppError> {
         let (id, info) = store::credentials::find_owned(conn, &who.user_id, access_key.trim())
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::not_found("credentials with this access key"))?;
         let role = store::workspaces::membership(conn, &who.user_id, &info.workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .map_or(who.role, |m| m.role);
         let actor = in_workspace(who, &info.workspace_id, &info.workspace_name, role);
         Ok((id, info, actor))
@@ -506,8 +497,7 @@ impl CredentialService {
             .unwrap_or_else(|| who.workspace_id.clone());
         let mut tx = self.core.begin().await?;
         let membership = store::workspaces::membership(&mut tx, &who.user_id, &workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| {
                 AppError::forbidden("create credentials in a workspace you do not belong to")
             })?;
@@ -529,8 +519,7 @@ impl CredentialService {
                 expires_ms,
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let actor = in_workspace(
             who,
             &workspace_id,
@@ -570,7 +559,7 @@ impl CredentialService {
     }
 
     pub async fn list(&self, who: &Identity) -> Result<Vec<CredentialInfo>, AppError> {
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         store::credentials::list_for_user(&mut conn, &who.user_id)
             .await
             .map_err(internal)
@@ -589,9 +578,7 @@ impl CredentialService {
         if info.label == label {
             return Ok(info);
         }
-        store::credentials::relabel(&mut tx, &id, &label)
-            .await
-            .map_err(internal)?;
+        store::credentials::relabel(&mut tx, &id, &label).await?;
         audit(
             &mut tx,
             now,
@@ -613,9 +600,7 @@ impl CredentialService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let (id, info, actor) = self.owned(&mut tx, who, access_key).await?;
-        store::credentials::revoke(&mut tx, &id, now)
-            .await
-            .map_err(internal)?;
+        store::credentials::revoke(&mut tx, &id, now).await?;
         audit(
             &mut tx,
             now,

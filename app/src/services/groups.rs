@@ -12,7 +12,7 @@ use serde_json::json;
 use app::api::groups::{Group, GroupCandidate, GroupsOverview};
 use app::domain::{AppError, Identity, Role, validate};
 
-use super::{Object, audit, conflict_or_internal, internal};
+use super::{Object, audit};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn};
@@ -28,8 +28,7 @@ async fn candidates(
     workspace_id: &str,
 ) -> Result<Vec<(GroupCandidate, Role)>, AppError> {
     Ok(store::workspaces::members(conn, workspace_id)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|m| {
             (
@@ -56,9 +55,7 @@ pub async fn groups_by_user(
     workspace_id: &str,
     now_ms: i64,
 ) -> Result<std::collections::HashMap<String, Vec<String>>, AppError> {
-    store::groups::ensure_builtins(conn, workspace_id, now_ms)
-        .await
-        .map_err(internal)?;
+    store::groups::ensure_builtins(conn, workspace_id, now_ms).await?;
     let mut out: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
     for (c, role) in candidates(conn, workspace_id).await? {
         let mut names = vec!["Users".to_string()];
@@ -67,17 +64,11 @@ pub async fn groups_by_user(
         }
         out.insert(c.id, names);
     }
-    for g in store::groups::list(conn, workspace_id)
-        .await
-        .map_err(internal)?
-    {
+    for g in store::groups::list(conn, workspace_id).await? {
         if matches!(g.builtin.as_deref(), Some("users") | Some("admins")) {
             continue;
         }
-        for u in store::groups::members(conn, &g.id)
-            .await
-            .map_err(internal)?
-        {
+        for u in store::groups::members(conn, &g.id).await? {
             if let Some(names) = out.get_mut(&u) {
                 names.push(g.name.clone());
             }
@@ -90,16 +81,11 @@ impl GroupService {
     pub async fn overview(&self, who: &Identity) -> Result<GroupsOverview, AppError> {
         who.require_admin("see user groups")?;
         let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        store::groups::ensure_builtins(&mut conn, &who.workspace_id, now)
-            .await
-            .map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
+        store::groups::ensure_builtins(&mut conn, &who.workspace_id, now).await?;
         let everyone = candidates(&mut conn, &who.workspace_id).await?;
         let mut groups = vec![];
-        for g in store::groups::list(&mut conn, &who.workspace_id)
-            .await
-            .map_err(internal)?
-        {
+        for g in store::groups::list(&mut conn, &who.workspace_id).await? {
             let members: Vec<GroupCandidate> = match g.builtin.as_deref() {
                 Some("users") => everyone.iter().map(|(c, _)| c.clone()).collect(),
                 Some("admins") => everyone
@@ -108,9 +94,7 @@ impl GroupService {
                     .map(|(c, _)| c.clone())
                     .collect(),
                 _ => {
-                    let ids = store::groups::members(&mut conn, &g.id)
-                        .await
-                        .map_err(internal)?;
+                    let ids = store::groups::members(&mut conn, &g.id).await?;
                     everyone
                         .iter()
                         .filter(|(c, _)| ids.contains(&c.id))
@@ -152,9 +136,7 @@ impl GroupService {
         }
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
-        store::groups::ensure_builtins(&mut tx, &who.workspace_id, now)
-            .await
-            .map_err(internal)?;
+        store::groups::ensure_builtins(&mut tx, &who.workspace_id, now).await?;
         let everyone = candidates(&mut tx, &who.workspace_id).await?;
         let mut wanted: Vec<String> = vec![];
         for m in members {
@@ -168,18 +150,13 @@ impl GroupService {
                 wanted.push(m.clone());
             }
         }
-        let existing = store::groups::list(&mut tx, &who.workspace_id)
-            .await
-            .map_err(internal)?;
+        let existing = store::groups::list(&mut tx, &who.workspace_id).await?;
         let (group_id, before) = match id {
             None => {
                 let gid = crypto::new_id();
                 store::groups::insert(&mut tx, &gid, &who.workspace_id, &name, &description, now)
-                    .await
-                    .map_err(|e| conflict_or_internal(e, "A group with this name exists."))?;
-                store::groups::set_members(&mut tx, &gid, &wanted)
-                    .await
-                    .map_err(internal)?;
+                    .await?;
+                store::groups::set_members(&mut tx, &gid, &wanted).await?;
                 (gid, json!({}))
             }
             Some(gid) => {
@@ -225,22 +202,15 @@ impl GroupService {
                                     &c.id,
                                     want,
                                 )
-                                .await
-                                .map_err(internal)?;
+                                .await?;
                             }
                         }
                     }
                     _ => {
                         if g.builtin.is_none() {
-                            store::groups::update(&mut tx, gid, &name, &description)
-                                .await
-                                .map_err(|e| {
-                                    conflict_or_internal(e, "A group with this name exists.")
-                                })?;
+                            store::groups::update(&mut tx, gid, &name, &description).await?;
                         }
-                        store::groups::set_members(&mut tx, gid, &wanted)
-                            .await
-                            .map_err(internal)?;
+                        store::groups::set_members(&mut tx, gid, &wanted).await?;
                     }
                 }
                 (gid.to_string(), before)
@@ -263,8 +233,7 @@ impl GroupService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let g = store::groups::list(&mut tx, &who.workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .find(|g| g.id == id)
             .ok_or_else(|| AppError::not_found("group"))?;
@@ -274,10 +243,8 @@ impl GroupService {
                 g.name
             )));
         }
-        let members = store::groups::members(&mut tx, id)
-            .await
-            .map_err(internal)?;
-        store::groups::delete(&mut tx, id).await.map_err(internal)?;
+        let members = store::groups::members(&mut tx, id).await?;
+        store::groups::delete(&mut tx, id).await?;
         audit(
             &mut tx,
             now,

@@ -87,11 +87,53 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
     )
 }
 
-/// Maps a store error, turning a unique-constraint violation into a conflict with this message.
-pub fn conflict_or_internal(e: sqlx::Error, conflict: &str) -> AppError {
-    if store::is_unique_violation(&e) {
-        AppError::Conflict(conflict.to_string())
-    } else {
+/// The unique constraints a person can run into, by the column SQLite names (`table.column`) or
+/// the constraint PostgreSQL names, with the field and the message the form shows.
+const UNIQUE: &[(&[&str], &str, &str)] = &[
+    (
+        &["users.email", "users_email_key"],
+        "email",
+        "A user with this e-mail address exists.",
+    ),
+    (
+        &["users.username", "users_username_key"],
+        "username",
+        "A user with this username exists.",
+    ),
+    (
+        &["user_groups.name", "user_groups_name"],
+        "name",
+        "A group with this name exists.",
+    ),
+    (
+        &[
+            "cloud_access.bucket",
+            "cloud_access_workspace_id_user_id_bucket_key",
+        ],
+        "bucket",
+        "You already have access settings for this bucket; edit them instead.",
+    ),
+];
+
+/// A store error as the caller sees it: a named unique constraint is a field error, a database
+/// that cannot be reached a 503, anything else an internal error logged with the request id.
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            let text = db.message();
+            let constraint = db.constraint().unwrap_or_default();
+            if let Some((_, field, message)) = UNIQUE
+                .iter()
+                .find(|(names, _, _)| names.iter().any(|n| *n == constraint || text.contains(n)))
+            {
+                return AppError::Taken {
+                    field: (*field).into(),
+                    message: (*message).into(),
+                };
+            }
+        }
         internal(e)
     }
 }
@@ -106,18 +148,11 @@ pub async fn end_membership(
     workspace_id: &str,
     now_ms: i64,
 ) -> Result<u64, AppError> {
-    let revoked = store::credentials::revoke_all_in_workspace(conn, user_id, workspace_id, now_ms)
-        .await
-        .map_err(internal)?;
-    store::cloud_access::delete_all_in_workspace(conn, user_id, workspace_id)
-        .await
-        .map_err(internal)?;
-    store::groups::remove_user_everywhere(conn, workspace_id, user_id)
-        .await
-        .map_err(internal)?;
-    store::workspaces::remove_membership(conn, user_id, workspace_id)
-        .await
-        .map_err(internal)?;
+    let revoked =
+        store::credentials::revoke_all_in_workspace(conn, user_id, workspace_id, now_ms).await?;
+    store::cloud_access::delete_all_in_workspace(conn, user_id, workspace_id).await?;
+    store::groups::remove_user_everywhere(conn, workspace_id, user_id).await?;
+    store::workspaces::remove_membership(conn, user_id, workspace_id).await?;
     Ok(revoked)
 }
 

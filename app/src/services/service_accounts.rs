@@ -64,8 +64,7 @@ impl ServiceAccountService {
         id: &str,
     ) -> Result<ServiceAccount, AppError> {
         store::service_accounts::list(conn, &who.workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .find(|s| s.id == id)
             .map(view)
@@ -83,8 +82,7 @@ impl ServiceAccountService {
     ) -> Result<NewCredential, AppError> {
         let label = credentials::label(label)?;
         let max_days = store::workspaces::membership(tx, &who.user_id, &who.workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .and_then(|m| m.max_credential_days);
         let expires_ms = credentials::expiry(now, None, max_days)?;
         let (access_key, secret) = (new_access_key(), new_secret());
@@ -102,8 +100,7 @@ impl ServiceAccountService {
                 expires_ms,
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         audit(
             tx,
             now,
@@ -139,13 +136,12 @@ impl ServiceAccountService {
 impl ServiceAccountService {
     pub async fn list(&self, who: &Identity) -> Result<Vec<ServiceAccount>, AppError> {
         who.require_admin("see service accounts")?;
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         let mut groups =
             super::groups::groups_by_user(&mut conn, &who.workspace_id, self.core.clock.now_ms())
                 .await?;
         Ok(store::service_accounts::list(&mut conn, &who.workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|r| {
                 let names = groups.remove(&r.id);
@@ -177,15 +173,10 @@ impl ServiceAccountService {
             kind: "service".into(),
             created_ms: now,
         };
-        store::users::insert_user(&mut tx, &user)
-            .await
-            .map_err(internal)?;
+        store::users::insert_user(&mut tx, &user).await?;
         store::users::add_membership(&mut tx, &who.workspace_id, &user.id, Role::Member, now)
-            .await
-            .map_err(internal)?;
-        store::service_accounts::set_impersonation(&mut tx, &user.id, allow_impersonation)
-            .await
-            .map_err(internal)?;
+            .await?;
+        store::service_accounts::set_impersonation(&mut tx, &user.id, allow_impersonation).await?;
         audit(
             &mut tx,
             now,
@@ -220,12 +211,8 @@ impl ServiceAccountService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let before = self.find(&mut tx, who, id).await?;
-        store::users::rename_user(&mut tx, id, &name, now)
-            .await
-            .map_err(internal)?;
-        store::service_accounts::set_impersonation(&mut tx, id, allow_impersonation)
-            .await
-            .map_err(internal)?;
+        store::users::rename_user(&mut tx, id, &name, now).await?;
+        store::service_accounts::set_impersonation(&mut tx, id, allow_impersonation).await?;
         audit(
             &mut tx,
             now,
@@ -251,9 +238,7 @@ impl ServiceAccountService {
         let mut tx = self.core.begin().await?;
         let account = self.find(&mut tx, who, id).await?;
         let revoked = super::end_membership(&mut tx, id, &who.workspace_id, now).await?;
-        store::service_accounts::mark_deleted(&mut tx, id)
-            .await
-            .map_err(internal)?;
+        store::service_accounts::mark_deleted(&mut tx, id).await?;
         audit(
             &mut tx,
             now,
@@ -276,7 +261,7 @@ impl ServiceAccountService {
         id: &str,
     ) -> Result<Vec<CredentialInfo>, AppError> {
         who.require_admin("see a service account's credentials")?;
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         self.find(&mut conn, who, id).await?;
         store::credentials::list_for_user(&mut conn, id)
             .await
@@ -309,12 +294,9 @@ impl ServiceAccountService {
         let mut tx = self.core.begin().await?;
         self.find(&mut tx, who, id).await?;
         let (cred_id, info) = store::credentials::find_owned(&mut tx, id, access_key.trim())
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::not_found("credentials of this service account"))?;
-        store::credentials::revoke(&mut tx, &cred_id, now)
-            .await
-            .map_err(internal)?;
+        store::credentials::revoke(&mut tx, &cred_id, now).await?;
         audit(
             &mut tx,
             now,

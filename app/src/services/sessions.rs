@@ -37,18 +37,13 @@ impl SessionService {
     pub async fn resolve_cookie(&self, cookie_value: &str) -> Result<Option<Caller>, AppError> {
         let now = self.core.clock.now_ms();
         let hash = crypto::token_hash(cookie_value);
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        let Some(row) = store::sessions::find_live(&mut conn, &hash, now)
-            .await
-            .map_err(internal)?
-        else {
+        let mut conn = self.core.db.pool.acquire().await?;
+        let Some(row) = store::sessions::find_live(&mut conn, &hash, now).await? else {
             return Ok(None);
         };
         // Recording activity at most once a minute keeps reads from turning into writes.
         if now - row.last_seen_ms > 60_000 {
-            store::sessions::touch(&mut conn, &hash, now)
-                .await
-                .map_err(internal)?;
+            store::sessions::touch(&mut conn, &hash, now).await?;
         }
         Ok(Some(Caller {
             identity: row.identity,
@@ -63,7 +58,7 @@ impl SessionService {
     pub async fn open_setup_link_if_empty(&self) -> Result<Option<String>, AppError> {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
-        if store::users::count_users(&mut tx).await.map_err(internal)? > 0 {
+        if store::users::count_users(&mut tx).await? > 0 {
             return Ok(None);
         }
         let token = crypto::new_token();
@@ -72,8 +67,7 @@ impl SessionService {
             &crypto::token_hash(&token),
             now + SETUP_LINK_MS,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         self.core.commit(tx).await?;
         Ok(Some(token))
     }
@@ -102,8 +96,7 @@ pub async fn start_session(
             tip_pending: !prefs.hide_tips,
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     audit(
         conn,
         now,
@@ -135,19 +128,15 @@ impl SessionService {
             return Err(AppError::validation("password", "Enter your password."));
         }
         let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        let user = store::users::find_by_login(&mut conn, &attempt.login)
-            .await
-            .map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
+        let user = store::users::find_by_login(&mut conn, &attempt.login).await?;
         if user.as_ref().is_some_and(|u| u.kind != "person") {
             return Err(AppError::forbidden(
                 "log into the console with a service account: service accounts use API credentials only",
             ));
         }
         let key = throttle_key(&attempt.login, user.as_ref());
-        let counter = store::throttle::get(&mut conn, &key)
-            .await
-            .map_err(internal)?;
+        let counter = store::throttle::get(&mut conn, &key).await?;
         throttle::check(counter, now).map_err(|secs| AppError::RateLimited {
             retry_after_secs: secs,
         })?;
@@ -168,31 +157,22 @@ impl SessionService {
 
         let mut tx = self.core.begin().await?;
         let membership = match (&user, verified) {
-            (Some(u), true) => store::users::default_membership(&mut tx, &u.id)
-                .await
-                .map_err(internal)?,
+            (Some(u), true) => store::users::default_membership(&mut tx, &u.id).await?,
             _ => None,
         };
         let (Some(user), Some((workspace_id, role))) = (user, membership) else {
-            let counter = store::throttle::get(&mut tx, &key)
-                .await
-                .map_err(internal)?;
-            store::throttle::put(&mut tx, &key, throttle::record_failure(counter, now))
-                .await
-                .map_err(internal)?;
+            let counter = store::throttle::get(&mut tx, &key).await?;
+            store::throttle::put(&mut tx, &key, throttle::record_failure(counter, now)).await?;
             self.core.commit(tx).await?;
             tracing::info!(client_ip = %attempt.client_ip, "failed login");
             return Err(AppError::Unauthorized);
         };
-        store::throttle::clear(&mut tx, &key)
-            .await
-            .map_err(internal)?;
+        store::throttle::clear(&mut tx, &key).await?;
         let workspace_name =
             sqlx::query_scalar::<_, String>("SELECT name FROM workspaces WHERE id = $1")
                 .bind(&workspace_id)
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(internal)?;
+                .await?;
         let identity = Identity {
             user_id: user.id.clone(),
             user_name: user.name.clone(),
@@ -215,11 +195,7 @@ impl SessionService {
         };
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
-        if store::sessions::delete(&mut tx, session)
-            .await
-            .map_err(internal)?
-            > 0
-        {
+        if store::sessions::delete(&mut tx, session).await? > 0 {
             let who = &caller.identity;
             audit(
                 &mut tx,
@@ -239,12 +215,11 @@ impl SessionService {
     }
 
     pub async fn session_info(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         let preferences = load_preferences(&mut conn, &caller.identity.user_id).await?;
         let pending = match &caller.session_id {
             Some(id) => store::sessions::find_live(&mut conn, id, self.core.clock.now_ms())
-                .await
-                .map_err(internal)?
+                .await?
                 .is_some_and(|s| s.tip_pending),
             None => false,
         };
@@ -260,8 +235,7 @@ impl SessionService {
             &caller.identity.email,
             self.core.clock.now_ms(),
         )
-        .await
-        .map_err(internal)?
+        .await?
         .len();
         Ok(SessionInfo {
             identity: caller.identity.clone(),
@@ -276,14 +250,14 @@ impl SessionService {
         let Some(session) = &caller.session_id else {
             return Ok(());
         };
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         store::sessions::clear_tip(&mut conn, session)
             .await
             .map_err(internal)
     }
 
     pub async fn setup_open(&self, token: &str) -> Result<bool, AppError> {
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         store::secrets::setup_token_open(
             &mut conn,
             &crypto::token_hash(token),
@@ -310,13 +284,10 @@ impl SessionService {
         let mut tx = self.core.begin().await?;
         let expired =
             || AppError::forbidden("use this set-up link: it has been used or has expired");
-        if !store::secrets::use_setup_token(&mut tx, &crypto::token_hash(&form.token), now)
-            .await
-            .map_err(internal)?
-        {
+        if !store::secrets::use_setup_token(&mut tx, &crypto::token_hash(&form.token), now).await? {
             return Err(expired());
         }
-        if store::users::count_users(&mut tx).await.map_err(internal)? > 0 {
+        if store::users::count_users(&mut tx).await? > 0 {
             return Err(expired());
         }
         let password = form.password.clone();

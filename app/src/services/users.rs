@@ -8,7 +8,7 @@ use app::api::workspace::InviteResult;
 use app::domain::{AppError, Identity, Role};
 
 use super::workspaces::INVITATION_MS;
-use super::{Object, audit, internal};
+use super::{Object, audit};
 use crate::crypto;
 use crate::state::Core;
 use crate::store;
@@ -23,18 +23,13 @@ impl UsersService {
     pub async fn overview(&self, who: &Identity) -> Result<UsersOverview, AppError> {
         who.require_admin("see the workspace's users")?;
         let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        let members = store::workspaces::members(&mut conn, &who.workspace_id)
-            .await
-            .map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
+        let members = store::workspaces::members(&mut conn, &who.workspace_id).await?;
         let pending =
             store::workspaces::open_invitations_for_workspace(&mut conn, &who.workspace_id, now)
-                .await
-                .map_err(internal)?;
+                .await?;
         let mut groups = super::groups::groups_by_user(&mut conn, &who.workspace_id, now).await?;
-        let max_members = store::workspaces::max_members(&mut conn, &who.workspace_id)
-            .await
-            .map_err(internal)?;
+        let max_members = store::workspaces::max_members(&mut conn, &who.workspace_id).await?;
         let seats_used = (members.len() + pending.len()) as i64;
         let mut users: Vec<UserEntry> = members
             .into_iter()
@@ -78,8 +73,7 @@ impl UsersService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let member = store::workspaces::members(&mut tx, &who.workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .find(|m| m.user_id == user_id && m.kind == "person")
             .ok_or_else(|| AppError::not_found("member of this workspace"))?;
@@ -87,18 +81,13 @@ impl UsersService {
             return Ok(());
         }
         if member.role == Role::Admin
-            && store::workspaces::count_admins(&mut tx, &who.workspace_id)
-                .await
-                .map_err(internal)?
-                <= 1
+            && store::workspaces::count_admins(&mut tx, &who.workspace_id).await? <= 1
         {
             return Err(AppError::forbidden(
                 "demote the last administrator; make someone else an administrator first",
             ));
         }
-        store::workspaces::set_role(&mut tx, &who.workspace_id, user_id, role)
-            .await
-            .map_err(internal)?;
+        store::workspaces::set_role(&mut tx, &who.workspace_id, user_id, role).await?;
         audit(
             &mut tx,
             now,
@@ -120,16 +109,12 @@ impl UsersService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let member = store::workspaces::members(&mut tx, &who.workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .find(|m| m.user_id == user_id && m.kind == "person")
             .ok_or_else(|| AppError::not_found("member of this workspace"))?;
         if member.role == Role::Admin
-            && store::workspaces::count_admins(&mut tx, &who.workspace_id)
-                .await
-                .map_err(internal)?
-                <= 1
+            && store::workspaces::count_admins(&mut tx, &who.workspace_id).await? <= 1
         {
             return Err(AppError::forbidden("remove the last administrator"));
         }
@@ -137,16 +122,14 @@ impl UsersService {
             sqlx::query_scalar("SELECT owner_id FROM workspaces WHERE id = $1")
                 .bind(&who.workspace_id)
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(internal)?;
+                .await?;
         if owner.as_deref() == Some(user_id) {
             return Err(AppError::forbidden(
                 "remove the workspace's owner from their personal workspace",
             ));
         }
-        let sessions = store::workspaces::delete_sessions_in(&mut tx, user_id, &who.workspace_id)
-            .await
-            .map_err(internal)?;
+        let sessions =
+            store::workspaces::delete_sessions_in(&mut tx, user_id, &who.workspace_id).await?;
         let revoked = super::end_membership(&mut tx, user_id, &who.workspace_id, now).await?;
         audit(
             &mut tx,
@@ -174,8 +157,7 @@ impl UsersService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|i| i.workspace_id == who.workspace_id)
             .ok_or_else(|| AppError::not_found("open invitation"))?;
         let token = crypto::new_token();
@@ -185,11 +167,9 @@ impl UsersService {
             &crypto::token_hash(&token),
             now + INVITATION_MS,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let existing_user = store::users::find_by_login(&mut tx, &inv.email)
-            .await
-            .map_err(internal)?
+            .await?
             .is_some();
         audit(
             &mut tx,

@@ -11,7 +11,7 @@ use app::domain::{AppError, Identity, Role, credentials, validate};
 
 use super::accounts::{NewUser, Placement, create_user_in};
 use super::credentials::CredentialService;
-use super::{Object, audit, internal};
+use super::{Object, audit};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn};
@@ -71,10 +71,7 @@ pub fn parse_emails(raw: &str) -> Result<Vec<String>, AppError> {
 
 impl WorkspaceService {
     async fn user_exists(conn: &mut Conn, email: &str) -> Result<bool, AppError> {
-        Ok(store::users::find_by_login(conn, email)
-            .await
-            .map_err(internal)?
-            .is_some())
+        Ok(store::users::find_by_login(conn, email).await?.is_some())
     }
 
     /// Joins a user to an invitation's workspace inside a transaction.
@@ -85,17 +82,13 @@ impl WorkspaceService {
         invitation: &store::workspaces::InvitationRow,
         user: &Identity,
     ) -> Result<(), AppError> {
-        if !store::workspaces::accept_invitation(tx, &invitation.id, now)
-            .await
-            .map_err(internal)?
-        {
+        if !store::workspaces::accept_invitation(tx, &invitation.id, now).await? {
             return Err(AppError::Conflict(
                 "This invitation has already been answered.".into(),
             ));
         }
         if store::workspaces::membership(tx, &user.user_id, &invitation.workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .is_none()
         {
             store::users::add_membership(
@@ -105,8 +98,7 @@ impl WorkspaceService {
                 Role::Member,
                 now,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         let actor = Identity {
             workspace_id: invitation.workspace_id.clone(),
@@ -138,14 +130,11 @@ impl WorkspaceService {
         user: &str,
         workspace: Option<&str>,
     ) -> Result<Identity, AppError> {
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         let u = store::users::find_by_login(&mut conn, user)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::validation("user", format!("No user {user}.")))?;
-        let memberships = store::workspaces::memberships(&mut conn, &u.id)
-            .await
-            .map_err(internal)?;
+        let memberships = store::workspaces::memberships(&mut conn, &u.id).await?;
         let m = match workspace {
             Some(name) => memberships
                 .into_iter()
@@ -182,14 +171,11 @@ impl WorkspaceService {
         }
         let mut tx = self.core.begin().await?;
         let ws = store::users::find_workspace_by_name(&mut tx, name)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| {
                 AppError::validation("workspace", format!("No workspace named {name}."))
             })?;
-        store::workspaces::set_max_members(&mut tx, &ws.id, max)
-            .await
-            .map_err(internal)?;
+        store::workspaces::set_max_members(&mut tx, &ws.id, max).await?;
         self.core.commit(tx).await
     }
 
@@ -203,12 +189,10 @@ impl WorkspaceService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let u = store::users::find_by_login(&mut tx, owner)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::validation("owner", format!("No user {owner}.")))?;
         if store::users::find_workspace_by_name(&mut tx, &name)
-            .await
-            .map_err(internal)?
+            .await?
             .is_some()
         {
             return Err(AppError::Conflict(format!(
@@ -216,15 +200,9 @@ impl WorkspaceService {
             )));
         }
         let id = crypto::new_id();
-        store::users::insert_workspace(&mut tx, &id, &name, now)
-            .await
-            .map_err(internal)?;
-        store::workspaces::set_owner(&mut tx, &id, &u.id)
-            .await
-            .map_err(internal)?;
-        store::users::add_membership(&mut tx, &id, &u.id, Role::Admin, now)
-            .await
-            .map_err(internal)?;
+        store::users::insert_workspace(&mut tx, &id, &name, now).await?;
+        store::workspaces::set_owner(&mut tx, &id, &u.id).await?;
+        store::users::add_membership(&mut tx, &id, &u.id, Role::Admin, now).await?;
         let actor = Identity {
             user_id: u.id.clone(),
             user_name: "atrium (command line)".into(),
@@ -264,10 +242,8 @@ impl WorkspaceService {
     pub async fn overview(&self, caller: &Caller) -> Result<WorkspaceOverview, AppError> {
         let who = &caller.identity;
         let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        let memberships = store::workspaces::memberships(&mut conn, &who.user_id)
-            .await
-            .map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
+        let memberships = store::workspaces::memberships(&mut conn, &who.user_id).await?;
         let max_credential_days = memberships
             .iter()
             .find(|m| m.workspace_id == who.workspace_id)
@@ -284,8 +260,7 @@ impl WorkspaceService {
             })
             .collect();
         let invitations = store::workspaces::open_invitations_for_email(&mut conn, &who.email, now)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|r| view(r, true))
             .collect();
@@ -295,8 +270,7 @@ impl WorkspaceService {
                 &who.workspace_id,
                 now,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             let mut out = vec![];
             for r in rows {
                 let has = Self::user_exists(&mut conn, &r.email).await?;
@@ -320,14 +294,11 @@ impl WorkspaceService {
 
     pub async fn switch(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError> {
         let session = caller.session_id.as_deref().ok_or(AppError::Unauthorized)?;
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         store::workspaces::membership(&mut conn, &caller.identity.user_id, workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::forbidden("switch to a workspace you do not belong to"))?;
-        store::workspaces::switch_session(&mut conn, session, workspace_id)
-            .await
-            .map_err(internal)?;
+        store::workspaces::switch_session(&mut conn, session, workspace_id).await?;
         Ok(())
     }
 
@@ -341,8 +312,7 @@ impl WorkspaceService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let m = store::workspaces::membership(&mut tx, &who.user_id, workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::not_found("workspace"))?;
         if m.role != Role::Admin {
             return Err(AppError::forbidden(
@@ -352,9 +322,7 @@ impl WorkspaceService {
         if m.workspace_name == name {
             return Ok(());
         }
-        store::workspaces::rename(&mut tx, workspace_id, &name)
-            .await
-            .map_err(internal)?;
+        store::workspaces::rename(&mut tx, workspace_id, &name).await?;
         let actor = Identity {
             workspace_id: workspace_id.into(),
             workspace_name: name.clone(),
@@ -381,9 +349,7 @@ impl WorkspaceService {
         let who = &caller.identity;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
-        let all = store::workspaces::memberships(&mut tx, &who.user_id)
-            .await
-            .map_err(internal)?;
+        let all = store::workspaces::memberships(&mut tx, &who.user_id).await?;
         let m = all
             .iter()
             .find(|m| m.workspace_id == workspace_id)
@@ -392,10 +358,7 @@ impl WorkspaceService {
             return Err(AppError::forbidden("leave your personal workspace"));
         }
         if m.role == Role::Admin
-            && store::workspaces::count_admins(&mut tx, workspace_id)
-                .await
-                .map_err(internal)?
-                <= 1
+            && store::workspaces::count_admins(&mut tx, workspace_id).await? <= 1
         {
             return Err(AppError::forbidden(
                 "leave a workspace you are the last administrator of; make someone else an administrator first",
@@ -411,8 +374,7 @@ impl WorkspaceService {
             workspace_id,
             &fallback.workspace_id,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let actor = Identity {
             workspace_id: workspace_id.into(),
             workspace_name: m.workspace_name.clone(),
@@ -441,12 +403,9 @@ impl WorkspaceService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let before = store::workspaces::membership(&mut tx, &who.user_id, &who.workspace_id)
-            .await
-            .map_err(internal)?
+            .await?
             .and_then(|m| m.max_credential_days);
-        store::workspaces::set_max_credential_days(&mut tx, &who.workspace_id, days)
-            .await
-            .map_err(internal)?;
+        store::workspaces::set_max_credential_days(&mut tx, &who.workspace_id, days).await?;
         audit(
             &mut tx,
             now,
@@ -468,20 +427,15 @@ impl WorkspaceService {
         let emails = parse_emails(emails)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
-        if let Some(max) = store::workspaces::max_members(&mut tx, &who.workspace_id)
-            .await
-            .map_err(internal)?
-        {
+        if let Some(max) = store::workspaces::max_members(&mut tx, &who.workspace_id).await? {
             let members = store::workspaces::members(&mut tx, &who.workspace_id)
-                .await
-                .map_err(internal)?
+                .await?
                 .iter()
                 .filter(|m| m.kind == "person")
                 .count();
             let open =
                 store::workspaces::open_invitations_for_workspace(&mut tx, &who.workspace_id, now)
-                    .await
-                    .map_err(internal)?
+                    .await?
                     .len();
             let used = (members + open) as i64;
             if used + emails.len() as i64 > max {
@@ -496,10 +450,7 @@ impl WorkspaceService {
         }
         let mut out = vec![];
         for email in emails {
-            if store::workspaces::is_member_email(&mut tx, &who.workspace_id, &email)
-                .await
-                .map_err(internal)?
-            {
+            if store::workspaces::is_member_email(&mut tx, &who.workspace_id, &email).await? {
                 return Err(AppError::validation(
                     "emails",
                     format!("{email} is already a member of this workspace."),
@@ -519,8 +470,7 @@ impl WorkspaceService {
                     expires_ms: now + INVITATION_MS,
                 },
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             let existing_user = Self::user_exists(&mut tx, &email).await?;
             audit(
                 &mut tx,
@@ -554,13 +504,10 @@ impl WorkspaceService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|i| i.workspace_id == who.workspace_id)
             .ok_or_else(|| AppError::not_found("open invitation"))?;
-        store::workspaces::cancel_invitation(&mut tx, &inv.id, now)
-            .await
-            .map_err(internal)?;
+        store::workspaces::cancel_invitation(&mut tx, &inv.id, now).await?;
         audit(
             &mut tx,
             now,
@@ -587,16 +534,13 @@ impl WorkspaceService {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|i| i.email == who.email)
             .ok_or_else(|| AppError::not_found("open invitation for you"))?;
         if accept {
             self.join(&mut tx, now, &inv, who).await?;
         } else {
-            store::workspaces::cancel_invitation(&mut tx, &inv.id, now)
-                .await
-                .map_err(internal)?;
+            store::workspaces::cancel_invitation(&mut tx, &inv.id, now).await?;
             let actor = Identity {
                 workspace_id: inv.workspace_id.clone(),
                 workspace_name: inv.workspace_name.clone(),
@@ -620,15 +564,14 @@ impl WorkspaceService {
     }
 
     pub async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
         let now = self.core.clock.now_ms();
         match store::workspaces::open_invitation_by_token(
             &mut conn,
             &crypto::token_hash(token),
             now,
         )
-        .await
-        .map_err(internal)?
+        .await?
         {
             Some(row) => {
                 let has = Self::user_exists(&mut conn, &row.email).await?;
@@ -651,8 +594,7 @@ impl WorkspaceService {
             &crypto::token_hash(&form.token),
             now,
         )
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| {
             AppError::forbidden("use this invitation: it has been used, cancelled or has expired")
         })?;
