@@ -107,10 +107,12 @@ clippy: tools-rust
 
 unit:
 	cargo test -p app --lib
-	cargo test -p server --lib --test http
+	cargo test -p server --lib
 
+# Every integration test of the server crate: the store suite and the concurrency test on SQLite and
+# PostgreSQL, HTTP and REST tests in process, and the kill -9 durability test against the binary.
 store-tests:
-	cargo test -p server --test store
+	cargo test -p server --tests
 
 e2e: tools tools-browser sdk-venv s3-venv site-debug
 	cargo build -p server
