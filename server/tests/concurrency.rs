@@ -34,7 +34,13 @@ async fn mixed_concurrent_writes_all_succeed(db: Db) {
                 }
                 if let Err(e) = s
                     .groups
-                    .save(&who, None, &format!("g{client}-{round}"), "", &[])
+                    .save(
+                        &who.admin("edit groups").unwrap(),
+                        None,
+                        &format!("g{client}-{round}"),
+                        "",
+                        &[],
+                    )
                     .await
                 {
                     failures.push(format!("group: {e}"));
@@ -54,7 +60,12 @@ async fn mixed_concurrent_writes_all_succeed(db: Db) {
     );
     let creds = s.credentials.list(&admin).await.unwrap();
     assert_eq!(creds.len(), before + CLIENTS * ROUNDS);
-    let groups = s.groups.overview(&admin).await.unwrap().groups;
+    let groups = s
+        .groups
+        .overview(&admin.admin("see groups").unwrap())
+        .await
+        .unwrap()
+        .groups;
     for client in 0..CLIENTS {
         for round in 0..ROUNDS {
             let name = format!("g{client}-{round}");

@@ -173,15 +173,13 @@ async fn preferences_round_trip(db: Db) {
     assert_eq!(s.accounts.preferences(&who).await.unwrap(), again);
 
     // A bad list is refused whole: nothing changes, nothing is audited.
+    let as_admin = Identity {
+        role: Role::Admin,
+        ..who.clone()
+    };
     let audited = s
         .audit
-        .list(
-            &Identity {
-                role: Role::Admin,
-                ..who.clone()
-            },
-            AuditQuery::default(),
-        )
+        .list(&as_admin.admin("test").unwrap(), AuditQuery::default())
         .await
         .unwrap()
         .len();
@@ -200,13 +198,7 @@ async fn preferences_round_trip(db: Db) {
     assert_eq!(s.accounts.preferences(&who).await.unwrap(), again);
     assert_eq!(
         s.audit
-            .list(
-                &Identity {
-                    role: Role::Admin,
-                    ..who
-                },
-                AuditQuery::default()
-            )
+            .list(&as_admin.admin("test").unwrap(), AuditQuery::default())
             .await
             .unwrap()
             .len(),
@@ -223,7 +215,7 @@ async fn rename_is_audited_in_the_same_transaction(db: Db) {
     let entries = s
         .audit
         .list(
-            &who,
+            &who.admin("test").unwrap(),
             AuditQuery {
                 object_type: Some("user".into()),
                 ..Default::default()
@@ -250,7 +242,7 @@ async fn rename_is_audited_in_the_same_transaction(db: Db) {
     let after = s
         .audit
         .list(
-            &who,
+            &who.admin("test").unwrap(),
             AuditQuery {
                 object_type: Some("user".into()),
                 ..Default::default()
@@ -525,7 +517,7 @@ async fn login_logout_and_throttling(db: Db) {
     let log = s
         .audit
         .list(
-            &identity_of(&a),
+            &identity_of(&a).admin("test").unwrap(),
             AuditQuery {
                 object_type: Some("session".into()),
                 ..Default::default()
@@ -544,18 +536,9 @@ async fn members_cannot_read_the_audit_log(db: Db) {
     assert_eq!(owner.role, Role::Admin);
     let m = user(&s, "max@example.com", Role::Member, "Research").await;
     assert_eq!(m.role, Role::Member);
-    let err = s
-        .audit
-        .list(&identity_of(&m), AuditQuery::default())
-        .await
-        .unwrap_err();
+    // Reading and exporting take an administrator's proof, which a member cannot obtain.
+    let err = identity_of(&m).admin("read the audit log").unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
-    assert!(matches!(
-        s.audit
-            .export(&identity_of(&m), AuditQuery::default())
-            .await,
-        Err(AppError::Forbidden(_))
-    ));
 }
 
 async fn setup_link_works_once(db: Db) {
@@ -793,12 +776,13 @@ async fn credentials_lifecycle(db: Db) {
         Err(AuthFailure::Expired(_))
     ));
     assert!(s.credentials.authenticate_token(&t).await.is_err());
+    // Only an administrator's proof reaches the limit; a member cannot obtain one.
     assert!(matches!(
-        s.workspaces.set_max_credential_days(&bob, Some(30)).await,
+        bob.admin("set the credential lifetime limit"),
         Err(AppError::Forbidden(_))
     ));
     s.workspaces
-        .set_max_credential_days(&ada, Some(30))
+        .set_max_credential_days(&ada.admin("test").unwrap(), Some(30))
         .await
         .unwrap();
     assert_eq!(
@@ -833,12 +817,12 @@ async fn invitations_and_leaving(db: Db) {
     let ivy = user(&s, "ivy@example.com", Role::Admin, "Ivy Home").await;
     let ada = identity_of(&a);
     assert!(matches!(
-        s.workspaces.invite(&identity_of(&b), "x@example.com").await,
+        identity_of(&b).admin("invite people"),
         Err(AppError::Forbidden(_))
     ));
     assert_eq!(
         s.workspaces
-            .invite(&ada, "bob@example.com")
+            .invite(&ada.admin("test").unwrap(), "bob@example.com")
             .await
             .unwrap_err()
             .field(),
@@ -847,7 +831,10 @@ async fn invitations_and_leaving(db: Db) {
     );
     let invited = s
         .workspaces
-        .invite(&ada, "new@example.com, ivy@example.com")
+        .invite(
+            &ada.admin("test").unwrap(),
+            "new@example.com, ivy@example.com",
+        )
         .await
         .unwrap();
     assert_eq!(invited.len(), 2);
@@ -983,11 +970,15 @@ async fn invitations_and_leaving(db: Db) {
     ));
 
     // Cancelling.
-    let again = s.workspaces.invite(&ada, "late@example.com").await.unwrap();
+    let again = s
+        .workspaces
+        .invite(&ada.admin("test").unwrap(), "late@example.com")
+        .await
+        .unwrap();
     let pending = s.workspaces.overview(&ada_caller).await.unwrap().pending;
     assert_eq!(pending.len(), 1);
     s.workspaces
-        .cancel_invitation(&ada, &pending[0].id)
+        .cancel_invitation(&ada.admin("test").unwrap(), &pending[0].id)
         .await
         .unwrap();
     let late_token = again[0].link.split("token=").nth(1).unwrap();
@@ -1108,7 +1099,7 @@ async fn cloud_access_secret_is_sealed_and_masked(db: Db) {
     let entries = s
         .audit
         .list(
-            &ada,
+            &ada.admin("test").unwrap(),
             AuditQuery {
                 object_type: Some("cloud_access".into()),
                 ..AuditQuery::default()
@@ -1229,7 +1220,7 @@ async fn cloud_access_edit_keeps_the_secret(db: Db) {
     let entries = s
         .audit
         .list(
-            &ada,
+            &ada.admin("test").unwrap(),
             AuditQuery {
                 object_type: Some("cloud_access".into()),
                 ..AuditQuery::default()
@@ -1273,7 +1264,7 @@ async fn cloud_access_edit_keeps_the_secret(db: Db) {
     let after_noop = s
         .audit
         .list(
-            &ada,
+            &ada.admin("test").unwrap(),
             AuditQuery {
                 object_type: Some("cloud_access".into()),
                 ..AuditQuery::default()
@@ -1340,7 +1331,7 @@ async fn cloud_access_delete(db: Db) {
     let entries = s
         .audit
         .list(
-            &ada,
+            &ada.admin("test").unwrap(),
             AuditQuery {
                 object_type: Some("cloud_access".into()),
                 ..AuditQuery::default()
@@ -1515,11 +1506,14 @@ async fn members_roles_removal_and_seats(db: Db) {
     let outsider = user(&s, "oz@example.com", Role::Admin, "Elsewhere").await;
     let (ada, bob) = (identity_of(&a), identity_of(&b));
     assert!(matches!(
-        s.users.overview(&bob).await,
+        bob.admin("see the workspace's users"),
         Err(AppError::Forbidden(_))
     ));
-    s.workspaces.invite(&ada, "new@example.com").await.unwrap();
-    let o = s.users.overview(&ada).await.unwrap();
+    s.workspaces
+        .invite(&ada.admin("test").unwrap(), "new@example.com")
+        .await
+        .unwrap();
+    let o = s.users.overview(&ada.admin("test").unwrap()).await.unwrap();
     assert_eq!(o.seats_used, 3);
     assert_eq!(o.users.iter().filter(|u| u.pending).count(), 1);
     assert!(
@@ -1530,20 +1524,32 @@ async fn members_roles_removal_and_seats(db: Db) {
 
     // Roles: the last administrator cannot be demoted; promoting someone else lifts that.
     assert!(matches!(
-        s.users.set_role(&ada, &a.id, Role::Member).await,
+        s.users
+            .set_role(&ada.admin("test").unwrap(), &a.id, Role::Member)
+            .await,
         Err(AppError::Forbidden(_))
     ));
-    s.users.set_role(&ada, &b.id, Role::Admin).await.unwrap();
-    s.users.set_role(&ada, &b.id, Role::Member).await.unwrap();
+    s.users
+        .set_role(&ada.admin("test").unwrap(), &b.id, Role::Admin)
+        .await
+        .unwrap();
+    s.users
+        .set_role(&ada.admin("test").unwrap(), &b.id, Role::Member)
+        .await
+        .unwrap();
     assert!(
         matches!(
-            s.users.set_role(&ada, &outsider.id, Role::Admin).await,
+            s.users
+                .set_role(&ada.admin("test").unwrap(), &outsider.id, Role::Admin)
+                .await,
             Err(AppError::NotFound(_))
         ),
         "other workspaces are out of reach"
     );
     assert!(matches!(
-        s.users.remove(&identity_of(&outsider), &b.id).await,
+        s.users
+            .remove(&identity_of(&outsider).admin("test").unwrap(), &b.id)
+            .await,
         Err(AppError::NotFound(_))
     ));
 
@@ -1568,7 +1574,10 @@ async fn members_roles_removal_and_seats(db: Db) {
         })
         .await
         .unwrap();
-    s.users.remove(&ada, &b.id).await.unwrap();
+    s.users
+        .remove(&ada.admin("test").unwrap(), &b.id)
+        .await
+        .unwrap();
     assert!(
         s.credentials
             .authenticate_basic(&key.info.access_key, &key.secret_key, "x")
@@ -1585,7 +1594,7 @@ async fn members_roles_removal_and_seats(db: Db) {
     );
     assert!(
         matches!(
-            s.users.remove(&ada, &a.id).await,
+            s.users.remove(&ada.admin("test").unwrap(), &a.id).await,
             Err(AppError::Forbidden(_))
         ),
         "nor the last administrator"
@@ -1593,7 +1602,7 @@ async fn members_roles_removal_and_seats(db: Db) {
     let log = s
         .audit
         .list(
-            &ada,
+            &ada.admin("test").unwrap(),
             AuditQuery {
                 object_type: Some("user".into()),
                 ..Default::default()
@@ -1606,14 +1615,18 @@ async fn members_roles_removal_and_seats(db: Db) {
     // Resending replaces the link.
     let pending = s
         .users
-        .overview(&ada)
+        .overview(&ada.admin("test").unwrap())
         .await
         .unwrap()
         .users
         .into_iter()
         .find(|u| u.pending)
         .unwrap();
-    let resent = s.users.resend_invitation(&ada, &pending.id).await.unwrap();
+    let resent = s
+        .users
+        .resend_invitation(&ada.admin("test").unwrap(), &pending.id)
+        .await
+        .unwrap();
     let token = resent.link.split("token=").nth(1).unwrap();
     assert!(s.workspaces.invitation(token).await.unwrap().is_some());
 
@@ -1627,10 +1640,13 @@ async fn members_roles_removal_and_seats(db: Db) {
         Some("max")
     );
     s.workspaces.set_seats("Research", Some(3)).await.unwrap();
-    s.workspaces.invite(&ada, "c@example.com").await.unwrap();
+    s.workspaces
+        .invite(&ada.admin("test").unwrap(), "c@example.com")
+        .await
+        .unwrap();
     let err = s
         .workspaces
-        .invite(&ada, "d@example.com")
+        .invite(&ada.admin("test").unwrap(), "d@example.com")
         .await
         .unwrap_err();
     assert_eq!(err.field(), Some("emails"));
@@ -1640,7 +1656,10 @@ async fn members_roles_removal_and_seats(db: Db) {
         err.user_message()
     );
     s.workspaces.set_seats("Research", None).await.unwrap();
-    s.workspaces.invite(&ada, "d@example.com").await.unwrap();
+    s.workspaces
+        .invite(&ada.admin("test").unwrap(), "d@example.com")
+        .await
+        .unwrap();
 }
 
 async fn service_accounts_lifecycle(db: Db) {
@@ -1649,7 +1668,7 @@ async fn service_accounts_lifecycle(db: Db) {
     let ada = identity_of(&a);
     let created = s
         .service_accounts
-        .create(&ada, "CI agent", true)
+        .create(&ada.admin("test").unwrap(), "CI agent", true)
         .await
         .unwrap();
     assert!(created.account.username.starts_with("sa-ci-agent-"));
@@ -1673,12 +1692,16 @@ async fn service_accounts_lifecycle(db: Db) {
         (acting.identity.user_id.as_str(), acting.identity.role),
         (a.id.as_str(), Role::Member)
     );
-    let listed = s.service_accounts.list(&ada).await.unwrap();
+    let listed = s
+        .service_accounts
+        .list(&ada.admin("test").unwrap())
+        .await
+        .unwrap();
     assert_eq!(listed.len(), 1);
     assert!(listed[0].last_active_ms.is_some());
     assert!(
         s.users
-            .overview(&ada)
+            .overview(&ada.admin("test").unwrap())
             .await
             .unwrap()
             .users
@@ -1696,7 +1719,12 @@ async fn service_accounts_lifecycle(db: Db) {
         .await;
     assert!(matches!(login, Err(AppError::Forbidden(_))));
     s.service_accounts
-        .update(&ada, &created.account.id, "CI runner", false)
+        .update(
+            &ada.admin("test").unwrap(),
+            &created.account.id,
+            "CI runner",
+            false,
+        )
         .await
         .unwrap();
     assert!(
@@ -1708,12 +1736,12 @@ async fn service_accounts_lifecycle(db: Db) {
     );
     let more = s
         .service_accounts
-        .create_credentials(&ada, &created.account.id, "second")
+        .create_credentials(&ada.admin("test").unwrap(), &created.account.id, "second")
         .await
         .unwrap();
     assert_eq!(
         s.service_accounts
-            .credentials(&ada, &created.account.id)
+            .credentials(&ada.admin("test").unwrap(), &created.account.id)
             .await
             .unwrap()
             .len(),
@@ -1721,7 +1749,7 @@ async fn service_accounts_lifecycle(db: Db) {
     );
     s.service_accounts
         .revoke_credentials(
-            &ada,
+            &ada.admin("test").unwrap(),
             &created.account.id,
             &created.credentials.info.access_key,
         )
@@ -1729,7 +1757,7 @@ async fn service_accounts_lifecycle(db: Db) {
         .unwrap();
     assert!(s.credentials.authenticate_token(&token).await.is_err());
     s.service_accounts
-        .delete(&ada, &created.account.id)
+        .delete(&ada.admin("test").unwrap(), &created.account.id)
         .await
         .unwrap();
     assert!(
@@ -1738,10 +1766,16 @@ async fn service_accounts_lifecycle(db: Db) {
             .await
             .is_err()
     );
-    assert!(s.service_accounts.list(&ada).await.unwrap().is_empty());
+    assert!(
+        s.service_accounts
+            .list(&ada.admin("test").unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let member = user(&s, "max@example.com", Role::Member, "Research").await;
     assert!(matches!(
-        s.service_accounts.list(&identity_of(&member)).await,
+        identity_of(&member).admin("see service accounts"),
         Err(AppError::Forbidden(_))
     ));
 }
@@ -1751,8 +1785,16 @@ async fn groups_on_both_databases(db: Db) {
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let m = user(&s, "max@example.com", Role::Member, "Research").await;
     let ada = identity_of(&a);
-    let o = s.groups.overview(&ada).await.unwrap();
-    let o2 = s.groups.overview(&ada).await.unwrap();
+    let o = s
+        .groups
+        .overview(&ada.admin("test").unwrap())
+        .await
+        .unwrap();
+    let o2 = s
+        .groups
+        .overview(&ada.admin("test").unwrap())
+        .await
+        .unwrap();
     assert_eq!(o.groups.len(), 3, "built-ins made once");
     assert_eq!(
         o2.groups.iter().map(|g| g.id.clone()).collect::<Vec<_>>(),
@@ -1760,7 +1802,7 @@ async fn groups_on_both_databases(db: Db) {
     );
     s.groups
         .save(
-            &ada,
+            &ada.admin("test").unwrap(),
             None,
             "Vision",
             "Image models",
@@ -1769,12 +1811,12 @@ async fn groups_on_both_databases(db: Db) {
         .await
         .unwrap();
     assert!(matches!(
-        s.groups.save(&ada, None, "Vision", "", &[]).await,
+        s.groups.save(&ada.admin("test").unwrap(), None, "Vision", "", &[]).await,
         Err(AppError::Taken { field, .. }) if field == "name"
     ));
     let vision = s
         .groups
-        .overview(&ada)
+        .overview(&ada.admin("test").unwrap())
         .await
         .unwrap()
         .groups
@@ -1783,10 +1825,13 @@ async fn groups_on_both_databases(db: Db) {
         .unwrap();
     assert_eq!(vision.members.len(), 1);
     // Removing the member from the workspace takes them out of its groups.
-    s.users.remove(&ada, &m.id).await.unwrap();
+    s.users
+        .remove(&ada.admin("test").unwrap(), &m.id)
+        .await
+        .unwrap();
     let vision = s
         .groups
-        .overview(&ada)
+        .overview(&ada.admin("test").unwrap())
         .await
         .unwrap()
         .groups
@@ -1802,10 +1847,20 @@ async fn groups_on_both_databases(db: Db) {
             .is_empty()
     );
     drop(conn);
-    s.groups.delete(&ada, &vision.id).await.unwrap();
-    let builtin = s.groups.overview(&ada).await.unwrap().groups[0].id.clone();
+    s.groups
+        .delete(&ada.admin("test").unwrap(), &vision.id)
+        .await
+        .unwrap();
+    let builtin = s
+        .groups
+        .overview(&ada.admin("test").unwrap())
+        .await
+        .unwrap()
+        .groups[0]
+        .id
+        .clone();
     assert!(matches!(
-        s.groups.delete(&ada, &builtin).await,
+        s.groups.delete(&ada.admin("test").unwrap(), &builtin).await,
         Err(AppError::Forbidden(_))
     ));
 }

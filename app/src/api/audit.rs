@@ -8,5 +8,13 @@ use crate::domain::audit::{AuditEntry, AuditQuery};
 #[server(prefix = "/fn", endpoint = "list_audit", input = leptos::server_fn::codec::Json)]
 pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
     use super::backend::*;
-    with_request_id(async { services()?.audit.list(&caller()?.identity, query).await }.await)
+    with_request_id(
+        async {
+            services()?
+                .audit
+                .list(&caller()?.identity.admin("read the audit log")?, query)
+                .await
+        }
+        .await,
+    )
 }

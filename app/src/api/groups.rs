@@ -36,7 +36,15 @@ pub struct GroupsOverview {
 #[server(prefix = "/fn", endpoint = "load_groups")]
 pub async fn load_groups() -> Result<GroupsOverview, AppError> {
     use super::backend::*;
-    with_request_id(async { services()?.groups.overview(&caller()?.identity).await }.await)
+    with_request_id(
+        async {
+            services()?
+                .groups
+                .overview(&caller()?.identity.admin("see user groups")?)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "save_group", input = leptos::server_fn::codec::Json)]
@@ -52,7 +60,7 @@ pub async fn save_group(
             services()?
                 .groups
                 .save(
-                    &caller()?.identity,
+                    &caller()?.identity.admin("edit user groups")?,
                     id.as_deref(),
                     &name,
                     &description,
@@ -67,5 +75,13 @@ pub async fn save_group(
 #[server(prefix = "/fn", endpoint = "delete_group")]
 pub async fn delete_group(id: String) -> Result<(), AppError> {
     use super::backend::*;
-    with_request_id(async { services()?.groups.delete(&caller()?.identity, &id).await }.await)
+    with_request_id(
+        async {
+            services()?
+                .groups
+                .delete(&caller()?.identity.admin("delete user groups")?, &id)
+                .await
+        }
+        .await,
+    )
 }

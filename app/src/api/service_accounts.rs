@@ -29,7 +29,15 @@ pub struct CreatedServiceAccount {
 #[server(prefix = "/fn", endpoint = "list_service_accounts")]
 pub async fn list_service_accounts() -> Result<Vec<ServiceAccount>, AppError> {
     use super::backend::*;
-    with_request_id(async { services()?.service_accounts.list(&caller()?.identity).await }.await)
+    with_request_id(
+        async {
+            services()?
+                .service_accounts
+                .list(&caller()?.identity.admin("see service accounts")?)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "create_service_account")]
@@ -42,7 +50,11 @@ pub async fn create_service_account(
         async {
             services()?
                 .service_accounts
-                .create(&caller()?.identity, &name, allow_impersonation)
+                .create(
+                    &caller()?.identity.admin("create service accounts")?,
+                    &name,
+                    allow_impersonation,
+                )
                 .await
         }
         .await,
@@ -60,7 +72,12 @@ pub async fn update_service_account(
         async {
             services()?
                 .service_accounts
-                .update(&caller()?.identity, &id, &name, allow_impersonation)
+                .update(
+                    &caller()?.identity.admin("edit service accounts")?,
+                    &id,
+                    &name,
+                    allow_impersonation,
+                )
                 .await
         }
         .await,
@@ -74,7 +91,7 @@ pub async fn delete_service_account(id: String) -> Result<(), AppError> {
         async {
             services()?
                 .service_accounts
-                .delete(&caller()?.identity, &id)
+                .delete(&caller()?.identity.admin("delete service accounts")?, &id)
                 .await
         }
         .await,
@@ -88,7 +105,12 @@ pub async fn service_account_credentials(id: String) -> Result<Vec<CredentialInf
         async {
             services()?
                 .service_accounts
-                .credentials(&caller()?.identity, &id)
+                .credentials(
+                    &caller()?
+                        .identity
+                        .admin("see a service account's credentials")?,
+                    &id,
+                )
                 .await
         }
         .await,
@@ -105,7 +127,13 @@ pub async fn create_service_account_credentials(
         async {
             services()?
                 .service_accounts
-                .create_credentials(&caller()?.identity, &id, &label)
+                .create_credentials(
+                    &caller()?
+                        .identity
+                        .admin("create a service account's credentials")?,
+                    &id,
+                    &label,
+                )
                 .await
         }
         .await,
@@ -122,7 +150,13 @@ pub async fn revoke_service_account_credentials(
         async {
             services()?
                 .service_accounts
-                .revoke_credentials(&caller()?.identity, &id, &access_key)
+                .revoke_credentials(
+                    &caller()?
+                        .identity
+                        .admin("revoke a service account's credentials")?,
+                    &id,
+                    &access_key,
+                )
                 .await
         }
         .await,

@@ -34,7 +34,15 @@ pub struct UsersOverview {
 #[server(prefix = "/fn", endpoint = "load_users")]
 pub async fn load_users() -> Result<UsersOverview, AppError> {
     use super::backend::*;
-    with_request_id(async { services()?.users.overview(&caller()?.identity).await }.await)
+    with_request_id(
+        async {
+            services()?
+                .users
+                .overview(&caller()?.identity.admin("see the workspace's users")?)
+                .await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/fn", endpoint = "set_member_role")]
@@ -46,7 +54,7 @@ pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppErr
         async {
             services()?
                 .users
-                .set_role(&caller()?.identity, &user_id, role)
+                .set_role(&caller()?.identity.admin("change roles")?, &user_id, role)
                 .await
         }
         .await,
@@ -60,7 +68,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
         async {
             services()?
                 .users
-                .remove(&caller()?.identity, &user_id)
+                .remove(&caller()?.identity.admin("remove members")?, &user_id)
                 .await
         }
         .await,
@@ -74,7 +82,10 @@ pub async fn resend_invitation(invitation_id: String) -> Result<InviteResult, Ap
         async {
             services()?
                 .users
-                .resend_invitation(&caller()?.identity, &invitation_id)
+                .resend_invitation(
+                    &caller()?.identity.admin("resend invitations")?,
+                    &invitation_id,
+                )
                 .await
         }
         .await,

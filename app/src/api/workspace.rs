@@ -123,7 +123,12 @@ pub async fn set_max_credential_days(days: Option<i64>) -> Result<(), AppError> 
         async {
             services()?
                 .workspaces
-                .set_max_credential_days(&caller()?.identity, days)
+                .set_max_credential_days(
+                    &caller()?
+                        .identity
+                        .admin("set the credential lifetime limit")?,
+                    days,
+                )
                 .await
         }
         .await,
@@ -137,7 +142,12 @@ pub async fn invite_users(emails: String) -> Result<Vec<InviteResult>, AppError>
         async {
             services()?
                 .workspaces
-                .invite(&caller()?.identity, &emails)
+                .invite(
+                    &caller()?
+                        .identity
+                        .admin("invite people to this workspace")?,
+                    &emails,
+                )
                 .await
         }
         .await,
@@ -151,7 +161,10 @@ pub async fn cancel_invitation(invitation_id: String) -> Result<(), AppError> {
         async {
             services()?
                 .workspaces
-                .cancel_invitation(&caller()?.identity, &invitation_id)
+                .cancel_invitation(
+                    &caller()?.identity.admin("cancel invitations")?,
+                    &invitation_id,
+                )
                 .await
         }
         .await,

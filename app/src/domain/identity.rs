@@ -84,11 +84,31 @@ impl Identity {
 
     /// Refuses non-admins with a message that names the action.
     pub fn require_admin(&self, action: &str) -> Result<(), crate::domain::AppError> {
+        self.admin(action).map(|_| ())
+    }
+
+    /// The proof that this identity administers its workspace, which administrators' service
+    /// methods require; refuses non-admins with a message that names the action.
+    pub fn admin(&self, action: &str) -> Result<Admin<'_>, crate::domain::AppError> {
         if self.is_admin() {
-            Ok(())
+            Ok(Admin(self))
         } else {
             Err(crate::domain::AppError::forbidden(action))
         }
+    }
+}
+
+/// Proof that an identity administers its workspace. Only [`Identity::admin`] makes one, after
+/// checking the role, so a service method that takes it cannot be called for anyone else. It reads
+/// as the identity it proves.
+#[derive(Debug)]
+pub struct Admin<'a>(&'a Identity);
+
+impl std::ops::Deref for Admin<'_> {
+    type Target = Identity;
+
+    fn deref(&self) -> &Identity {
+        self.0
     }
 }
 

@@ -1,6 +1,7 @@
 //! Reading the audit log (administrators of the workspace only).
 
 use app::domain::audit::{AuditEntry, AuditQuery};
+use app::domain::identity::Admin;
 use app::domain::{AppError, Identity};
 
 use super::internal;
@@ -16,10 +17,9 @@ impl AuditService {
     /// Every entry matching the filters (newest first), for the CSV export, read page by page.
     pub async fn export(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         query: AuditQuery,
     ) -> Result<Vec<AuditEntry>, AppError> {
-        who.require_admin("export the audit log")?;
         let mut conn = self.core.db.pool.acquire().await?;
         let mut all = Vec::new();
         let mut q = AuditQuery {
@@ -42,10 +42,9 @@ impl AuditService {
 impl AuditService {
     pub async fn list(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         query: AuditQuery,
     ) -> Result<Vec<AuditEntry>, AppError> {
-        who.require_admin("read the audit log")?;
         let mut conn = self.core.db.pool.acquire().await?;
         store::audit::list(&mut conn, &who.workspace_id, &query)
             .await

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use app::api::groups::{Group, GroupCandidate, GroupsOverview};
+use app::domain::identity::Admin;
 use app::domain::{AppError, Identity, Role, validate};
 
 use super::{Object, audit};
@@ -78,8 +79,7 @@ pub async fn groups_by_user(
 }
 
 impl GroupService {
-    pub async fn overview(&self, who: &Identity) -> Result<GroupsOverview, AppError> {
-        who.require_admin("see user groups")?;
+    pub async fn overview(&self, who: &Admin<'_>) -> Result<GroupsOverview, AppError> {
         let now = self.core.clock.now_ms();
         let mut conn = self.core.db.pool.acquire().await?;
         store::groups::ensure_builtins(&mut conn, &who.workspace_id, now).await?;
@@ -119,13 +119,12 @@ impl GroupService {
 
     pub async fn save(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         id: Option<&str>,
         name: &str,
         description: &str,
         members: &[String],
     ) -> Result<(), AppError> {
-        who.require_admin("edit user groups")?;
         let name = validate::display_name("name", name)?;
         let description = description.trim().to_string();
         if description.chars().count() > 300 {
@@ -228,8 +227,7 @@ impl GroupService {
         self.core.commit(tx).await
     }
 
-    pub async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
-        who.require_admin("delete user groups")?;
+    pub async fn delete(&self, who: &Admin<'_>, id: &str) -> Result<(), AppError> {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let g = store::groups::list(&mut tx, &who.workspace_id)

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use app::api::service_accounts::{CreatedServiceAccount, ServiceAccount};
 use app::domain::credentials::{self, CredentialInfo, NewCredential};
+use app::domain::identity::Admin;
 use app::domain::{AppError, Identity, Role, validate};
 
 use super::credentials::{CredentialService, new_access_key, new_secret};
@@ -134,8 +135,7 @@ impl ServiceAccountService {
 }
 
 impl ServiceAccountService {
-    pub async fn list(&self, who: &Identity) -> Result<Vec<ServiceAccount>, AppError> {
-        who.require_admin("see service accounts")?;
+    pub async fn list(&self, who: &Admin<'_>) -> Result<Vec<ServiceAccount>, AppError> {
         let mut conn = self.core.db.pool.acquire().await?;
         let mut groups =
             super::groups::groups_by_user(&mut conn, &who.workspace_id, self.core.clock.now_ms())
@@ -155,11 +155,10 @@ impl ServiceAccountService {
 
     pub async fn create(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         name: &str,
         allow_impersonation: bool,
     ) -> Result<CreatedServiceAccount, AppError> {
-        who.require_admin("create service accounts")?;
         let name = validate::display_name("name", name)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
@@ -201,12 +200,11 @@ impl ServiceAccountService {
 
     pub async fn update(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         id: &str,
         name: &str,
         allow_impersonation: bool,
     ) -> Result<(), AppError> {
-        who.require_admin("edit service accounts")?;
         let name = validate::display_name("name", name)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
@@ -232,8 +230,7 @@ impl ServiceAccountService {
         self.core.commit(tx).await
     }
 
-    pub async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
-        who.require_admin("delete service accounts")?;
+    pub async fn delete(&self, who: &Admin<'_>, id: &str) -> Result<(), AppError> {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let account = self.find(&mut tx, who, id).await?;
@@ -257,10 +254,9 @@ impl ServiceAccountService {
 
     pub async fn credentials(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         id: &str,
     ) -> Result<Vec<CredentialInfo>, AppError> {
-        who.require_admin("see a service account's credentials")?;
         let mut conn = self.core.db.pool.acquire().await?;
         self.find(&mut conn, who, id).await?;
         store::credentials::list_for_user(&mut conn, id)
@@ -270,11 +266,10 @@ impl ServiceAccountService {
 
     pub async fn create_credentials(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         id: &str,
         label: &str,
     ) -> Result<NewCredential, AppError> {
-        who.require_admin("create a service account's credentials")?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         self.find(&mut tx, who, id).await?;
@@ -285,11 +280,10 @@ impl ServiceAccountService {
 
     pub async fn revoke_credentials(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         id: &str,
         access_key: &str,
     ) -> Result<(), AppError> {
-        who.require_admin("revoke a service account's credentials")?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         self.find(&mut tx, who, id).await?;

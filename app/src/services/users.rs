@@ -5,6 +5,7 @@ use serde_json::json;
 
 use app::api::users::{UserEntry, UsersOverview};
 use app::api::workspace::InviteResult;
+use app::domain::identity::Admin;
 use app::domain::{AppError, Identity, Role};
 
 use super::workspaces::INVITATION_MS;
@@ -20,8 +21,7 @@ pub struct UsersService {
 }
 
 impl UsersService {
-    pub async fn overview(&self, who: &Identity) -> Result<UsersOverview, AppError> {
-        who.require_admin("see the workspace's users")?;
+    pub async fn overview(&self, who: &Admin<'_>) -> Result<UsersOverview, AppError> {
         let now = self.core.clock.now_ms();
         let mut conn = self.core.db.pool.acquire().await?;
         let members = store::workspaces::members(&mut conn, &who.workspace_id).await?;
@@ -65,11 +65,10 @@ impl UsersService {
 
     pub async fn set_role(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         user_id: &str,
         role: Role,
     ) -> Result<(), AppError> {
-        who.require_admin("change roles")?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let member = store::workspaces::members(&mut tx, &who.workspace_id)
@@ -104,8 +103,7 @@ impl UsersService {
         self.core.commit(tx).await
     }
 
-    pub async fn remove(&self, who: &Identity, user_id: &str) -> Result<(), AppError> {
-        who.require_admin("remove members")?;
+    pub async fn remove(&self, who: &Admin<'_>, user_id: &str) -> Result<(), AppError> {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let member = store::workspaces::members(&mut tx, &who.workspace_id)
@@ -150,10 +148,9 @@ impl UsersService {
 
     pub async fn resend_invitation(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         invitation_id: &str,
     ) -> Result<InviteResult, AppError> {
-        who.require_admin("resend invitations")?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)

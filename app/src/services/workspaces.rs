@@ -7,6 +7,7 @@ use app::api::backend::{Caller, NewSession};
 use app::api::workspace::{
     AcceptForm, InvitationView, InviteResult, WorkspaceEntry, WorkspaceOverview,
 };
+use app::domain::identity::Admin;
 use app::domain::{AppError, Identity, Role, credentials, validate};
 
 use super::accounts::{NewUser, Placement, create_user_in};
@@ -395,10 +396,9 @@ impl WorkspaceService {
 
     pub async fn set_max_credential_days(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         days: Option<i64>,
     ) -> Result<(), AppError> {
-        who.require_admin("set the credential lifetime limit")?;
         let days = credentials::max_lifetime(days)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
@@ -420,10 +420,9 @@ impl WorkspaceService {
 
     pub async fn invite(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         emails: &str,
     ) -> Result<Vec<InviteResult>, AppError> {
-        who.require_admin("invite people to this workspace")?;
         let emails = parse_emails(emails)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
@@ -497,10 +496,9 @@ impl WorkspaceService {
 
     pub async fn cancel_invitation(
         &self,
-        who: &Identity,
+        who: &Admin<'_>,
         invitation_id: &str,
     ) -> Result<(), AppError> {
-        who.require_admin("cancel invitations")?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)

@@ -91,7 +91,11 @@ async fn get_all(ctx: Ctx, p: AuditParams) -> Result<Entries, AppError> {
         before: p.before,
         limit,
     };
-    let list = ctx.services().audit.list(&ctx.who()?, query).await?;
+    let list = ctx
+        .services()
+        .audit
+        .list(&ctx.who()?.admin("read the audit log")?, query)
+        .await?;
     Ok(Entries {
         entries: list.into_iter().map(entry).collect(),
     })

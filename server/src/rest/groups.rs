@@ -94,7 +94,11 @@ pub struct Overview {
 }
 
 async fn get_all(ctx: Ctx, _: NoParams) -> Result<Overview, AppError> {
-    let o = ctx.services().groups.overview(&ctx.who()?).await?;
+    let o = ctx
+        .services()
+        .groups
+        .overview(&ctx.who()?.admin("see user groups")?)
+        .await?;
     Ok(Overview {
         groups: o.groups.into_iter().map(Group::from).collect(),
         candidates: o.candidates.into_iter().map(Member::from).collect(),
@@ -119,7 +123,13 @@ pub struct Updated {
 async fn create(ctx: Ctx, p: GroupParams) -> Result<Updated, AppError> {
     ctx.services()
         .groups
-        .save(&ctx.who()?, None, &p.name, &p.description, &p.members)
+        .save(
+            &ctx.who()?.admin("edit user groups")?,
+            None,
+            &p.name,
+            &p.description,
+            &p.members,
+        )
         .await?;
     Ok(Updated { updated: 1 })
 }
@@ -138,7 +148,7 @@ async fn update(ctx: Ctx, p: UpdateParams) -> Result<Updated, AppError> {
     ctx.services()
         .groups
         .save(
-            &ctx.who()?,
+            &ctx.who()?.admin("edit user groups")?,
             Some(&p.id),
             &p.name,
             &p.description,
@@ -159,6 +169,9 @@ pub struct Deleted {
 }
 
 async fn delete(ctx: Ctx, p: IdParam) -> Result<Deleted, AppError> {
-    ctx.services().groups.delete(&ctx.who()?, &p.id).await?;
+    ctx.services()
+        .groups
+        .delete(&ctx.who()?.admin("delete user groups")?, &p.id)
+        .await?;
     Ok(Deleted { deleted: 1 })
 }

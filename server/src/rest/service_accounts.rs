@@ -103,7 +103,11 @@ pub struct Accounts {
 }
 
 async fn get_all(ctx: Ctx, _: NoParams) -> Result<Accounts, AppError> {
-    let list = ctx.services().service_accounts.list(&ctx.who()?).await?;
+    let list = ctx
+        .services()
+        .service_accounts
+        .list(&ctx.who()?.admin("see service accounts")?)
+        .await?;
     Ok(Accounts {
         service_accounts: list.into_iter().map(Account::from).collect(),
     })
@@ -134,7 +138,11 @@ async fn create(ctx: Ctx, p: CreateParams) -> Result<Created, AppError> {
     let created = ctx
         .services()
         .service_accounts
-        .create(&ctx.who()?, &p.name, p.allow_impersonation)
+        .create(
+            &ctx.who()?.admin("create service accounts")?,
+            &p.name,
+            p.allow_impersonation,
+        )
         .await?;
     Ok(Created {
         service_account: created.account.into(),
@@ -161,7 +169,12 @@ pub struct Updated {
 async fn update(ctx: Ctx, p: UpdateParams) -> Result<Updated, AppError> {
     ctx.services()
         .service_accounts
-        .update(&ctx.who()?, &p.id, &p.name, p.allow_impersonation)
+        .update(
+            &ctx.who()?.admin("edit service accounts")?,
+            &p.id,
+            &p.name,
+            p.allow_impersonation,
+        )
         .await?;
     Ok(Updated { updated: 1 })
 }
@@ -179,7 +192,7 @@ pub struct Deleted {
 async fn delete(ctx: Ctx, p: IdParam) -> Result<Deleted, AppError> {
     ctx.services()
         .service_accounts
-        .delete(&ctx.who()?, &p.id)
+        .delete(&ctx.who()?.admin("delete service accounts")?, &p.id)
         .await?;
     Ok(Deleted { deleted: 1 })
 }
@@ -193,7 +206,10 @@ async fn get_credentials(ctx: Ctx, p: IdParam) -> Result<KeyPairs, AppError> {
     let list = ctx
         .services()
         .service_accounts
-        .credentials(&ctx.who()?, &p.id)
+        .credentials(
+            &ctx.who()?.admin("see a service account's credentials")?,
+            &p.id,
+        )
         .await?;
     Ok(KeyPairs {
         credentials: list.into_iter().map(KeyPair::from).collect(),
@@ -216,7 +232,11 @@ async fn create_credentials(ctx: Ctx, p: CredentialParams) -> Result<NewCredenti
     let c = ctx
         .services()
         .service_accounts
-        .create_credentials(&ctx.who()?, &p.id, &p.label)
+        .create_credentials(
+            &ctx.who()?.admin("create a service account's credentials")?,
+            &p.id,
+            &p.label,
+        )
         .await?;
     Ok(NewCredentials {
         credentials: Secret {
@@ -241,7 +261,11 @@ pub struct Revoked {
 async fn revoke_credentials(ctx: Ctx, p: RevokeParams) -> Result<Revoked, AppError> {
     ctx.services()
         .service_accounts
-        .revoke_credentials(&ctx.who()?, &p.id, &p.access_key)
+        .revoke_credentials(
+            &ctx.who()?.admin("revoke a service account's credentials")?,
+            &p.id,
+            &p.access_key,
+        )
         .await?;
     Ok(Revoked { revoked: 1 })
 }

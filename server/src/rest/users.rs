@@ -76,7 +76,11 @@ pub struct Overview {
 }
 
 async fn get_all(ctx: Ctx, _: NoParams) -> Result<Overview, AppError> {
-    let o = ctx.services().users.overview(&ctx.who()?).await?;
+    let o = ctx
+        .services()
+        .users
+        .overview(&ctx.who()?.admin("see the workspace's users")?)
+        .await?;
     Ok(Overview {
         users: o.users.into_iter().map(User::from).collect(),
         seats_used: o.seats_used,
@@ -100,7 +104,7 @@ async fn set_role(ctx: Ctx, p: RoleParams) -> Result<Updated, AppError> {
         .ok_or_else(|| AppError::validation("role", "role must be admin or member"))?;
     ctx.services()
         .users
-        .set_role(&ctx.who()?, &p.user, role)
+        .set_role(&ctx.who()?.admin("change roles")?, &p.user, role)
         .await?;
     Ok(Updated { updated: 1 })
 }
@@ -116,6 +120,9 @@ pub struct Removed {
 }
 
 async fn remove(ctx: Ctx, p: UserParam) -> Result<Removed, AppError> {
-    ctx.services().users.remove(&ctx.who()?, &p.user).await?;
+    ctx.services()
+        .users
+        .remove(&ctx.who()?.admin("remove members")?, &p.user)
+        .await?;
     Ok(Removed { removed: 1 })
 }

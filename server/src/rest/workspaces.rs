@@ -229,7 +229,10 @@ async fn invite(ctx: Ctx, p: InviteParams) -> Result<Invited, AppError> {
     let invited = ctx
         .services()
         .workspaces
-        .invite(&ctx.who()?, &emails)
+        .invite(
+            &ctx.who()?.admin("invite people to this workspace")?,
+            &emails,
+        )
         .await?;
     Ok(Invited {
         invited: invited.into_iter().map(InvitedAddress::from).collect(),
@@ -249,7 +252,7 @@ pub struct Cancelled {
 async fn cancel_invitation(ctx: Ctx, p: InvitationParam) -> Result<Cancelled, AppError> {
     ctx.services()
         .workspaces
-        .cancel_invitation(&ctx.who()?, &p.invitation)
+        .cancel_invitation(&ctx.who()?.admin("cancel invitations")?, &p.invitation)
         .await?;
     Ok(Cancelled { cancelled: 1 })
 }
@@ -263,7 +266,7 @@ async fn resend_invitation(ctx: Ctx, p: InvitationParam) -> Result<Resent, AppEr
     let sent = ctx
         .services()
         .users
-        .resend_invitation(&ctx.who()?, &p.invitation)
+        .resend_invitation(&ctx.who()?.admin("resend invitations")?, &p.invitation)
         .await?;
     Ok(Resent {
         invited: sent.into(),
@@ -299,7 +302,10 @@ pub struct LimitParams {
 async fn set_credential_limit(ctx: Ctx, p: LimitParams) -> Result<Updated, AppError> {
     ctx.services()
         .workspaces
-        .set_max_credential_days(&ctx.who()?, p.days)
+        .set_max_credential_days(
+            &ctx.who()?.admin("set the credential lifetime limit")?,
+            p.days,
+        )
         .await?;
     Ok(Updated { updated: 1 })
 }
