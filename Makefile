@@ -110,7 +110,7 @@ unit:
 	cargo test -p server --lib --test http
 
 store-tests:
-	cargo test -p server --test store
+	cargo test -p server --test store --test sessions
 
 e2e: tools tools-browser sdk-venv s3-venv site-debug
 	cargo build -p server
