@@ -78,6 +78,16 @@ pub struct Settings {
     pub max_body_bytes: usize,
 }
 
+impl Settings {
+    /// Whether people reach the server over https (its cookies are then `Secure`, and browsers are
+    /// told to keep to https).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+}
+
 /// The pieces the services are built from.
 #[derive(Debug, Clone)]
 pub struct Core {

@@ -1,8 +1,15 @@
 //! Sessions: login throttling on SQLite and PostgreSQL (counters reserved before the password check
 //! however many attempts arrive at once, growing delays for a name tried from many addresses, names
-//! nobody has bounded per address, counters that expire).
+//! nobody has bounded per address, counters that expire), and the login answer over HTTP: where `next`
+//! may send the browser, and the session cookie's and the server's transport-security flags.
 
 mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
 
 use app::api::backend::{LoginAttempt, SessionPort};
 use app::domain::throttle::{
@@ -11,8 +18,9 @@ use app::domain::throttle::{
 use app::domain::{AppError, Role};
 use atrium_server::db::Db;
 use atrium_server::services::Services;
+use atrium_server::state::Settings;
 use atrium_server::store;
-use common::{services_over, user};
+use common::{services_over, services_with, user, with_sqlite};
 
 const PASSWORD: &str = "password-123";
 
@@ -276,3 +284,132 @@ on_both_databases!(
     unknown_names_are_bounded_per_address_and_their_counters_expire,
     counters_lock_put_give_back_and_sweep,
 );
+
+// ---------- over HTTP ----------
+
+fn router(services: &Services) -> Router {
+    let options =
+        atrium_server::http::leptos_options("/nonexistent-site", "127.0.0.1:3000".parse().unwrap());
+    atrium_server::http::router(services.clone(), options)
+}
+
+/// Every byte but letters and digits percent-encoded, as a form value.
+fn form_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Posts the login form (as a browser without JavaScript does when `accept` is `text/html`).
+async fn post_login(router: &Router, body: String, accept: &str) -> (StatusCode, HeaderMap) {
+    let req = Request::post("/fn/login")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, accept)
+        .body(Body::from(body))
+        .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    body.collect().await.unwrap();
+    (parts.status, parts.headers)
+}
+
+#[tokio::test]
+async fn login_follows_next_only_to_paths_on_this_site() {
+    with_sqlite(|db| async move {
+        let s = services_over(db);
+        user(&s, "max@example.com", Role::Member, "Research").await;
+        let router = router(&s);
+        let cases = [
+            ("/settings/workspace", "/settings/workspace"),
+            (
+                "/settings/audit-log?actor=a%20b",
+                "/settings/audit-log?actor=a%20b",
+            ),
+            ("/\t/evil.example", "/settings/profile"),
+            ("/\n/evil.example", "/settings/profile"),
+            ("/\r\nSet-Cookie: a=b", "/settings/profile"),
+            ("/%09/evil.example", "/settings/profile"),
+            ("//evil.example", "/settings/profile"),
+            ("/\\evil.example", "/settings/profile"),
+            ("/%2F/evil.example", "/settings/profile"),
+            ("https://evil.example/", "/settings/profile"),
+        ];
+        for (next, expected) in cases {
+            let body = format!("login=max&password={PASSWORD}&next={}", form_value(next));
+            let (status, headers) = post_login(&router, body.clone(), "text/html").await;
+            assert_eq!(status, StatusCode::FOUND, "{next:?}");
+            assert_eq!(headers[header::LOCATION], expected, "{next:?}");
+            assert!(headers.contains_key(header::SET_COOKIE));
+            let (status, headers) = post_login(&router, body, "application/json").await;
+            assert_eq!(status, StatusCode::OK, "{next:?}");
+            assert_eq!(headers[header::LOCATION], expected, "{next:?}");
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn session_cookie_is_secure_and_hsts_sent_only_when_the_public_url_is_https() {
+    with_sqlite(|db| async move {
+        for (i, (public_url, secure)) in [
+            ("http://127.0.0.1:3000", false),
+            ("https://atrium.example.com", true),
+            ("HTTPS://atrium.example.com", true),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let s = services_with(
+                db.clone(),
+                Settings {
+                    public_url: public_url.into(),
+                    ..common::settings()
+                },
+            );
+            let email = format!("max{i}@example.com");
+            user(&s, &email, Role::Member, "Research").await;
+            let router = router(&s);
+            let (status, headers) = post_login(
+                &router,
+                format!("login={}&password={PASSWORD}", form_value(&email)),
+                "application/json",
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+            assert!(cookie.starts_with("atrium_session=") && cookie.contains("HttpOnly"));
+            assert_eq!(
+                cookie.contains("; Secure"),
+                secure,
+                "{public_url}: {cookie}"
+            );
+            assert_eq!(
+                headers
+                    .get(header::STRICT_TRANSPORT_SECURITY)
+                    .map(|v| v.to_str().unwrap()),
+                secure.then_some("max-age=31536000"),
+                "{public_url}"
+            );
+            let res = router
+                .clone()
+                .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(
+                res.headers()
+                    .contains_key(header::STRICT_TRANSPORT_SECURITY),
+                secure,
+                "every answer carries it"
+            );
+        }
+    })
+    .await
+}

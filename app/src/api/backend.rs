@@ -234,6 +234,8 @@ pub struct Backend {
     pub cloud_access: Arc<dyn CloudAccessPort>,
     /// Whether this server is self-hosted (shows the anonymous-usage option).
     pub self_hosted: bool,
+    /// Whether session cookies are `Secure` (the public address is https).
+    pub secure_cookies: bool,
 }
 
 fn parts() -> Result<http::request::Parts, AppError> {

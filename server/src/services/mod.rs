@@ -73,6 +73,7 @@ impl Services {
             groups: self.groups.clone(),
             cloud_access: self.cloud_access.clone(),
             self_hosted: self.core.settings.self_hosted,
+            secure_cookies: self.core.settings.is_https(),
         }
     }
 }
