@@ -107,7 +107,7 @@ clippy: tools-rust
 
 unit:
 	cargo test -p app --lib
-	cargo test -p server --lib --test http
+	cargo test -p server --lib --test http --test metrics
 
 store-tests:
 	cargo test -p server --test store --test sessions

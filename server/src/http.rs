@@ -159,27 +159,54 @@ async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: N
     }
     let elapsed = start.elapsed();
     if status.is_server_error() {
-        span.in_scope(|| tracing::error!(%method, route, status = status.as_u16(), latency_ms = elapsed.as_millis() as u64, "request failed"));
+        span.in_scope(|| {
+            tracing::error!(
+                method = method_label(&method),
+                route,
+                status = status.as_u16(),
+                latency_ms = elapsed.as_millis() as u64,
+                "request failed"
+            )
+        });
     }
-    record_request(method, route, status.as_u16(), elapsed.as_secs_f64());
+    record_request(&method, route, status.as_u16(), elapsed.as_secs_f64());
     res
 }
 
+/// The method a request is counted under: the standard ones by name, any other as `OTHER`, so that
+/// clients cannot grow the metrics by making methods up.
+pub fn method_label(method: &Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "OTHER",
+    }
+}
+
 type MetricHandles = (metrics::Counter, metrics::Histogram);
-type HandleMap = std::sync::RwLock<std::collections::HashMap<(Method, String, u16), MetricHandles>>;
+type HandleMap =
+    std::sync::RwLock<std::collections::HashMap<(&'static str, String, u16), MetricHandles>>;
 
 /// Counts a request: the handles of each (method, route, status) are made once and kept, so that
-/// counting costs a map lookup rather than building labelled keys every time.
-fn record_request(method: Method, route: String, status: u16, seconds: f64) {
+/// counting costs a map lookup rather than building labelled keys every time. Every label comes
+/// from a bounded set: [`method_label`], [`route_label`] and the status the server chose.
+fn record_request(method: &Method, route: String, status: u16, seconds: f64) {
     static HANDLES: OnceLock<HandleMap> = OnceLock::new();
     let handles = HANDLES.get_or_init(Default::default);
-    let key = (method, route, status);
+    let key = (method_label(method), route, status);
     let found = handles.read().ok().and_then(|m| m.get(&key).cloned());
     let (counter, histogram) = match found {
         Some(h) => h,
         None => {
             let labels = [
-                ("method", key.0.as_str().to_string()),
+                ("method", key.0.to_string()),
                 ("route", key.1.clone()),
                 ("status", status.to_string()),
             ];
