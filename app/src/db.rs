@@ -37,6 +37,18 @@ pub struct Db {
     pub kind: Kind,
 }
 
+impl Db {
+    /// Begins a transaction that will write. On SQLite it begins `IMMEDIATE`, taking the write lock at
+    /// once: a deferred transaction that reads and then writes fails with `SQLITE_BUSY_SNAPSHOT` when
+    /// another writer committed in between, and the busy timeout cannot help it.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.kind {
+            Kind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Kind::Postgres => self.pool.begin().await,
+        }
+    }
+}
+
 /// Connects (creating a SQLite file and its folder when needed).
 pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
     sqlx::any::install_default_drivers();

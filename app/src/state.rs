@@ -42,6 +42,16 @@ pub struct Settings {
     pub max_body_bytes: usize,
 }
 
+impl Settings {
+    /// Whether people reach the server over https (its cookies are then `Secure`, and browsers are
+    /// told to keep to https).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+}
+
 /// The pieces the services are built from.
 #[derive(Debug, Clone)]
 pub struct Core {
@@ -70,11 +80,10 @@ impl Core {
     /// SQLITE_BUSY_SNAPSHOT when another writer committed in between, and no busy timeout retries
     /// that. PostgreSQL's row locks and constraints need nothing more.
     pub async fn begin(&self) -> Result<Tx, app::domain::AppError> {
-        let tx = match self.db.kind {
-            crate::db::Kind::Sqlite => self.db.pool.begin_with("BEGIN IMMEDIATE").await,
-            crate::db::Kind::Postgres => self.db.pool.begin().await,
-        };
-        tx.map_err(crate::services::internal)
+        self.db
+            .begin_write()
+            .await
+            .map_err(crate::services::internal)
     }
 
     /// Commits a user action's transaction, then clears the caches here and tells the other replicas

@@ -89,6 +89,10 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
             move || shell(options.clone())
         })
         .fallback(fallback)
+        // Server functions read their body with axum's limit: the same as everywhere else.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            settings.max_body_bytes,
+        ))
         // One middleware for everything every request needs: each extra layer costs every request.
         .layer(middleware::from_fn_with_state(state.clone(), pipeline))
         .with_state(state)
@@ -105,6 +109,11 @@ fn new_request_id() -> String {
 /// new one) and a tracing span carrying it; refusal of cross-site state changes and oversized
 /// bodies; authentication; then security headers, the id echoed back, and the request counted in
 /// the metrics by method, route and status.
+///
+/// Bodies are limited to `max_body_bytes` whether or not they declare their length: a declared
+/// length over the limit is refused at once, server functions get their body read here through the
+/// limit (so that a chunked body over it answers 413, not a failure inside the handler), other
+/// console routes read theirs through it, and the API reads its own to answer in its envelope.
 async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: Next) -> Response {
     let start = Instant::now();
     let id = req
@@ -125,15 +134,10 @@ async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: N
         if !safe && is_cross_site(&req) {
             return (StatusCode::FORBIDDEN, "Cross-site requests are refused.\n").into_response();
         }
-        let too_big = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok())
-            .is_some_and(|n| n > state.settings.max_body_bytes);
-        if too_big && rest::parse_path(req.uri().path()).is_none() {
-            return (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n").into_response();
-        }
+        let req = match limit_body(req, state.settings.max_body_bytes).await {
+            Ok(req) => req,
+            Err(res) => return res,
+        };
         match authenticate(&state, req).await {
             Ok(req) => server_fn_status(route_is_fn, next.run(req).await).await,
             Err(res) => res,
@@ -151,14 +155,28 @@ async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: N
     );
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if state.settings.is_https() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert("x-request-id", v);
     }
     let elapsed = start.elapsed();
     if status.is_server_error() {
-        span.in_scope(|| tracing::error!(%method, route, status = status.as_u16(), latency_ms = elapsed.as_millis() as u64, "request failed"));
+        span.in_scope(|| {
+            tracing::error!(
+                method = method_label(&method),
+                route,
+                status = status.as_u16(),
+                latency_ms = elapsed.as_millis() as u64,
+                "request failed"
+            )
+        });
     }
-    record_request(method, route, status.as_u16(), elapsed.as_secs_f64());
+    record_request(&method, route, status.as_u16(), elapsed.as_secs_f64());
     res
 }
 
@@ -180,21 +198,86 @@ async fn server_fn_status(is_fn: bool, res: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// A request body too large to accept.
+fn too_large() -> Response {
+    (StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n").into_response()
+}
+
+/// Holds a request's body to `limit` bytes (see [`pipeline`]); the `Err` answer refuses it.
+async fn limit_body(req: Request<Body>, limit: usize) -> Result<Request<Body>, Response> {
+    let path = req.uri().path();
+    if rest::parse_path(path).is_some() {
+        return Ok(req);
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    if !path.starts_with("/fn/") {
+        return Ok(req.map(|body| Body::new(http_body_util::Limited::new(body, limit))));
+    }
+    let (mut parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let over = std::iter::successors(Some(&e as &dyn std::error::Error), |c| c.source())
+                .any(|c| c.is::<http_body_util::LengthLimitError>());
+            return Err(if over {
+                too_large()
+            } else {
+                (
+                    StatusCode::BAD_REQUEST,
+                    "The request body could not be read.\n",
+                )
+                    .into_response()
+            });
+        }
+    };
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The method a request is counted under: the standard ones by name, any other as `OTHER`, so that
+/// clients cannot grow the metrics by making methods up.
+pub fn method_label(method: &Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "OTHER",
+    }
+}
+
 type MetricHandles = (metrics::Counter, metrics::Histogram);
-type HandleMap = std::sync::RwLock<std::collections::HashMap<(Method, String, u16), MetricHandles>>;
+type HandleMap =
+    std::sync::RwLock<std::collections::HashMap<(&'static str, String, u16), MetricHandles>>;
 
 /// Counts a request: the handles of each (method, route, status) are made once and kept, so that
-/// counting costs a map lookup rather than building labelled keys every time.
-fn record_request(method: Method, route: String, status: u16, seconds: f64) {
+/// counting costs a map lookup rather than building labelled keys every time. Every label comes
+/// from a bounded set: [`method_label`], [`route_label`] and the status the server chose.
+fn record_request(method: &Method, route: String, status: u16, seconds: f64) {
     static HANDLES: OnceLock<HandleMap> = OnceLock::new();
     let handles = HANDLES.get_or_init(Default::default);
-    let key = (method, route, status);
+    let key = (method_label(method), route, status);
     let found = handles.read().ok().and_then(|m| m.get(&key).cloned());
     let (counter, histogram) = match found {
         Some(h) => h,
         None => {
             let labels = [
-                ("method", key.0.as_str().to_string()),
+                ("method", key.0.to_string()),
                 ("route", key.1.clone()),
                 ("status", status.to_string()),
             ];

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use app::domain::Role;
 use common::router::{App, basic, claims_of};
-use common::with_sqlite;
+use common::{user, with_sqlite};
 
 #[tokio::test]
 async fn envelope_versions_and_errors() {
@@ -1309,6 +1309,87 @@ async fn undecodable_server_function_input_answers_400() {
             .unwrap();
         let (status, _, _) = app.send(req).await;
         assert_eq!(status, 400);
+    })
+    .await
+}
+
+/// A request body sent in pieces without a declared length (HTTP/1.1 chunked transfer encoding).
+struct Chunked(std::collections::VecDeque<axum::body::Bytes>);
+
+impl hyper::body::Body for Chunked {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.pop_front().map(|b| Ok(hyper::body::Frame::data(b))))
+    }
+}
+
+fn chunked(path: &str, content_type: &str, body: &[u8], chunk: usize) -> Request<Body> {
+    let pieces = body
+        .chunks(chunk)
+        .map(axum::body::Bytes::copy_from_slice)
+        .collect();
+    Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ACCEPT, "application/json")
+        .header(header::TRANSFER_ENCODING, "chunked")
+        .body(Body::new(Chunked(pieces)))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn bodies_without_a_declared_length_are_held_to_the_limit() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        user(&app.services, "max@example.com", Role::Member, "Research").await;
+        let form = "application/x-www-form-urlencoded";
+        let limit = app.services.core.settings.max_body_bytes;
+
+        let (s, headers, _) = app
+            .send(chunked(
+                "/fn/login",
+                form,
+                b"login=max&password=password-123",
+                7,
+            ))
+            .await;
+        assert_eq!(
+            s, 200,
+            "a chunked server-function call within the limit works"
+        );
+        assert!(headers.contains_key(header::SET_COOKIE));
+
+        let big = format!("login=max&password={}", "a".repeat(limit));
+        let (s, _, _) = app
+            .send(chunked("/fn/login", form, big.as_bytes(), 8 * 1024))
+            .await;
+        assert_eq!(s, 413, "a chunked server-function call over the limit");
+        let (s, _, _) = app.send(post_form("/fn/login", None, None, &big)).await;
+        assert_eq!(s, 413, "a declared length over the limit");
+
+        let json = format!("{{\"x\": \"{}\"}}", "a".repeat(limit));
+        let (s, _, body) = app
+            .send(chunked(
+                "/debug.ping",
+                "application/json",
+                json.as_bytes(),
+                8 * 1024,
+            ))
+            .await;
+        assert_eq!(s, 413, "the API too");
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["meta"]["result_code"], 413);
+        let (s, _, _) = app
+            .send(chunked("/debug.ping", "application/json", b"{}", 1))
+            .await;
+        assert_eq!(s, 200);
     })
     .await
 }

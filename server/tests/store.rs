@@ -8,7 +8,7 @@ use app::api::backend::{Caller, LoginAttempt};
 use app::domain::audit::AuditQuery;
 use app::domain::cloud::CloudAccessForm;
 use app::domain::prefs::Preferences;
-use app::domain::throttle::{Counter, MAX_FAILURES, WINDOW_MS};
+use app::domain::throttle::{MAX_FAILURES, WINDOW_MS};
 use app::domain::{AppError, Identity, Role};
 use atrium_server::crypto;
 use atrium_server::db::{self, Db};
@@ -378,40 +378,6 @@ async fn audit_is_scoped_filtered_and_paged(db: Db) {
         25,
         "'%' is not a wildcard"
     );
-}
-
-async fn throttle_counters(db: Db) {
-    let mut conn = db.pool.acquire().await.unwrap();
-    assert_eq!(store::throttle::get(&mut conn, "k").await.unwrap(), None);
-    store::throttle::put(
-        &mut conn,
-        "k",
-        Counter {
-            window_start_ms: 5,
-            failures: 1,
-        },
-    )
-    .await
-    .unwrap();
-    store::throttle::put(
-        &mut conn,
-        "k",
-        Counter {
-            window_start_ms: 5,
-            failures: 2,
-        },
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        store::throttle::get(&mut conn, "k").await.unwrap(),
-        Some(Counter {
-            window_start_ms: 5,
-            failures: 2
-        })
-    );
-    store::throttle::clear(&mut conn, "k").await.unwrap();
-    assert_eq!(store::throttle::get(&mut conn, "k").await.unwrap(), None);
 }
 
 async fn login_logout_and_throttling(db: Db) {
@@ -1878,7 +1844,6 @@ on_both_databases!(
     preferences_round_trip,
     rename_is_audited_in_the_same_transaction,
     audit_is_scoped_filtered_and_paged,
-    throttle_counters,
     login_logout_and_throttling,
     members_cannot_read_the_audit_log,
     setup_link_works_once,

@@ -204,10 +204,7 @@ pub async fn accept_invitation_link(form: AcceptForm) -> Result<(), AppError> {
         .await,
     )?;
     if let Some(s) = session {
-        set_header(
-            http::header::SET_COOKIE,
-            &super::auth::session_cookie(&s.cookie_value, s.max_age_secs),
-        );
+        super::auth::set_session_cookie(&s.cookie_value, s.max_age_secs);
     }
     leptos_axum::redirect("/settings/workspace");
     Ok(())

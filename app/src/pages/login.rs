@@ -12,10 +12,14 @@ pub fn login_error_message(e: &AppError) -> String {
     match e {
         AppError::Unauthorized => "Wrong username, e-mail or password.".into(),
         AppError::RateLimited { retry_after_secs } => {
-            let minutes = retry_after_secs.div_ceil(60);
+            let (n, unit) = if *retry_after_secs < 60 {
+                (*retry_after_secs, "second")
+            } else {
+                (retry_after_secs.div_ceil(60), "minute")
+            };
             format!(
-                "Too many failed attempts. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
+                "Too many failed attempts. Try again in {n} {unit}{}.",
+                if n == 1 { "" } else { "s" }
             )
         }
         other => other.user_message(),
@@ -50,5 +54,26 @@ pub fn LoginPage() -> impl IntoView {
                 </ActionForm>
             </div>
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_in_seconds_or_minutes() {
+        let wait =
+            |retry_after_secs| login_error_message(&AppError::RateLimited { retry_after_secs });
+        assert_eq!(wait(1), "Too many failed attempts. Try again in 1 second.");
+        assert_eq!(
+            wait(32),
+            "Too many failed attempts. Try again in 32 seconds."
+        );
+        assert_eq!(wait(60), "Too many failed attempts. Try again in 1 minute.");
+        assert_eq!(
+            wait(899),
+            "Too many failed attempts. Try again in 15 minutes."
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! Reading the audit log (administrators of the workspace only).
 
+use app::domain::AppError;
 use app::domain::audit::{AuditEntry, AuditQuery};
 use app::domain::identity::Admin;
-use app::domain::{AppError, Identity};
 
 use super::internal;
 use crate::state::Core;

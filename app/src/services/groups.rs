@@ -11,7 +11,7 @@ use serde_json::json;
 
 use app::api::groups::{Group, GroupCandidate, GroupsOverview};
 use app::domain::identity::Admin;
-use app::domain::{AppError, Identity, Role, validate};
+use app::domain::{AppError, Role, validate};
 
 use super::{Object, audit};
 use crate::crypto;

@@ -23,16 +23,61 @@ pub struct SessionService {
     pub core: std::sync::Arc<Core>,
 }
 
-/// Failures count per account (whether it was named by username or e-mail), or per name tried when
-/// no account has it.
-fn throttle_key(login: &str, user: Option<&store::users::UserRow>) -> String {
+/// Who a login attempt is counted against: the account when one has the name (whichever of its names
+/// was typed), otherwise the name itself (hashed, so that stored keys stay short whatever is typed).
+fn throttle_subject(login: &str, user: Option<&store::users::UserRow>) -> String {
     match user {
         Some(u) => format!("user:{}", u.id),
-        None => format!("login:{}", login.trim().to_lowercase()),
+        None => format!("name:{}", crypto::token_hash(&login.trim().to_lowercase())),
     }
 }
 
+/// Expired counters deleted after each reservation: more than a reservation can create, so that the
+/// table does not grow.
+const SWEEP_PER_ATTEMPT: usize = 4;
+
 impl SessionService {
+    /// Reserves an attempt on each of its counters before the password is checked, in one short write
+    /// transaction: either all are reserved or none is, and a refusal says how long to wait. Expired
+    /// counters are swept afterwards.
+    async fn reserve_attempt(&self, keys: &throttle::Keys) -> Result<(), AppError> {
+        let mut tx = self.core.begin().await?;
+        let mut locked = Vec::with_capacity(3);
+        for (key, rule) in keys.with_rules() {
+            let counter = store::throttle::lock(&mut tx, key)
+                .await
+                .map_err(internal)?;
+            locked.push((key, rule, counter));
+        }
+        // The clock is read once every counter is held, so that attempts are stamped in the order
+        // they reserve.
+        let now = self.core.clock.now_ms();
+        for (key, rule, counter) in locked {
+            match throttle::reserve(rule, Some(counter), now) {
+                Ok(next) => store::throttle::put(&mut tx, key, next)
+                    .await
+                    .map_err(internal)?,
+                Err(retry_after_secs) => {
+                    tx.rollback().await.map_err(internal)?;
+                    return Err(AppError::RateLimited { retry_after_secs });
+                }
+            }
+        }
+        tx.commit().await.map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        for _ in 0..SWEEP_PER_ATTEMPT {
+            match store::throttle::sweep_one(&mut conn, now).await {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not delete expired login counters");
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The caller a session cookie stands for, if the session is live.
     pub async fn resolve_cookie(&self, cookie_value: &str) -> Result<Option<Caller>, AppError> {
         let now = self.core.clock.now_ms();
@@ -128,21 +173,29 @@ impl SessionService {
             return Err(AppError::validation("password", "Enter your password."));
         }
         let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await?;
-        let user = store::users::find_by_login(&mut conn, &attempt.login).await?;
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let user = store::users::find_by_login(&mut conn, &attempt.login)
+            .await
+            .map_err(internal)?;
+        drop(conn);
         if user.as_ref().is_some_and(|u| u.kind != "person") {
             return Err(AppError::forbidden(
                 "log into the console with a service account: service accounts use API credentials only",
             ));
         }
-        let key = throttle_key(&attempt.login, user.as_ref());
-        let counter = store::throttle::get(&mut conn, &key).await?;
-        throttle::check(counter, now).map_err(|secs| AppError::RateLimited {
-            retry_after_secs: secs,
-        })?;
-        drop(conn);
+        let keys = throttle::Keys::new(
+            &throttle_subject(&attempt.login, user.as_ref()),
+            &attempt.client_ip,
+        );
+        if let Err(e) = self.reserve_attempt(&keys).await {
+            if let AppError::RateLimited { retry_after_secs } = e {
+                tracing::info!(client_ip = %attempt.client_ip, retry_after_secs, "login refused: too many failures");
+            }
+            return Err(e);
+        }
 
-        // Hashing is slow on purpose; keep it off the async workers.
+        // Hashing is slow on purpose; keep it off the async workers. A name nobody has is checked
+        // against a fixed hash, so that it takes as long as a wrong password.
         let password = attempt.password.clone();
         let stored = user.as_ref().and_then(|u| u.password_hash.clone());
         let verified = tokio::task::spawn_blocking(move || match stored {
@@ -155,19 +208,32 @@ impl SessionService {
         .await
         .map_err(internal)?;
 
-        let mut tx = self.core.begin().await?;
-        let membership = match (&user, verified) {
-            (Some(u), true) => store::users::default_membership(&mut tx, &u.id).await?,
-            _ => None,
-        };
-        let (Some(user), Some((workspace_id, role))) = (user, membership) else {
-            let counter = store::throttle::get(&mut tx, &key).await?;
-            store::throttle::put(&mut tx, &key, throttle::record_failure(counter, now)).await?;
-            self.core.commit(tx).await?;
+        // A failure keeps its reservations: they are the counted failures.
+        let failed = || {
             tracing::info!(client_ip = %attempt.client_ip, "failed login");
-            return Err(AppError::Unauthorized);
+            AppError::Unauthorized
         };
-        store::throttle::clear(&mut tx, &key).await?;
+        let user = match user {
+            Some(u) if verified => u,
+            _ => return Err(failed()),
+        };
+        let mut tx = self.core.begin().await?;
+        let Some((workspace_id, role)) = store::users::default_membership(&mut tx, &user.id)
+            .await
+            .map_err(internal)?
+        else {
+            return Err(failed());
+        };
+        // A success is not a failure: its reservations go back and this address starts afresh.
+        store::throttle::give_back(&mut tx, &keys.address)
+            .await
+            .map_err(internal)?;
+        store::throttle::clear(&mut tx, &keys.name_at_address)
+            .await
+            .map_err(internal)?;
+        store::throttle::give_back(&mut tx, &keys.name)
+            .await
+            .map_err(internal)?;
         let workspace_name =
             sqlx::query_scalar::<_, String>("SELECT name FROM workspaces WHERE id = $1")
                 .bind(&workspace_id)

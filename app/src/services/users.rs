@@ -6,7 +6,7 @@ use serde_json::json;
 use app::api::users::{UserEntry, UsersOverview};
 use app::api::workspace::InviteResult;
 use app::domain::identity::Admin;
-use app::domain::{AppError, Identity, Role};
+use app::domain::{AppError, Role};
 
 use super::workspaces::INVITATION_MS;
 use super::{Object, audit};

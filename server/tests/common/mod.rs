@@ -38,6 +38,11 @@ pub fn settings() -> Settings {
 }
 
 pub fn services_over(db: Db) -> Services {
+    services_with(db, settings())
+}
+
+/// Services over `db` with the given settings.
+pub fn services_with(db: Db, settings: Settings) -> Services {
     let key = MasterKey::from_base64(&base64::engine::general_purpose::STANDARD.encode([42u8; 32]))
         .unwrap();
     Services::new(Core {
@@ -49,7 +54,7 @@ pub fn services_over(db: Db) -> Services {
         caches: Arc::default(),
         replica_id: atrium_server::crypto::new_id().into(),
         clock: Arc::new(Clock::default()),
-        settings: Arc::new(settings()),
+        settings: Arc::new(settings),
     })
 }
 
