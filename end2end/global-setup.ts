@@ -18,6 +18,8 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'uma@example.com', '--name', 'Uma Admin', '--workspace', 'Uma Team'], 'uma-password-1');
   createUser(s, ['--email', 'ulf@example.com', '--name', 'Ulf Member', '--workspace', 'Uma Team'], 'ulf-password-1');
   createUser(s, ['--email', 'ivy@example.com', '--name', 'Ivy Invitee', '--workspace', 'Ivy Home'], 'ivy-password-1');
+  // The accessibility audit's administrator, whose invitation and key pair show in no other spec.
+  createUser(s, ['--email', 'alma@example.com', '--name', 'Alma Audit', '--admin', '--workspace', 'Audit Lab'], 'alma-password-1');
   const state: ServerState = {
     ...s,
     admin: { login: 'admin@example.com', password: 'admin-password-1' },

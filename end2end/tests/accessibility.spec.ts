@@ -1,10 +1,11 @@
 import { test, expect, Page } from '@playwright/test';
 import { server, hydrated, login, auditPage } from './helpers';
-import { createUser, startServer, stopServer } from '../server';
+import { startServer, stopServer } from '../server';
 
 // axe-core (WCAG 2.0/2.1 A and AA) on every page, signed out and signed in as an administrator,
-// after hydration, with a screenshot of each page in the test's output folder. The administrator has
-// a workspace of their own, so that the invitation and key pair made here show in no other spec.
+// after hydration, with a screenshot of each page in the test's output folder. The administrator
+// (made in global-setup.ts) has a workspace of their own, so that the invitation and key pair made
+// here show in no other spec.
 
 async function open(page: Page, url: string, name: string) {
   await page.goto(url);
@@ -13,6 +14,7 @@ async function open(page: Page, url: string, name: string) {
 }
 
 test('signed out: login, set-up, invitation and 404 pages', async ({ browser }) => {
+  test.setTimeout(90_000);
   const s = server();
   const page = await (await browser.newContext()).newPage();
   await open(page, `${s.url}/login`, 'login');
@@ -37,7 +39,6 @@ test('signed out: login, set-up, invitation and 404 pages', async ({ browser }) 
 test('signed in as an administrator: every settings page, dialogs, and the invitation form', async ({ browser }) => {
   test.setTimeout(90_000);
   const s = server();
-  createUser(s, ['--email', 'alma@example.com', '--name', 'Alma Audit', '--admin', '--workspace', 'Audit Lab'], 'alma-password-1');
   const page = await (await browser.newContext()).newPage();
   await login(page, { login: 'alma@example.com', password: 'alma-password-1' });
 
