@@ -20,7 +20,7 @@ RELEASE_DIR := $(CARGO_TARGET_DIR)/release
 WASM_DEBUG := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/frontend.wasm
 WASM_RELEASE := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
 
-.PHONY: help run build dev tools tools-rust tools-npm tools-browser test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv
+.PHONY: help run build dev tools tools-rust tools-npm tools-browser tools-compress test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv
 
 help:
 	@echo "make run    build (release) and start Atrium on $(BIND); prints the URL and the first admin's set-up link"
@@ -44,7 +44,11 @@ tools-rust:
 	fi
 
 tools-npm:
-	@cd end2end && { [ -x node_modules/.bin/playwright ] && [ -x node_modules/.bin/wasm-opt ]; } || npm ci --no-audit --no-fund
+	@cd end2end && { [ -x node_modules/.bin/playwright ] && [ -x node_modules/.bin/wasm-opt ] && [ -f node_modules/axe-core/axe.min.js ]; } || npm ci --no-audit --no-fund
+
+# Debian's brotli and gzip compress the site's files at build time.
+tools-compress:
+	@command -v brotli >/dev/null && command -v gzip >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli gzip >/dev/null; }
 
 tools-browser:
 	@[ -x $(CHROMIUM) ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -67,20 +71,36 @@ s3-venv:
 	  python3 -m venv $(S3_VENV) && $(S3_VENV)/bin/pip install -q --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'; }
 
 ## ---------- build ----------
-# The browser bundle: wasm → wasm-bindgen → pkg/, plus the stylesheet and public files, beside the binary.
-site-debug: tools-rust
-	cargo build -p frontend --target wasm32-unknown-unknown
-	@mkdir -p $(DEBUG_DIR)/site/pkg
-	wasm-bindgen --target web --no-typescript --out-dir $(DEBUG_DIR)/site/pkg --out-name atrium $(WASM_DEBUG)
-	@cp style/main.css $(DEBUG_DIR)/site/pkg/atrium.css && cp -r public/. $(DEBUG_DIR)/site/
+# The site folder's last step, for $(1) (the site folder) with brotli quality $(2) and gzip level $(3):
+# the stylesheet and public files are copied in; the bundle's files are renamed after their content
+# (atrium.<hash>.js/.wasm/.css) and the names written to hash.txt, which the server reads; every file
+# gets brotli and gzip copies beside it (.br, .gz) for the server to send as they are.
+define finish_site
+	@cp style/main.css $(1)/pkg/atrium.css && cp -r public/. $(1)/
+	@cd $(1)/pkg && : > ../hash.txt.new && \
+	  for pair in js:atrium.js wasm:atrium_bg.wasm css:atrium.css; do \
+	    kind=$${pair%%:*}; file=$${pair#*:}; hash=$$(sha256sum $$file | cut -c1-16); \
+	    mv $$file atrium.$$hash.$$kind && echo "$$kind: $$hash" >> ../hash.txt.new; \
+	  done && mv ../hash.txt.new ../hash.txt
+	@shopt -s nullglob; cd $(1) && for f in pkg/*.js pkg/*.wasm pkg/*.css *.svg; do \
+	  brotli -f -q $(2) -o $$f.br $$f && gzip -f -k -n -$(3) $$f; done
+	@cd $(1)/pkg && ls -l atrium.* | awk '{ printf "  %10d  %s\n", $$5, $$9 }'
+endef
 
-site-release: tools
+# The browser bundle: wasm → wasm-bindgen → pkg/, plus the stylesheet and public files, beside the binary.
+site-debug: tools-rust tools-compress
+	cargo build -p frontend --target wasm32-unknown-unknown
+	@rm -rf $(DEBUG_DIR)/site/pkg && mkdir -p $(DEBUG_DIR)/site/pkg
+	wasm-bindgen --target web --no-typescript --out-dir $(DEBUG_DIR)/site/pkg --out-name atrium $(WASM_DEBUG)
+	$(call finish_site,$(DEBUG_DIR)/site,4,4)
+
+site-release: tools tools-compress
 	cargo build -p frontend --target wasm32-unknown-unknown --profile wasm-release
-	@mkdir -p $(RELEASE_DIR)/site/pkg
+	@rm -rf $(RELEASE_DIR)/site/pkg && mkdir -p $(RELEASE_DIR)/site/pkg
 	wasm-bindgen --target web --no-typescript --out-dir $(RELEASE_DIR)/site/pkg --out-name atrium $(WASM_RELEASE)
 	$(NPM_BIN)/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
 	  $(RELEASE_DIR)/site/pkg/atrium_bg.wasm -o $(RELEASE_DIR)/site/pkg/atrium_bg.wasm
-	@cp style/main.css $(RELEASE_DIR)/site/pkg/atrium.css && cp -r public/. $(RELEASE_DIR)/site/
+	$(call finish_site,$(RELEASE_DIR)/site,11,9)
 
 build: site-release
 	cargo build -p server --release
@@ -114,9 +134,11 @@ unit:
 store-tests:
 	cargo test -p server --tests
 
-e2e: tools tools-browser sdk-venv s3-venv site-debug
+# The specs run the debug server and bundle; the transfer budget (tests/budget.spec.ts) is measured on
+# the release bundle, which the same debug server serves from its own folder.
+e2e: tools tools-browser sdk-venv s3-venv site-debug site-release
 	cargo build -p server
-	cd end2end && ATRIUM_BIN=$(DEBUG_DIR)/atrium CHROMIUM=$(CHROMIUM) $(NPM_BIN)/playwright test
+	cd end2end && ATRIUM_BIN=$(DEBUG_DIR)/atrium ATRIUM_RELEASE_SITE=$(RELEASE_DIR)/site CHROMIUM=$(CHROMIUM) $(NPM_BIN)/playwright test
 
 bench: tools site-release
 	cargo build -p server --release --example bench

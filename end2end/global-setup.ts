@@ -21,6 +21,8 @@ export default async function globalSetup() {
   // The cross-site spec's administrator and the member a hostile page tries to promote.
   createUser(s, ['--email', 'xena@example.com', '--name', 'Xena Admin', '--admin', '--workspace', 'Xena Corp'], 'xena-password-1');
   createUser(s, ['--email', 'xavi@example.com', '--name', 'Xavi Member', '--workspace', 'Xena Corp'], 'xavi-password-1');
+  // The accessibility audit's administrator, whose invitation and key pair show in no other spec.
+  createUser(s, ['--email', 'alma@example.com', '--name', 'Alma Audit', '--admin', '--workspace', 'Audit Lab'], 'alma-password-1');
   const state: ServerState = {
     ...s,
     admin: { login: 'admin@example.com', password: 'admin-password-1' },

@@ -32,12 +32,12 @@ export function atriumBin(): string {
 }
 
 /** Starts `atrium serve` on a fresh data folder and waits for its first-start set-up link. */
-export async function startServer(): Promise<Running> {
+export async function startServer(extraArgs: string[] = []): Promise<Running> {
   const bin = atriumBin();
   const dataDir = mkdtempSync(join(tmpdir(), 'atrium-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(bin, ['serve', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`], {
+  const child: ChildProcess = spawn(bin, ['serve', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
     env: { ...process.env, ATRIUM_LOG: 'warn' },

@@ -28,7 +28,7 @@ pub mod store;
 pub mod tokens;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -37,8 +37,17 @@ use pages::settings::Section;
 /// The file name (without extension) of the browser bundle and the stylesheet under `/pkg`.
 pub const OUTPUT_NAME: &str = "atrium";
 
-/// The HTML document every page is rendered into.
+/// The HTML document every page is rendered into. Pages show the caller's own data and are rendered
+/// fresh for each request, so no cache may keep them; the bundle they name is cached instead, under
+/// names that change with its content.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -46,7 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="stylesheet" href=format!("/pkg/{OUTPUT_NAME}.css")/>
+                <HashedStylesheet options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

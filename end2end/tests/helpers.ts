@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { expect, test, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { homedir } from 'node:os';
@@ -41,3 +41,28 @@ export function sdk(args: string[]): { step: string; ok: boolean; detail: unknow
   return out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 }
 
+
+const AXE = require.resolve('axe-core/axe.min.js');
+const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * Runs axe-core on the page as it is now (WCAG 2.0 and 2.1, levels A and AA), saves a full-page
+ * screenshot in the test's output folder, and fails with every violation listed.
+ */
+export async function auditPage(page: Page, name: string) {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const violations: { id: string; help: string; nodes: { target: string[]; failureSummary: string }[] }[] =
+    await page.evaluate(async (tags) => {
+      const result = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } });
+      return result.violations.map((v: any) => ({
+        id: v.id,
+        help: v.help,
+        nodes: v.nodes.map((n: any) => ({ target: n.target, failureSummary: n.failureSummary })),
+      }));
+    }, WCAG_AA);
+  const report = violations
+    .map((v) => `${v.id}: ${v.help}\n` + v.nodes.map((n) => `  ${n.target.join(' ')}\n    ${n.failureSummary.replace(/\n/g, '\n    ')}`).join('\n'))
+    .join('\n');
+  expect.soft(violations.length, `${name} (${page.url()}):\n${report}`).toBe(0);
+}

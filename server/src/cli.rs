@@ -441,11 +441,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
     tracing::info!(config = %args.describe(), "starting");
     let services = open(&args.db, settings_of(&args)).await?;
     let site = args.site_dir();
-    if !site
-        .join("pkg")
-        .join(format!("{}.js", app::OUTPUT_NAME))
-        .exists()
-    {
+    if !crate::assets::has_bundle(&site) {
         tracing::warn!(site = %site.display(), "the browser bundle is missing: pages will render without interactivity (run `make build`)");
     }
     let options = crate::http::leptos_options(&site.to_string_lossy(), args.bind);

@@ -52,12 +52,13 @@ pub fn metrics_handle() -> PrometheusHandle {
 
 /// Leptos' options for a site folder.
 pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder()
+    let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(site_root)
         .site_pkg_dir("pkg")
         .site_addr(addr)
-        .build()
+        .build();
+    crate::assets::with_hashed_names(options)
 }
 
 /// The whole application.
@@ -334,6 +335,10 @@ async fn fallback(State(state): State<AppState>, req: Request<Body>) -> Response
     if let Some(api) = rest::parse_path(req.uri().path()) {
         return rest::handle(state, api, req).await;
     }
+    let req = match crate::assets::serve(&state.leptos_options, req).await {
+        Ok(file) => return file,
+        Err(req) => req,
+    };
     let services = state.services.clone();
     let handler = leptos_axum::file_and_error_handler_with_context::<AppState, _>(
         move || provide_context(services.clone()),

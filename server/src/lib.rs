@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod http;
