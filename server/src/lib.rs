@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod http;
+pub mod mail;
 pub mod services;
 pub mod state;
 pub mod store;

@@ -865,7 +865,14 @@ async fn invitations_and_leaving(db: Db) {
         .unwrap();
     assert_eq!(invited.len(), 2);
     assert!(!invited[0].existing_user && invited[1].existing_user);
-    let token = invited[0].link.split("token=").nth(1).unwrap().to_string();
+    let token = invited[0]
+        .delivery
+        .link()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_string();
     let view = s.workspaces.invitation(&token).await.unwrap().unwrap();
     assert_eq!(
         (view.workspace_name.as_str(), view.has_account),
@@ -1001,7 +1008,13 @@ async fn invitations_and_leaving(db: Db) {
         .cancel_invitation(&ada, &pending[0].id)
         .await
         .unwrap();
-    let late_token = again[0].link.split("token=").nth(1).unwrap();
+    let late_token = again[0]
+        .delivery
+        .link()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap();
     assert!(s.workspaces.invitation(late_token).await.unwrap().is_none());
 
     // Renaming needs the admin role.
@@ -1625,7 +1638,13 @@ async fn members_roles_removal_and_seats(db: Db) {
         .find(|u| u.pending)
         .unwrap();
     let resent = s.users.resend_invitation(&ada, &pending.id).await.unwrap();
-    let token = resent.link.split("token=").nth(1).unwrap();
+    let token = resent
+        .delivery
+        .link()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap();
     assert!(s.workspaces.invitation(token).await.unwrap().is_some());
 
     // Seats: members and pending invitations count.
