@@ -144,7 +144,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         name: "workspaces.invite",
-        summary: "Invite addresses to the caller's workspace (`emails`: a list or a comma-separated string); returns the links.",
+        summary: "Invite addresses to the caller's workspace (`emails`: a list or a comma-separated string). Each result says how its link went: `delivery` \"sent\" (by e-mail), \"failed\" (with `error`; the invitation stays pending) or, without a mail server, \"link\" with the `link` to hand over.",
         access: Access::Admin,
         min_version: (1, 0),
         example: r#"{"emails": ["ada@example.com"]}"#,
@@ -158,7 +158,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         name: "workspaces.answer_invitation",
-        summary: "Accept or decline an invitation addressed to the caller (`invitation`, `accept`).",
+        summary: "Accept or decline an invitation addressed to the caller (`invitation`, `accept`); only accounts whose e-mail address is verified.",
         access: Access::User,
         min_version: (1, 0),
         example: r#"{"invitation": "…", "accept": true}"#,
@@ -221,7 +221,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         name: "workspaces.resend_invitation",
-        summary: "A new link for an open invitation (`invitation`); the previous link stops working.",
+        summary: "A new link for an open invitation (`invitation`), delivered as by `workspaces.invite`; the previous link stops working.",
         access: Access::Admin,
         min_version: (1, 0),
         example: r#"{"invitation": "…"}"#,
