@@ -84,7 +84,7 @@ test('credentials: create (shown once, copy), use with the real SDK and clearml-
 });
 
 test('workspaces: invite by e-mail, accept as a new person and as an existing user, switch, rename, leave', async ({ browser }) => {
-  test.setTimeout(60_000);
+  test.setTimeout(90_000);
   const s = server();
   const owner = await (await browser.newContext()).newPage();
   await login(owner, { login: 'wanda@example.com', password: 'wanda-password-1' });
