@@ -20,11 +20,11 @@ RELEASE_DIR := $(CARGO_TARGET_DIR)/release
 WASM_DEBUG := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/frontend.wasm
 WASM_RELEASE := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
 
-.PHONY: help run build dev tools tools-rust tools-npm tools-browser tools-compress test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv
+.PHONY: help run build dev tools tools-rust tools-npm tools-browser tools-compress test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv smtp-venv
 
 help:
 	@echo "make run    build (release) and start Atrium on $(BIND); prints the URL and the first admin's set-up link"
-	@echo "make test   fmt, clippy (server and wasm), unit, store suite on SQLite and PostgreSQL, HTTP tests, Playwright"
+	@echo "make test   fmt, clippy (server and wasm), unit, store and invitation suites on SQLite and PostgreSQL (with a real SMTP server), HTTP tests, Playwright"
 	@echo "make build  release binary and site in ./dist (runs from any directory)"
 	@echo "make dev    debug build and start (faster to rebuild)"
 	@echo "make bench  benchmarks, written to BENCHMARKS.md"
@@ -69,6 +69,15 @@ s3-venv:
 	@$(S3_VENV)/bin/python -c "import moto, flask; assert moto.__version__ == '$(MOTO_VERSION)'" 2>/dev/null && [ -x $(S3_VENV)/bin/moto_server ] || { \
 	  echo "creating $(S3_VENV) with moto[server]==$(MOTO_VERSION)"; \
 	  python3 -m venv $(S3_VENV) && $(S3_VENV)/bin/pip install -q --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'; }
+
+# Python venv with aiosmtpd, a real SMTP server the invitation tests (server/tests/invitations.rs)
+# start on loopback; created only when missing or outdated.
+SMTP_VENV := $(HOME)/.cache/atrium/smtpvenv
+AIOSMTPD_VERSION := 1.4.6
+smtp-venv:
+	@$(SMTP_VENV)/bin/python -c "import aiosmtpd; assert aiosmtpd.__version__ == '$(AIOSMTPD_VERSION)'" 2>/dev/null || { \
+	  echo "creating $(SMTP_VENV) with aiosmtpd==$(AIOSMTPD_VERSION)"; \
+	  python3 -m venv $(SMTP_VENV) && $(SMTP_VENV)/bin/pip install -q --disable-pip-version-check 'aiosmtpd==$(AIOSMTPD_VERSION)'; }
 
 ## ---------- build ----------
 # The site folder's last step, for $(1) (the site folder) with brotli quality $(2) and gzip level $(3):
@@ -129,10 +138,11 @@ unit:
 	cargo test -p app --lib
 	cargo test -p server --lib
 
-# Every integration test of the server crate: the store suite and the concurrency test on SQLite and
-# PostgreSQL, HTTP and REST tests in process, and the kill -9 durability test against the binary.
-store-tests:
-	cargo test -p server --tests
+# Every integration test of the server crate: the store suite, invitations (with a real SMTP server on
+# loopback) and the concurrency test on SQLite and PostgreSQL, HTTP and REST tests in process, and the
+# kill -9 durability test against the binary.
+store-tests: smtp-venv
+	ATRIUM_SMTP_PYTHON=$(SMTP_VENV)/bin/python cargo test -p server --tests
 
 # The specs run the debug server and bundle; the transfer budget (tests/budget.spec.ts) is measured on
 # the release bundle, which the same debug server serves from its own folder.

@@ -40,6 +40,8 @@ pub struct Settings {
     pub self_hosted: bool,
     pub session_ms: i64,
     pub max_body_bytes: usize,
+    /// The mail server invitation links go out through; `None` shows links to the inviter instead.
+    pub smtp: Option<crate::mail::SmtpSettings>,
 }
 
 impl Settings {

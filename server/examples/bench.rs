@@ -307,7 +307,7 @@ async fn bench(args: &Args, data_dir: &Path) -> Result<(), String> {
     let atrium_addr = atrium_listener.local_addr().map_err(|e| e.to_string())?;
     // The settings `atrium serve` would run with (its defaults, and any ATRIUM_* variables).
     let serve = ServeDefaults::parse_from(["atrium", "--bind", &atrium_addr.to_string()]).serve;
-    let settings = cli::settings_of(&serve);
+    let settings = cli::settings_of(&serve)?;
     let services = cli::open(&db, settings).await?;
     let site = site_dir();
     let bundle = site

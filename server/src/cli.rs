@@ -186,8 +186,8 @@ pub mod anyhow_like {
     pub type Result<T> = std::result::Result<T, String>;
 }
 
-pub fn settings_of(args: &ServeArgs) -> Settings {
-    Settings {
+pub fn settings_of(args: &ServeArgs) -> anyhow_like::Result<Settings> {
+    Ok(Settings {
         public_url: args.public_url(),
         files_url: args.files_url(),
         token_default_secs: args.token_hours.max(1) * 3600,
@@ -195,7 +195,8 @@ pub fn settings_of(args: &ServeArgs) -> Settings {
         self_hosted: args.self_hosted,
         session_ms: args.session_hours.max(1) * 3600 * 1000,
         max_body_bytes: args.max_body_bytes,
-    }
+        smtp: args.smtp.settings()?,
+    })
 }
 
 /// Runs the command line; returns the process exit code.
@@ -271,6 +272,7 @@ fn offline_settings() -> Settings {
         self_hosted: true,
         session_ms: 3600 * 1000,
         max_body_bytes: 1024 * 1024,
+        smtp: None,
     }
 }
 
@@ -439,7 +441,7 @@ async fn set_seats(db: &DbArgs, name: &str, max: &str) -> anyhow_like::Result<()
 
 async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
     tracing::info!(config = %args.describe(), "starting");
-    let services = open(&args.db, settings_of(&args)).await?;
+    let services = open(&args.db, settings_of(&args)?).await?;
     let site = args.site_dir();
     if !crate::assets::has_bundle(&site) {
         tracing::warn!(site = %site.display(), "the browser bundle is missing: pages will render without interactivity (run `make build`)");

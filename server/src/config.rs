@@ -72,6 +72,54 @@ pub struct ServeArgs {
     /// Browser session lifetime in hours.
     #[arg(long, env = "ATRIUM_SESSION_HOURS", default_value_t = 24 * 7)]
     pub session_hours: i64,
+    #[command(flatten)]
+    pub smtp: SmtpArgs,
+}
+
+/// The mail server invitation links go out through. Without a host, the console shows each link to
+/// the administrator who invited, and accounts made through such links stay unverified.
+#[derive(Debug, Clone, Args)]
+pub struct SmtpArgs {
+    /// SMTP server host name or address; set it to send invitation links by e-mail.
+    #[arg(long, env = "ATRIUM_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port. Default: 587 for starttls, 465 for tls, 25 for none.
+    #[arg(long, env = "ATRIUM_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// SMTP user name (with --smtp-password).
+    #[arg(long, env = "ATRIUM_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// SMTP password.
+    #[arg(long, env = "ATRIUM_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The sender, e.g. "Atrium <atrium@example.com>". Required with --smtp-host.
+    #[arg(long, env = "ATRIUM_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// How the connection is protected: starttls, tls, or none (plain SMTP, e.g. a relay on loopback).
+    #[arg(long, env = "ATRIUM_SMTP_TLS", value_enum, default_value_t = crate::mail::TlsMode::Starttls)]
+    pub smtp_tls: crate::mail::TlsMode,
+}
+
+impl SmtpArgs {
+    /// The mail settings in effect: none without a host, an error for an incomplete or unsafe set.
+    pub fn settings(&self) -> Result<Option<crate::mail::SmtpSettings>, String> {
+        let Some(host) = &self.smtp_host else {
+            return Ok(None);
+        };
+        let from = self
+            .smtp_from
+            .as_deref()
+            .ok_or("--smtp-from (ATRIUM_SMTP_FROM) is required with --smtp-host")?;
+        crate::mail::SmtpSettings::new(
+            host,
+            self.smtp_port,
+            self.smtp_username.clone(),
+            self.smtp_password.clone(),
+            from,
+            self.smtp_tls,
+        )
+        .map(Some)
+    }
 }
 
 impl ServeArgs {
@@ -119,7 +167,7 @@ impl ServeArgs {
     /// A summary for the start-up log; secrets are masked.
     pub fn describe(&self) -> String {
         format!(
-            "bind={} public_url={} database={} data_dir={} site_dir={} master_key={} self_hosted={} max_body_bytes={} session_hours={}",
+            "bind={} public_url={} database={} data_dir={} site_dir={} master_key={} self_hosted={} max_body_bytes={} session_hours={} smtp={}",
             self.bind,
             self.public_url(),
             self.db.url_masked(),
@@ -132,7 +180,12 @@ impl ServeArgs {
             },
             self.self_hosted,
             self.max_body_bytes,
-            self.session_hours
+            self.session_hours,
+            match self.smtp.settings() {
+                Ok(Some(smtp)) => smtp.describe(),
+                Ok(None) => "(none: invitation links are shown to the inviter)".into(),
+                Err(e) => format!("(invalid: {e})"),
+            }
         )
     }
 }

@@ -13,4 +13,4 @@ pub mod state;
 
 // The services, the store, the database, keys and tokens live in the app crate (server-only, behind
 // its `ssr` feature) so that server functions call them directly; they are the server's too.
-pub use app::{crypto, db, services, store, tokens};
+pub use app::{crypto, db, mail, services, store, tokens};

@@ -805,7 +805,14 @@ async fn invitations_and_leaving(db: Db) {
         .unwrap();
     assert_eq!(invited.len(), 2);
     assert!(!invited[0].existing_user && invited[1].existing_user);
-    let token = invited[0].link.split("token=").nth(1).unwrap().to_string();
+    let token = invited[0]
+        .delivery
+        .link()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_string();
     let view = s.workspaces.invitation(&token).await.unwrap().unwrap();
     assert_eq!(
         (view.workspace_name.as_str(), view.has_account),
@@ -947,7 +954,13 @@ async fn invitations_and_leaving(db: Db) {
         .cancel_invitation(&ada.admin("test").unwrap(), &pending[0].id)
         .await
         .unwrap();
-    let late_token = again[0].link.split("token=").nth(1).unwrap();
+    let late_token = again[0]
+        .delivery
+        .link()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap();
     assert!(s.workspaces.invitation(late_token).await.unwrap().is_none());
 
     // Renaming needs the admin role.
@@ -1273,6 +1286,8 @@ async fn cloud_access_delete(db: Db) {
         .save(&ada, cloud_form("", "datasets", "AKIA1", CLOUD_SECRET, ""))
         .await
         .unwrap();
+    // A later moment, so that the log orders the two entries as they happened.
+    s.core.clock.advance(1);
     s.cloud_access.delete(&ada, &saved.id).await.unwrap();
     assert!(s.cloud_access.list(&ada).await.unwrap().is_empty());
     assert!(matches!(
@@ -1593,7 +1608,13 @@ async fn members_roles_removal_and_seats(db: Db) {
         .resend_invitation(&ada.admin("test").unwrap(), &pending.id)
         .await
         .unwrap();
-    let token = resent.link.split("token=").nth(1).unwrap();
+    let token = resent
+        .delivery
+        .link()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap();
     assert!(s.workspaces.invitation(token).await.unwrap().is_some());
 
     // Seats: members and pending invitations count.

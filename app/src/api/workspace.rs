@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::credentials::{CredentialInfo, Hosts, NewCredential};
+pub use crate::domain::invitations::Delivery;
 use crate::domain::{AppError, Role};
 
 /// One of your workspaces.
@@ -36,10 +37,15 @@ pub struct InvitationView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteResult {
     pub email: String,
-    /// The link to send; shown once.
-    pub link: String,
-    /// The address has an account: it also sees the invitation in the console.
+    /// How the link reaches the person: shown here once to hand over (no mail server), sent by
+    /// e-mail, or not sent (the invitation stays pending).
+    #[serde(flatten)]
+    pub delivery: Delivery,
+    /// The address has an account.
     pub existing_user: bool,
+    /// That account's address is verified, so it also sees the invitation in the console.
+    #[serde(default)]
+    pub verified_user: bool,
 }
 
 /// Everything the Workspace section shows.
@@ -47,8 +53,12 @@ pub struct InviteResult {
 pub struct WorkspaceOverview {
     pub workspaces: Vec<WorkspaceEntry>,
     pub credentials: Vec<CredentialInfo>,
-    /// Invitations addressed to you.
+    /// Invitations addressed to you (only once your address is verified).
     pub invitations: Vec<InvitationView>,
+    /// Your e-mail address is verified, so you can answer invitations here.
+    pub email_verified: bool,
+    /// The server sends invitation links by e-mail (otherwise they are shown to the inviter).
+    pub sends_email: bool,
     /// Open invitations of the current workspace (admins only; empty otherwise).
     pub pending: Vec<InvitationView>,
     pub max_credential_days: Option<i64>,
@@ -257,4 +267,38 @@ pub async fn revoke_credentials(access_key: String) -> Result<(), AppError> {
         }
         .await,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invite_results_round_trip_with_their_delivery() {
+        for delivery in [
+            Delivery::Sent,
+            Delivery::Failed {
+                error: "the mail server could not be reached".into(),
+            },
+            Delivery::Link {
+                link: "http://h/invite?token=t".into(),
+            },
+        ] {
+            let r = InviteResult {
+                email: "a@x.io".into(),
+                delivery,
+                existing_user: true,
+                verified_user: false,
+            };
+            let json = serde_json::to_value(&r).unwrap();
+            assert_eq!(json["email"], "a@x.io");
+            assert!(json["delivery"].is_string());
+            assert_eq!(
+                json.get("link").is_some(),
+                r.delivery.link().is_some(),
+                "a link only when it is to be handed over: {json}"
+            );
+            assert_eq!(serde_json::from_value::<InviteResult>(json).unwrap(), r);
+        }
+    }
 }

@@ -5,6 +5,7 @@ pub mod copy_box;
 pub mod dialog;
 pub mod icons;
 pub mod inline_edit;
+pub mod invite_outcome;
 pub mod toggle;
 
 use leptos::prelude::*;

@@ -118,13 +118,16 @@ fn is_secret_key(key: &str) -> bool {
     .any(|s| k.contains(s))
 }
 
-/// Replaces the value of every key that names a secret, at any depth.
+/// Replaces the value of every key that names a secret, at any depth. Numbers and booleans under such
+/// a key are counts and flags (`credentials_revoked: 2`, `has_secret: true`), never secret material,
+/// so they stay readable.
 pub fn mask_secrets(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let v = if is_secret_key(k) && !v.is_null() {
+                    let plain = matches!(v, Value::Null | Value::Number(_) | Value::Bool(_));
+                    let v = if is_secret_key(k) && !plain {
                         Value::String(MASK.into())
                     } else {
                         mask_secrets(v)
@@ -244,6 +247,15 @@ mod tests {
         assert_eq!(
             mask_secrets(&v),
             json!({"name": "a", "password": MASK, "nested": [{"secret_key": MASK, "label": "l"}], "token": null})
+        );
+    }
+
+    #[test]
+    fn counts_and_flags_under_secret_names_stay_readable() {
+        let v = json!({"before": {"member": "a@x.io"}, "after": {"credentials_revoked": 2, "sessions_ended": 1, "has_secret": true, "secret_key": "s", "tokens": ["t"], "credential": {"id": "c"}}});
+        assert_eq!(
+            mask_secrets(&v),
+            json!({"before": {"member": "a@x.io"}, "after": {"credentials_revoked": 2, "sessions_ended": 1, "has_secret": true, "secret_key": MASK, "tokens": MASK, "credential": MASK}})
         );
     }
 

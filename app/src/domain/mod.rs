@@ -7,6 +7,7 @@ pub mod cloud;
 pub mod credentials;
 pub mod error;
 pub mod identity;
+pub mod invitations;
 pub mod prefs;
 pub mod throttle;
 pub mod timefmt;

@@ -90,6 +90,18 @@ pub fn username_from_email(email: &str) -> String {
     }
 }
 
+/// The `n`-th login name tried for a base name: the base itself first, then `base2`, `base3`, …,
+/// the base shortened so that the whole stays within 40 characters.
+pub fn username_candidate(base: &str, n: u32) -> String {
+    if n <= 1 {
+        return base.to_string();
+    }
+    let suffix = n.to_string();
+    let keep = 40usize.saturating_sub(suffix.len());
+    let stem: String = base.chars().take(keep).collect();
+    format!("{stem}{suffix}")
+}
+
 /// A new password: 10..=256 characters and not only one repeated character.
 pub fn new_password(field: &str, raw: &str) -> Result<(), AppError> {
     let n = raw.chars().count();
@@ -184,6 +196,12 @@ mod tests {
         assert!(username("username", "ada lovelace").is_err());
         assert_eq!(username_from_email("Ada+ml@x.io"), "ada-ml");
         assert_eq!(username_from_email("a@x.io"), "user-a");
+        assert_eq!(username_candidate("bob", 1), "bob");
+        assert_eq!(username_candidate("bob", 2), "bob2");
+        let long = "x".repeat(40);
+        assert_eq!(username_candidate(&long, 12).len(), 40);
+        assert!(username_candidate(&long, 12).ends_with("x12"));
+        assert!(username("u", &username_candidate(&long, 999)).is_ok());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::components::confirm::ConfirmDialog;
 use crate::components::copy_box::CopyBox;
 use crate::components::dialog::Dialog;
 use crate::components::icons::TrashIcon;
+use crate::components::invite_outcome::InviteOutcome;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::timefmt::short_date;
 use crate::domain::{AppError, Role};
@@ -87,8 +88,11 @@ pub fn UsersPage() -> impl IntoView {
             {move || (!links.get().is_empty()).then(|| view! {
                 <div id="resent-links">
                     {links.get().into_iter().map(|l| view! {
-                        <p class="muted">{format!("New invitation link for {} (the previous one no longer works):", l.email)}</p>
-                        <CopyBox id="resent-link" text=l.link.clone() label="Copy link"/>
+                        <p class="muted">{format!("Invitation to {} renewed (the previous link no longer works).", l.email)}</p>
+                        {match l.delivery.link() {
+                            Some(link) => view! { <CopyBox id="resent-link" text=link.to_string() label="Copy link"/> }.into_any(),
+                            None => view! { <InviteOutcome result=l.clone() id_prefix="resent"/> }.into_any(),
+                        }}
                     }).collect_view()}
                 </div>
             })}
@@ -199,11 +203,9 @@ fn InviteDialog(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
         <Dialog open=open title="Invite users" on_close=Callback::new(move |_| open.set(false))>
             <div class="dialog-body">
                 <Show when=move || results.get().is_empty() fallback=move || view! {
-                    <p class="muted">"Send each person their link:"</p>
-                    {results.get().into_iter().map(|r| view! {
-                        <p>{r.email.clone()}</p>
-                        <CopyBox id=format!("dialog-link-{}", r.email.replace(['@', '.'], "-")) text=r.link.clone() label="Copy link"/>
-                    }).collect_view()}
+                    <div id="dialog-invite-results">
+                        {results.get().into_iter().map(|r| view! { <InviteOutcome result=r id_prefix="dialog-link"/> }).collect_view()}
+                    </div>
                     <footer class="dialog-footer"><button class="button primary" on:click=move |_| open.set(false)>"Done"</button></footer>
                 }>
                     <form class="form" on:submit=move |ev| { ev.prevent_default(); invite.dispatch(InviteUsers { emails: emails.get_untracked() }); }>

@@ -10,6 +10,7 @@ use crate::components::copy_box::CopyBox;
 use crate::components::dialog::Dialog;
 use crate::components::icons::TrashIcon;
 use crate::components::inline_edit::InlineEdit;
+use crate::components::invite_outcome::InviteOutcome;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::credentials::{CredentialInfo, NewCredential, label as validate_label};
 use crate::domain::timefmt::{date_time, short_date};
@@ -57,10 +58,10 @@ pub fn WorkspacePage() -> impl IntoView {
                 Ok(o) => {
                     let o = StoredValue::new(o);
                     view! {
-                        <InvitationsForYou invitations=o.with_value(|o| o.invitations.clone())/>
+                        <InvitationsForYou invitations=o.with_value(|o| o.invitations.clone()) verified=o.with_value(|o| o.email_verified)/>
                         <WorkspacesCard workspaces=o.with_value(|o| o.workspaces.clone())/>
                         {o.with_value(|o| o.workspaces.iter().any(|w| w.current && w.role == crate::domain::Role::Admin)).then(|| view! {
-                            <AdminCard pending=o.with_value(|o| o.pending.clone()) max_days=o.with_value(|o| o.max_credential_days)/>
+                            <AdminCard pending=o.with_value(|o| o.pending.clone()) max_days=o.with_value(|o| o.max_credential_days) sends_email=o.with_value(|o| o.sends_email)/>
                         })}
                         <CredentialsCard overview=o.get_value()/>
                     }.into_any()
@@ -76,7 +77,7 @@ pub fn WorkspacePage() -> impl IntoView {
 }
 
 #[component]
-fn InvitationsForYou(invitations: Vec<InvitationView>) -> impl IntoView {
+fn InvitationsForYou(invitations: Vec<InvitationView>, verified: bool) -> impl IntoView {
     let answer = ServerAction::<AnswerInvitation>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = answer.value().get() {
@@ -84,6 +85,15 @@ fn InvitationsForYou(invitations: Vec<InvitationView>) -> impl IntoView {
         }
     });
     let error = Signal::derive(move || answer.value().get().and_then(Result::err));
+    if !verified {
+        return view! {
+            <section class="card" id="invitations-for-you">
+                <h2>"Invitations"</h2>
+                <p class="muted" id="unverified-note">"Your e-mail address is not verified yet, so invitations are not shown here: accept one through the link you were sent. A link that reached you by e-mail also verifies your address."</p>
+            </section>
+        }
+        .into_any();
+    }
     (!invitations.is_empty()).then(|| view! {
         <section class="card" id="invitations-for-you">
             <h2>"Invitations"</h2>
@@ -100,6 +110,7 @@ fn InvitationsForYou(invitations: Vec<InvitationView>) -> impl IntoView {
             }).collect_view()}
         </section>
     })
+    .into_any()
 }
 
 #[component]
@@ -205,7 +216,11 @@ fn WorkspaceName(entry: WorkspaceEntry) -> impl IntoView {
 }
 
 #[component]
-fn AdminCard(pending: Vec<InvitationView>, max_days: Option<i64>) -> impl IntoView {
+fn AdminCard(
+    pending: Vec<InvitationView>,
+    max_days: Option<i64>,
+    sends_email: bool,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let invite = ServerAction::<InviteUsers>::new();
     let cancel = ServerAction::<CancelInvitation>::new();
@@ -255,7 +270,11 @@ fn AdminCard(pending: Vec<InvitationView>, max_days: Option<i64>) -> impl IntoVi
     view! {
         <section class="card" id="invite-users">
             <h2>"Invite users"</h2>
-            <p class="muted">"Enter one or more e-mail addresses. Each gets a link to send them; people who already have an account also see the invitation when they log in."</p>
+            <p class="muted">{if sends_email {
+                "Enter one or more e-mail addresses. Each is sent an invitation link by e-mail; people whose account has a verified address also see the invitation when they log in."
+            } else {
+                "Enter one or more e-mail addresses. Each gets a link for you to send them; people whose account has a verified address also see the invitation when they log in."
+            }}</p>
             <form on:submit=move |ev| { ev.prevent_default(); invite.dispatch(InviteUsers { emails: emails.get_untracked() }); }>
                 <textarea id="invite-emails" aria-label="E-mail addresses" placeholder="ada@example.com, grace@example.com"
                     prop:value=move || emails.get() on:input=move |ev| emails.set(event_target_value(&ev))></textarea>
@@ -264,13 +283,8 @@ fn AdminCard(pending: Vec<InvitationView>, max_days: Option<i64>) -> impl IntoVi
             </form>
             {move || (!results.get().is_empty()).then(|| view! {
                 <div id="invite-results">
-                    <h3>"Invitation links"</h3>
-                    {results.get().into_iter().map(|r| view! {
-                        <div class="invite-result" data-email=r.email.clone()>
-                            <p>{r.email.clone()}{r.existing_user.then(|| view! { <span class="badge">"has an account"</span> })}</p>
-                            <CopyBox id=format!("invite-link-{}", r.email.replace(['@', '.'], "-")) text=r.link.clone() label="Copy link"/>
-                        </div>
-                    }).collect_view()}
+                    <h3>"Invitations"</h3>
+                    {results.get().into_iter().map(|r| view! { <InviteOutcome result=r id_prefix="invite-link"/> }).collect_view()}
                 </div>
             })}
             <h3>"Pending invitations"</h3>

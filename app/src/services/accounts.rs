@@ -49,7 +49,11 @@ pub struct CreatedUser {
     pub role: Role,
     pub workspace_id: String,
     pub workspace_name: String,
+    pub email_verified: bool,
 }
+
+/// How many numbered login names (`bob`, `bob2`, …) are tried before a random suffix is used.
+const USERNAME_TRIES: u32 = 50;
 
 pub async fn load_preferences(conn: &mut Conn, user_id: &str) -> Result<Preferences, AppError> {
     let stored = store::users::user_preferences(conn, user_id).await?;
@@ -58,17 +62,21 @@ pub async fn load_preferences(conn: &mut Conn, user_id: &str) -> Result<Preferen
         .unwrap_or_default())
 }
 
-/// Creates a user (and their workspace if needed) inside an open transaction.
+/// Creates a user (and their workspace if needed) inside an open transaction. `email_verified` says
+/// whether the address is known to be theirs: the operator made the account, or they followed a
+/// link that was delivered by e-mail. Without an explicit username one is derived from the
+/// address's local part, numbered when taken (`bob`, `bob2`, …), so addresses never collide.
 pub async fn create_user_in(
     conn: &mut Conn,
     now_ms: i64,
     new: NewUser,
+    email_verified: bool,
 ) -> Result<CreatedUser, AppError> {
     let email = validate::email("email", &new.email)?;
     let name = validate::display_name("name", &new.name)?;
-    let username = match &new.username {
-        Some(u) => validate::username("username", u)?,
-        None => validate::username_from_email(&email),
+    let explicit = match &new.username {
+        Some(u) => Some(validate::username("username", u)?),
+        None => None,
     };
     validate::new_password("password", &new.password)?;
     let hash = crypto::hash_password(&new.password).map_err(internal)?;
@@ -94,16 +102,45 @@ pub async fn create_user_in(
             (id, ws_name, true)
         }
     };
-    let user = UserRow {
+    let mut user = UserRow {
         id: crypto::new_id(),
-        username: username.clone(),
+        username: String::new(),
         email: email.clone(),
         name: name.clone(),
         password_hash: Some(hash),
         kind: "person".into(),
         created_ms: now_ms,
     };
-    store::users::insert_user(conn, &user).await?;
+    if let Some(username) = explicit {
+        user.username = username;
+        if !store::users::insert_person_if_username_free(conn, &user, email_verified).await? {
+            return Err(AppError::Taken {
+                field: "username".into(),
+                message: "A user with this username exists.".into(),
+            });
+        }
+    } else {
+        let base = validate::username_from_email(&email);
+        let mut n = 1;
+        loop {
+            user.username = if n <= USERNAME_TRIES {
+                validate::username_candidate(&base, n)
+            } else {
+                let short: String = base.chars().take(33).collect();
+                format!("{short}-{}", &crypto::new_id()[..6])
+            };
+            if store::users::insert_person_if_username_free(conn, &user, email_verified).await? {
+                break;
+            }
+            if n > USERNAME_TRIES + 5 {
+                return Err(AppError::Conflict(
+                    "No free username could be found; give one explicitly.".into(),
+                ));
+            }
+            n += 1;
+        }
+    }
+    let username = user.username.clone();
     // The creator of a new workspace owns it and administers it.
     let role = if owned { Role::Admin } else { new.role };
     store::users::add_membership(conn, &workspace_id, &user.id, role, now_ms).await?;
@@ -118,15 +155,17 @@ pub async fn create_user_in(
         role,
         workspace_id,
         workspace_name,
+        email_verified,
     })
 }
 
 impl AccountService {
-    /// Creates a user from the command line, audited as done by the server itself.
+    /// Creates a user from the command line, audited as done by the server itself. The operator
+    /// vouches for the address, so it counts as verified.
     pub async fn create_user(&self, new: NewUser) -> Result<CreatedUser, AppError> {
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
-        let created = create_user_in(&mut tx, now, new).await?;
+        let created = create_user_in(&mut tx, now, new, true).await?;
         let cli = Identity {
             user_id: created.id.clone(),
             user_name: "atrium (command line)".into(),
@@ -143,7 +182,7 @@ impl AccountService {
             &cli,
             "user.create",
             Object { kind: AuditObject::User, id: &created.id, name: &created.email },
-            &json!({"after": {"email": created.email, "name": created.name, "role": created.role.as_str()}}),
+            &json!({"after": {"email": created.email, "username": created.username, "name": created.name, "role": created.role.as_str(), "email_verified": true}}),
         )
         .await?;
         self.core.commit(tx).await?;

@@ -13,7 +13,7 @@ use app::api::groups::{Group, GroupCandidate, GroupsOverview};
 use app::domain::identity::Admin;
 use app::domain::{AppError, Role, validate};
 
-use super::{Object, audit};
+use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn};
@@ -149,7 +149,20 @@ impl GroupService {
                 wanted.push(m.clone());
             }
         }
-        let existing = store::groups::list(&mut tx, &who.workspace_id).await?;
+        let existing = store::groups::list(&mut tx, &who.workspace_id)
+            .await
+            .map_err(internal)?;
+        // People are named by e-mail in the audit entry, service accounts by login name.
+        let label = |uid: &str| {
+            everyone
+                .iter()
+                .find(|(c, _)| c.id == uid)
+                .map(|(c, _)| c.email.clone())
+                .unwrap_or_else(|| uid.to_string())
+        };
+        let mut previous: Vec<String> = vec![];
+        let mut roles_before = serde_json::Map::new();
+        let mut roles_after = serde_json::Map::new();
         let (group_id, before) = match id {
             None => {
                 let gid = crypto::new_id();
@@ -164,6 +177,16 @@ impl GroupService {
                     .find(|g| g.id == gid)
                     .ok_or_else(|| AppError::not_found("group"))?;
                 let before = json!({"name": g.name, "description": g.description});
+                previous = match g.builtin.as_deref() {
+                    Some("admins") => everyone
+                        .iter()
+                        .filter(|(c, r)| *r == Role::Admin && !c.service_account)
+                        .map(|(c, _)| c.id.clone())
+                        .collect(),
+                    _ => store::groups::members(&mut tx, gid)
+                        .await
+                        .map_err(internal)?,
+                };
                 match g.builtin.as_deref() {
                     Some("users") => {
                         return Err(AppError::forbidden(
@@ -188,6 +211,20 @@ impl GroupService {
                                 "Service accounts cannot be administrators.",
                             ));
                         }
+                        if let Some(owner) = store::workspaces::owner(&mut tx, &who.workspace_id)
+                            .await
+                            .map_err(internal)?
+                            .filter(|o| everyone.iter().any(|(c, _)| &c.id == o))
+                            && !wanted.contains(&owner)
+                        {
+                            return Err(AppError::validation(
+                                "members",
+                                format!(
+                                    "{} owns this workspace and stays an administrator.",
+                                    label(&owner)
+                                ),
+                            ));
+                        }
                         for (c, role) in &everyone {
                             let want = if wanted.contains(&c.id) {
                                 Role::Admin
@@ -200,6 +237,21 @@ impl GroupService {
                                     &who.workspace_id,
                                     &c.id,
                                     want,
+                                )
+                                .await
+                                .map_err(internal)?;
+                                roles_before.insert(c.email.clone(), json!(role.as_str()));
+                                roles_after.insert(c.email.clone(), json!(want.as_str()));
+                                // The role change is also on the person's record, as when it
+                                // is made in the Users table.
+                                audit(
+                                    &mut tx,
+                                    now,
+                                    who,
+                                    "member.role",
+                                    Object { kind: AuditObject::User, id: &c.id, name: &c.email },
+                                    &json!({"before": {"role": role.as_str()},
+                                            "after": {"role": want.as_str(), "via": "Admins group"}}),
                                 )
                                 .await?;
                             }
@@ -215,13 +267,41 @@ impl GroupService {
                 (gid.to_string(), before)
             }
         };
+        let added: Vec<String> = wanted
+            .iter()
+            .filter(|u| !previous.contains(u))
+            .map(|u| label(u))
+            .collect();
+        let removed: Vec<String> = previous
+            .iter()
+            .filter(|u| !wanted.contains(u))
+            .map(|u| label(u))
+            .collect();
+        let mut before = before;
+        let mut after = json!({"name": name, "description": description, "members": wanted.len(),
+                               "added": added, "removed": removed});
+        if id.is_some() {
+            before["members"] = json!(previous.len());
+        }
+        if !roles_after.is_empty() {
+            before["roles"] = serde_json::Value::Object(roles_before);
+            after["roles"] = serde_json::Value::Object(roles_after);
+        }
         audit(
             &mut tx,
             now,
             who,
-            if id.is_some() { "group.update" } else { "group.create" },
-            Object { kind: AuditObject::Group, id: &group_id, name: &name },
-            &json!({"before": before, "after": {"name": name, "description": description, "members": wanted.len()}}),
+            if id.is_some() {
+                "group.update"
+            } else {
+                "group.create"
+            },
+            Object {
+                kind: AuditObject::Group,
+                id: &group_id,
+                name: &name,
+            },
+            &json!({"before": before, "after": after}),
         )
         .await?;
         self.core.commit(tx).await

@@ -296,13 +296,22 @@ impl SessionService {
                 ))
             })
             .map(str::to_string);
-        let invitations = store::workspaces::open_invitations_for_email(
-            &mut conn,
-            &caller.identity.email,
-            self.core.clock.now_ms(),
-        )
-        .await?
-        .len();
+        // Only a verified address sees invitations in the console (see domain::invitations).
+        let invitations = if store::users::email_verified(&mut conn, &caller.identity.user_id)
+            .await
+            .map_err(internal)?
+        {
+            store::workspaces::open_invitations_for_email(
+                &mut conn,
+                &caller.identity.email,
+                self.core.clock.now_ms(),
+            )
+            .await
+            .map_err(internal)?
+            .len()
+        } else {
+            0
+        };
         Ok(SessionInfo {
             identity: caller.identity.clone(),
             preferences,
@@ -368,6 +377,7 @@ impl SessionService {
                 role: Role::Admin,
                 workspace: Placement::Named(workspace),
             },
+            true,
         )
         .await?;
         let identity = Identity {

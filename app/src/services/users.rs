@@ -8,8 +8,8 @@ use app::api::workspace::InviteResult;
 use app::domain::identity::Admin;
 use app::domain::{AppError, Role};
 
-use super::workspaces::INVITATION_MS;
-use super::{Object, audit};
+use super::workspaces::{INVITATION_MS, Outgoing, account_of, deliver};
+use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store;
@@ -79,6 +79,17 @@ impl UsersService {
         if member.role == role {
             return Ok(());
         }
+        if role != Role::Admin
+            && store::workspaces::owner(&mut tx, &who.workspace_id)
+                .await
+                .map_err(internal)?
+                .as_deref()
+                == Some(user_id)
+        {
+            return Err(AppError::forbidden(
+                "demote the workspace's owner; the owner stays an administrator",
+            ));
+        }
         if member.role == Role::Admin
             && store::workspaces::count_admins(&mut tx, &who.workspace_id).await? <= 1
         {
@@ -116,11 +127,9 @@ impl UsersService {
         {
             return Err(AppError::forbidden("remove the last administrator"));
         }
-        let owner: Option<String> =
-            sqlx::query_scalar("SELECT owner_id FROM workspaces WHERE id = $1")
-                .bind(&who.workspace_id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let owner = store::workspaces::owner(&mut tx, &who.workspace_id)
+            .await
+            .map_err(internal)?;
         if owner.as_deref() == Some(user_id) {
             return Err(AppError::forbidden(
                 "remove the workspace's owner from their personal workspace",
@@ -158,16 +167,17 @@ impl UsersService {
             .filter(|i| i.workspace_id == who.workspace_id)
             .ok_or_else(|| AppError::not_found("open invitation"))?;
         let token = crypto::new_token();
+        let emailed = self.core.settings.smtp.is_some();
         store::workspaces::renew_invitation(
             &mut tx,
             &inv.id,
             &crypto::token_hash(&token),
             now + INVITATION_MS,
+            emailed,
         )
-        .await?;
-        let existing_user = store::users::find_by_login(&mut tx, &inv.email)
-            .await?
-            .is_some();
+        .await
+        .map_err(internal)?;
+        let (existing_user, verified_user) = account_of(&mut tx, &inv.email).await?;
         audit(
             &mut tx,
             now,
@@ -178,14 +188,21 @@ impl UsersService {
                 id: &inv.id,
                 name: &inv.email,
             },
-            &json!({}),
+            &json!({"after": {"delivery": if emailed { "email" } else { "link" }}}),
         )
         .await?;
         self.core.commit(tx).await?;
-        Ok(InviteResult {
-            email: inv.email,
+        let outgoing = Outgoing {
             link: format!("{}/invite?token={token}", self.core.settings.public_url),
+            email: inv.email,
+            workspace_name: inv.workspace_name,
+            invited_by: who.user_name.clone(),
             existing_user,
-        })
+            verified_user,
+        };
+        deliver(&self.core, vec![outgoing])
+            .await
+            .pop()
+            .ok_or_else(|| internal("no delivery result"))
     }
 }

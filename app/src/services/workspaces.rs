@@ -8,11 +8,12 @@ use app::api::workspace::{
     AcceptForm, InvitationView, InviteResult, WorkspaceEntry, WorkspaceOverview,
 };
 use app::domain::identity::Admin;
+use app::domain::invitations::{self, Answer, Delivery};
 use app::domain::{AppError, Identity, Role, credentials, validate};
 
 use super::accounts::{NewUser, Placement, create_user_in};
 use super::credentials::CredentialService;
-use super::{Object, audit};
+use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn};
@@ -39,6 +40,85 @@ fn view(row: store::workspaces::InvitationRow, has_account: bool) -> InvitationV
         expires_ms: row.expires_ms,
         has_account,
     }
+}
+
+/// An invitation link to hand over once the transaction that made it has committed.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub email: String,
+    pub link: String,
+    pub workspace_name: String,
+    pub invited_by: String,
+    pub existing_user: bool,
+    pub verified_user: bool,
+}
+
+/// Whether an address has an account, and whether that account's address is verified.
+pub async fn account_of(conn: &mut Conn, email: &str) -> Result<(bool, bool), AppError> {
+    match store::users::find_by_login(conn, email)
+        .await
+        .map_err(internal)?
+    {
+        Some(u) => Ok((
+            true,
+            store::users::email_verified(conn, &u.id)
+                .await
+                .map_err(internal)?,
+        )),
+        None => Ok((false, false)),
+    }
+}
+
+/// Delivers committed invitation links: by e-mail when a mail server is configured (the link is
+/// then never shown to anyone else), otherwise back to the inviter to hand over. Each address gets
+/// its own outcome; a failed sending leaves its invitation pending for a resend.
+pub async fn deliver(core: &Core, outgoing: Vec<Outgoing>) -> Vec<InviteResult> {
+    let mut results = Vec::with_capacity(outgoing.len());
+    for o in outgoing {
+        let delivery = match &core.settings.smtp {
+            None => Delivery::Link {
+                link: o.link.clone(),
+            },
+            Some(smtp) => {
+                let mail = crate::mail::Mail {
+                    to: o.email.clone(),
+                    subject: format!(
+                        "{} invited you to {} on Atrium",
+                        o.invited_by, o.workspace_name
+                    ),
+                    body: invitation_text(&o),
+                };
+                match crate::mail::send(smtp, mail).await {
+                    Ok(()) => Delivery::Sent,
+                    Err(error) => Delivery::Failed { error },
+                }
+            }
+        };
+        results.push(InviteResult {
+            email: o.email,
+            delivery,
+            existing_user: o.existing_user,
+            verified_user: o.verified_user,
+        });
+    }
+    results
+}
+
+fn invitation_text(o: &Outgoing) -> String {
+    format!(
+        "Hello,\n\n{} invited you to join the workspace \"{}\" on Atrium.\n\n\
+         Open this link to accept{}:\n\n{}\n\n\
+         The link is valid for {} days and works once. If you did not expect this invitation, ignore this e-mail.\n",
+        o.invited_by,
+        o.workspace_name,
+        if o.existing_user {
+            " (log in with your account first)"
+        } else {
+            " and choose a password"
+        },
+        o.link,
+        INVITATION_MS / 86_400_000
+    )
 }
 
 /// Splits a list of addresses typed by a person (commas, semicolons, spaces or new lines).
@@ -75,13 +155,15 @@ impl WorkspaceService {
         Ok(store::users::find_by_login(conn, email).await?.is_some())
     }
 
-    /// Joins a user to an invitation's workspace inside a transaction.
+    /// Joins a user to an invitation's workspace inside a transaction. `verified` says whether the
+    /// address became verified by this acceptance (recorded in the audit entry).
     async fn join(
         &self,
         tx: &mut Conn,
         now: i64,
         invitation: &store::workspaces::InvitationRow,
         user: &Identity,
+        verified: bool,
     ) -> Result<(), AppError> {
         if !store::workspaces::accept_invitation(tx, &invitation.id, now).await? {
             return Err(AppError::Conflict(
@@ -117,7 +199,7 @@ impl WorkspaceService {
                 id: &invitation.workspace_id,
                 name: &invitation.workspace_name,
             },
-            &json!({"after": {"member": user.email}}),
+            &json!({"after": {"member": user.email, "email_verified": verified}}),
         )
         .await
     }
@@ -260,11 +342,21 @@ impl WorkspaceService {
                 joined_ms: m.joined_ms,
             })
             .collect();
-        let invitations = store::workspaces::open_invitations_for_email(&mut conn, &who.email, now)
-            .await?
-            .into_iter()
-            .map(|r| view(r, true))
-            .collect();
+        let email_verified = store::users::email_verified(&mut conn, &who.user_id)
+            .await
+            .map_err(internal)?;
+        // An unverified account may belong to someone who only typed this address: it does not see
+        // invitations addressed to it (their links reach the address's owner).
+        let invitations = if email_verified {
+            store::workspaces::open_invitations_for_email(&mut conn, &who.email, now)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|r| view(r, true))
+                .collect()
+        } else {
+            vec![]
+        };
         let pending = if who.is_admin() {
             let rows = store::workspaces::open_invitations_for_workspace(
                 &mut conn,
@@ -286,6 +378,8 @@ impl WorkspaceService {
             workspaces,
             credentials: self.credentials.list(who).await?,
             invitations,
+            email_verified,
+            sends_email: self.core.settings.smtp.is_some(),
             pending,
             max_credential_days,
             hosts: self.credentials.hosts(),
@@ -447,7 +541,8 @@ impl WorkspaceService {
                 ));
             }
         }
-        let mut out = vec![];
+        let emailed = self.core.settings.smtp.is_some();
+        let mut outgoing = vec![];
         for email in emails {
             if store::workspaces::is_member_email(&mut tx, &who.workspace_id, &email).await? {
                 return Err(AppError::validation(
@@ -467,10 +562,12 @@ impl WorkspaceService {
                     invited_by: &who.user_id,
                     now_ms: now,
                     expires_ms: now + INVITATION_MS,
+                    emailed,
                 },
             )
-            .await?;
-            let existing_user = Self::user_exists(&mut tx, &email).await?;
+            .await
+            .map_err(internal)?;
+            let (existing_user, verified_user) = account_of(&mut tx, &email).await?;
             audit(
                 &mut tx,
                 now,
@@ -481,17 +578,21 @@ impl WorkspaceService {
                     id: &id,
                     name: &email,
                 },
-                &json!({"after": {"email": email, "existing_user": existing_user}}),
+                &json!({"after": {"email": email, "existing_user": existing_user,
+                                  "delivery": if emailed { "email" } else { "link" }}}),
             )
             .await?;
-            out.push(InviteResult {
+            outgoing.push(Outgoing {
                 link: format!("{}/invite?token={token}", self.core.settings.public_url),
                 email,
+                workspace_name: who.workspace_name.clone(),
+                invited_by: who.user_name.clone(),
                 existing_user,
+                verified_user,
             });
         }
         self.core.commit(tx).await?;
-        Ok(out)
+        Ok(deliver(&self.core, outgoing).await)
     }
 
     pub async fn cancel_invitation(
@@ -535,8 +636,12 @@ impl WorkspaceService {
             .await?
             .filter(|i| i.email == who.email)
             .ok_or_else(|| AppError::not_found("open invitation for you"))?;
+        let verified = store::users::email_verified(&mut tx, &who.user_id)
+            .await
+            .map_err(internal)?;
+        invitations::may_answer(verified, Answer::InApp)?;
         if accept {
-            self.join(&mut tx, now, &inv, who).await?;
+            self.join(&mut tx, now, &inv, who, false).await?;
         } else {
             store::workspaces::cancel_invitation(&mut tx, &inv.id, now).await?;
             let actor = Identity {
@@ -596,6 +701,9 @@ impl WorkspaceService {
         .ok_or_else(|| {
             AppError::forbidden("use this invitation: it has been used, cancelled or has expired")
         })?;
+        let answer = Answer::Link {
+            emailed: inv.emailed,
+        };
         if Self::user_exists(&mut tx, &inv.email).await? {
             let caller = caller
                 .filter(|c| c.identity.email == inv.email)
@@ -605,7 +713,18 @@ impl WorkspaceService {
                         inv.email
                     ))
                 })?;
-            self.join(&mut tx, now, &inv, &caller.identity).await?;
+            let who = &caller.identity;
+            let before = store::users::email_verified(&mut tx, &who.user_id)
+                .await
+                .map_err(internal)?;
+            invitations::may_answer(before, answer)?;
+            let newly_verified = !before && invitations::verified_after(before, answer);
+            if newly_verified {
+                store::users::mark_email_verified(&mut tx, &who.user_id, now)
+                    .await
+                    .map_err(internal)?;
+            }
+            self.join(&mut tx, now, &inv, who, newly_verified).await?;
             self.core.commit(tx).await?;
             return Ok(None);
         }
@@ -627,6 +746,7 @@ impl WorkspaceService {
                 role: Role::Member,
                 workspace: Placement::Personal,
             },
+            invitations::verified_after(false, answer),
         )
         .await?;
         // A new person also gets a personal workspace of their own, created with them.
@@ -640,7 +760,8 @@ impl WorkspaceService {
             channel: app::domain::identity::Channel::Web,
             impersonator: None,
         };
-        self.join(&mut tx, now, &inv, &identity).await?;
+        self.join(&mut tx, now, &inv, &identity, created.email_verified)
+            .await?;
         let joined = Identity {
             workspace_id: inv.workspace_id.clone(),
             workspace_name: inv.workspace_name.clone(),

@@ -35,6 +35,63 @@ pub async fn insert_user(conn: &mut Conn, u: &UserRow) -> Result<(), sqlx::Error
     Ok(())
 }
 
+/// Inserts a person unless their login name is taken: false when it is (try the next name). A taken
+/// e-mail address is an error (a unique violation), as with [`insert_user`]. The unique index on
+/// `username` decides between concurrent inserts, so two people never end up with one name.
+pub async fn insert_person_if_username_free(
+    conn: &mut Conn,
+    u: &UserRow,
+    email_verified: bool,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "INSERT INTO users (id, username, email, name, password_hash, kind, created_ms, updated_ms, email_verified) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) ON CONFLICT (username) DO NOTHING",
+    )
+    .bind(&u.id)
+    .bind(&u.username)
+    .bind(&u.email)
+    .bind(&u.name)
+    .bind(&u.password_hash)
+    .bind(&u.kind)
+    .bind(u.created_ms)
+    .bind(i64::from(email_verified))
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Whether a user's e-mail address is verified.
+pub async fn email_verified(conn: &mut Conn, id: &str) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT email_verified FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?
+            .map(|r| r.try_get::<i64, _>("email_verified"))
+            .transpose()?
+            .unwrap_or(0)
+            != 0,
+    )
+}
+
+/// Marks a user's e-mail address verified; true when it was not before.
+pub async fn mark_email_verified(
+    conn: &mut Conn,
+    id: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE users SET email_verified = 1, updated_ms = $1 WHERE id = $2 AND email_verified = 0",
+    )
+    .bind(now_ms)
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 pub async fn get_user(conn: &mut Conn, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(id)

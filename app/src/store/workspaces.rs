@@ -53,6 +53,17 @@ pub async fn membership(
         .find(|m| m.workspace_id == workspace_id))
 }
 
+/// The workspace's owner (the person it was created for), if it has one.
+pub async fn owner(conn: &mut Conn, workspace_id: &str) -> Result<Option<String>, sqlx::Error> {
+    Ok(sqlx::query("SELECT owner_id FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| r.try_get::<Option<String>, _>("owner_id"))
+        .transpose()?
+        .flatten())
+}
+
 pub async fn set_owner(
     conn: &mut Conn,
     workspace_id: &str,
@@ -152,6 +163,8 @@ pub struct InvitationRow {
     pub invited_by_name: String,
     pub created_ms: i64,
     pub expires_ms: i64,
+    /// The current link went out by e-mail only (nobody else saw it).
+    pub emailed: bool,
 }
 
 pub struct NewInvitation<'a> {
@@ -162,12 +175,13 @@ pub struct NewInvitation<'a> {
     pub invited_by: &'a str,
     pub now_ms: i64,
     pub expires_ms: i64,
+    pub emailed: bool,
 }
 
 pub async fn insert_invitation(conn: &mut Conn, i: NewInvitation<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO invitations (id, workspace_id, email, token_hash, invited_by, created_ms, expires_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO invitations (id, workspace_id, email, token_hash, invited_by, created_ms, expires_ms, emailed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(i.id)
     .bind(i.workspace_id)
@@ -176,13 +190,14 @@ pub async fn insert_invitation(conn: &mut Conn, i: NewInvitation<'_>) -> Result<
     .bind(i.invited_by)
     .bind(i.now_ms)
     .bind(i.expires_ms)
+    .bind(i64::from(i.emailed))
     .execute(conn)
     .await?;
     Ok(())
 }
 
 const INVITE_SELECT: &str = "SELECT i.id, i.workspace_id, w.name AS workspace_name, i.email, u.name AS invited_by_name, \
-            i.created_ms, i.expires_ms \
+            i.created_ms, i.expires_ms, i.emailed \
      FROM invitations i JOIN workspaces w ON w.id = i.workspace_id JOIN users u ON u.id = i.invited_by \
      WHERE i.accepted_ms IS NULL AND i.cancelled_ms IS NULL AND i.expires_ms > $1";
 
@@ -195,6 +210,7 @@ fn invite_row(r: sqlx::any::AnyRow) -> Result<InvitationRow, sqlx::Error> {
         invited_by_name: r.try_get("invited_by_name")?,
         created_ms: r.try_get("created_ms")?,
         expires_ms: r.try_get("expires_ms")?,
+        emailed: r.try_get::<i64, _>("emailed")? != 0,
     })
 }
 
@@ -433,18 +449,21 @@ pub async fn set_max_members(
     )
 }
 
-/// Replaces an open invitation's secret (a resent link); true when it was open.
+/// Replaces an open invitation's secret (a resent link) and records how the new link goes out;
+/// true when it was open.
 pub async fn renew_invitation(
     conn: &mut Conn,
     id: &str,
     token_hash: &str,
     expires_ms: i64,
+    emailed: bool,
 ) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
-        "UPDATE invitations SET token_hash = $1, expires_ms = $2 WHERE id = $3 AND accepted_ms IS NULL AND cancelled_ms IS NULL",
+        "UPDATE invitations SET token_hash = $1, expires_ms = $2, emailed = $3 WHERE id = $4 AND accepted_ms IS NULL AND cancelled_ms IS NULL",
     )
     .bind(token_hash)
     .bind(expires_ms)
+    .bind(i64::from(emailed))
     .bind(id)
     .execute(conn)
     .await?

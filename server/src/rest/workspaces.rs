@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use app::api::workspace::{InvitationView, InviteResult, WorkspaceEntry};
 use app::domain::AppError;
+use app::domain::invitations::Delivery;
 use app::domain::timefmt::iso_utc;
 
 use super::registry::{Ctx, Endpoint, NoParams, endpoint, lenient};
@@ -37,7 +38,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     endpoint! {
         name: "workspaces.invite",
-        summary: "invite addresses (`emails`: a list or a comma-separated string); returns the links",
+        summary: "invite addresses (`emails`: a list or a comma-separated string); each result's `delivery` says how its link went: `sent` by e-mail, `failed` (with `error`; the invitation stays pending) or, without a mail server, `link` with the `link` to hand over",
         access: Admin,
         writes: true,
         impersonation: false,
@@ -53,7 +54,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     endpoint! {
         name: "workspaces.resend_invitation",
-        summary: "a new link for an open invitation (`invitation`); the previous link stops working",
+        summary: "a new link for an open invitation (`invitation`), delivered as by `workspaces.invite`; the previous link stops working",
         access: Admin,
         writes: true,
         impersonation: false,
@@ -61,7 +62,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     endpoint! {
         name: "workspaces.answer_invitation",
-        summary: "accept or decline an invitation addressed to you (`invitation`, `accept`)",
+        summary: "accept or decline an invitation addressed to you (`invitation`, `accept`); only accounts whose e-mail address is verified",
         access: Member,
         writes: true,
         impersonation: false,
@@ -198,20 +199,35 @@ pub struct InviteParams {
     pub emails: Emails,
 }
 
-/// One invited address and the link to hand over.
+/// One invited address and how its link went.
 #[derive(Serialize, JsonSchema)]
 pub struct InvitedAddress {
     pub email: String,
-    pub link: String,
+    /// `sent` (by e-mail), `failed` (see `error`) or `link` (hand `link` over yourself).
+    pub delivery: &'static str,
+    /// Only when `delivery` is `link`: no mail server is set, so the inviter hands it over.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub existing_user: bool,
+    pub verified_user: bool,
 }
 
 impl From<InviteResult> for InvitedAddress {
     fn from(r: InviteResult) -> Self {
+        let (delivery, link, error) = match r.delivery {
+            Delivery::Link { link } => ("link", Some(link), None),
+            Delivery::Sent => ("sent", None, None),
+            Delivery::Failed { error } => ("failed", None, Some(error)),
+        };
         InvitedAddress {
             email: r.email,
-            link: r.link,
+            delivery,
+            link,
+            error,
             existing_user: r.existing_user,
+            verified_user: r.verified_user,
         }
     }
 }

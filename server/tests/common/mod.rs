@@ -34,6 +34,7 @@ pub fn settings() -> Settings {
         self_hosted: true,
         session_ms: 3_600_000,
         max_body_bytes: 64 * 1024,
+        smtp: None,
     }
 }
 
@@ -41,7 +42,7 @@ pub fn services_over(db: Db) -> Services {
     services_with(db, settings())
 }
 
-/// Services over `db` with the given settings.
+/// Services over `db` with these settings (e.g. a mail server for invitations).
 pub fn services_with(db: Db, settings: Settings) -> Services {
     let key = MasterKey::from_base64(&base64::engine::general_purpose::STANDARD.encode([42u8; 32]))
         .unwrap();
