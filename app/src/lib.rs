@@ -49,6 +49,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             http::header::CACHE_CONTROL,
             http::HeaderValue::from_static("no-store"),
         );
+        // A nonce for this response, which HydrationScripts puts on its inline script.
+        if leptos::nonce::use_nonce().is_none() {
+            leptos::nonce::provide_nonce();
+        }
+        if let Some(policy) = leptos::nonce::use_nonce()
+            .map(|nonce| content_security_policy(&nonce))
+            .and_then(|p| http::HeaderValue::from_str(&p).ok())
+        {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, policy);
+        }
     }
     view! {
         <!DOCTYPE html>
@@ -66,6 +76,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The page's Content-Security-Policy: scripts only from this site and the one inline hydration
+/// script carrying this response's nonce (Leptos renders it into that script); WebAssembly may
+/// compile; styles, images and requests only from this site; no plugins, no framing, and forms post
+/// only here.
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
 }
 
 /// The application: login and set-up pages, and the settings console.

@@ -1393,3 +1393,54 @@ async fn bodies_without_a_declared_length_are_held_to_the_limit() {
     })
     .await
 }
+
+#[tokio::test]
+async fn pages_carry_a_content_security_policy_with_the_hydration_scripts_nonce() {
+    with_sqlite(|db| async move {
+        let app = App::new(db).await;
+        let req = Request::builder()
+            .uri("/login")
+            .header(header::HOST, "127.0.0.1:3000")
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, body) = app.send(req).await;
+        assert_eq!(status, 200);
+        let policy = headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .expect("a Content-Security-Policy")
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(policy.contains("object-src 'none'"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce in script-src");
+        assert!(nonce.len() >= 16, "{nonce}");
+        let html = String::from_utf8(body).unwrap();
+        assert!(
+            html.contains(&format!("nonce=\"{nonce}\"")),
+            "the inline hydration script carries the header's nonce"
+        );
+        assert!(!html.contains(" style=\""), "no inline styles to allow");
+        // A fresh nonce for every response.
+        let req = Request::builder()
+            .uri("/login")
+            .header(header::HOST, "127.0.0.1:3000")
+            .body(Body::empty())
+            .unwrap();
+        let (_, again, _) = app.send(req).await;
+        assert_ne!(
+            again
+                .get(header::CONTENT_SECURITY_POLICY)
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            policy
+        );
+    })
+    .await
+}

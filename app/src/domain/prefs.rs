@@ -16,7 +16,8 @@ pub const DEFAULT_HIDDEN_ARGS: [&str; 4] = [
 /// What replaces a hidden value.
 pub const REDACTED: &str = "********";
 
-/// The page zoom applied on HiDPI screens unless the user disables the override.
+/// The page zoom applied on HiDPI screens unless the user disables the override (the stylesheet's
+/// `html[data-hidpi-zoom="on"]` rule applies it).
 pub const HIDPI_ZOOM: f64 = 0.85;
 
 /// Per-user UI preferences. Unknown or missing keys take their defaults, so older stored documents keep

@@ -242,16 +242,14 @@ fn apply_hidpi_preference(ctx: SessionCtx) {
         if let Some(window) = web_sys::window() {
             let ratio = window.device_pixel_ratio();
             if let Some(root) = window.document().and_then(|d| d.document_element()) {
-                if _prefs.apply_hidpi_zoom(ratio) {
-                    let _ = root.set_attribute("data-hidpi-zoom", "on");
-                    let _ = root.set_attribute(
-                        "style",
-                        &format!("zoom: {}", crate::domain::prefs::HIDPI_ZOOM),
-                    );
+                // The stylesheet zooms `html[data-hidpi-zoom="on"]` (no inline style: the
+                // Content-Security-Policy allows none).
+                let zoom = if _prefs.apply_hidpi_zoom(ratio) {
+                    "on"
                 } else {
-                    let _ = root.set_attribute("data-hidpi-zoom", "off");
-                    let _ = root.remove_attribute("style");
-                }
+                    "off"
+                };
+                let _ = root.set_attribute("data-hidpi-zoom", zoom);
             }
         }
     });
