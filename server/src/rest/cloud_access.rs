@@ -8,7 +8,7 @@ use app::domain::AppError;
 use app::domain::cloud::{CloudAccess, CloudAccessForm};
 use app::domain::timefmt::iso_utc;
 
-use super::registry::{Ctx, Endpoint, NoParams, endpoint, lenient};
+use super::registry::{Ctx, Deleted, Endpoint, IdParam, NoParams, endpoint, lenient};
 
 pub const ENDPOINTS: &[Endpoint] = &[
     endpoint! {
@@ -120,16 +120,6 @@ async fn set(ctx: Ctx, p: SetParams) -> Result<Saved, AppError> {
     Ok(Saved {
         entry: saved.into(),
     })
-}
-
-#[derive(Deserialize, JsonSchema)]
-pub struct IdParam {
-    pub id: String,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct Deleted {
-    pub deleted: u32,
 }
 
 async fn delete(ctx: Ctx, p: IdParam) -> Result<Deleted, AppError> {

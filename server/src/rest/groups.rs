@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use app::api::groups::{Group as GroupView, GroupCandidate};
 use app::domain::AppError;
 
-use super::registry::{Ctx, Endpoint, NoParams, endpoint};
+use super::registry::{Ctx, Deleted, Endpoint, IdParam, NoParams, Updated, endpoint};
 
 pub const ENDPOINTS: &[Endpoint] = &[
     endpoint! {
@@ -115,11 +115,6 @@ pub struct GroupParams {
     pub members: Vec<String>,
 }
 
-#[derive(Serialize, JsonSchema)]
-pub struct Updated {
-    pub updated: u32,
-}
-
 async fn create(ctx: Ctx, p: GroupParams) -> Result<Updated, AppError> {
     ctx.services()
         .groups
@@ -156,16 +151,6 @@ async fn update(ctx: Ctx, p: UpdateParams) -> Result<Updated, AppError> {
         )
         .await?;
     Ok(Updated { updated: 1 })
-}
-
-#[derive(Deserialize, JsonSchema)]
-pub struct IdParam {
-    pub id: String,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct Deleted {
-    pub deleted: u32,
 }
 
 async fn delete(ctx: Ctx, p: IdParam) -> Result<Deleted, AppError> {

@@ -187,6 +187,24 @@ pub(crate) use endpoint;
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 pub struct NoParams {}
 
+/// Parameters that name one object by its id.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+pub struct IdParam {
+    pub id: String,
+}
+
+/// The answer of an endpoint that updated one object.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Updated {
+    pub updated: u32,
+}
+
+/// The answer of an endpoint that deleted one object.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct Deleted {
+    pub deleted: u32,
+}
+
 /// Every endpoint, area by area: one line per area.
 pub fn all() -> &'static [&'static Endpoint] {
     static ALL: LazyLock<Vec<&'static Endpoint>> = LazyLock::new(|| {

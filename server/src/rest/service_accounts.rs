@@ -9,7 +9,7 @@ use app::domain::AppError;
 use app::domain::timefmt::iso_utc;
 
 use super::credentials::KeyPair;
-use super::registry::{Ctx, Endpoint, NoParams, endpoint};
+use super::registry::{Ctx, Deleted, Endpoint, IdParam, NoParams, Updated, endpoint};
 
 pub const ENDPOINTS: &[Endpoint] = &[
     endpoint! {
@@ -161,11 +161,6 @@ pub struct UpdateParams {
     pub allow_impersonation: bool,
 }
 
-#[derive(Serialize, JsonSchema)]
-pub struct Updated {
-    pub updated: u32,
-}
-
 async fn update(ctx: Ctx, p: UpdateParams) -> Result<Updated, AppError> {
     ctx.services()
         .service_accounts
@@ -177,16 +172,6 @@ async fn update(ctx: Ctx, p: UpdateParams) -> Result<Updated, AppError> {
         )
         .await?;
     Ok(Updated { updated: 1 })
-}
-
-#[derive(Deserialize, JsonSchema)]
-pub struct IdParam {
-    pub id: String,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct Deleted {
-    pub deleted: u32,
 }
 
 async fn delete(ctx: Ctx, p: IdParam) -> Result<Deleted, AppError> {

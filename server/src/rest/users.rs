@@ -8,7 +8,7 @@ use app::api::users::UserEntry;
 use app::domain::timefmt::iso_utc;
 use app::domain::{AppError, Role};
 
-use super::registry::{Ctx, Endpoint, NoParams, endpoint};
+use super::registry::{Ctx, Endpoint, NoParams, Updated, endpoint};
 
 pub const ENDPOINTS: &[Endpoint] = &[
     endpoint! {
@@ -92,11 +92,6 @@ async fn get_all(ctx: Ctx, _: NoParams) -> Result<Overview, AppError> {
 pub struct RoleParams {
     pub user: String,
     pub role: String,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct Updated {
-    pub updated: u32,
 }
 
 async fn set_role(ctx: Ctx, p: RoleParams) -> Result<Updated, AppError> {

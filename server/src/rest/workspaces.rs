@@ -9,7 +9,7 @@ use app::domain::AppError;
 use app::domain::invitations::Delivery;
 use app::domain::timefmt::iso_utc;
 
-use super::registry::{Ctx, Endpoint, NoParams, endpoint, lenient};
+use super::registry::{Ctx, Endpoint, NoParams, Updated, endpoint, lenient};
 
 pub const ENDPOINTS: &[Endpoint] = &[
     endpoint! {
@@ -153,11 +153,6 @@ async fn get_all(ctx: Ctx, _: NoParams) -> Result<Overview, AppError> {
 pub struct RenameParams {
     pub workspace: String,
     pub name: String,
-}
-
-#[derive(Serialize, JsonSchema)]
-pub struct Updated {
-    pub updated: u32,
 }
 
 async fn rename(ctx: Ctx, p: RenameParams) -> Result<Updated, AppError> {
