@@ -111,21 +111,21 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/") ssr=SsrMode::Async view=|| view! { <Redirect path="/settings/profile"/> }/>
-                <Route path=path!("/login") ssr=SsrMode::Async view=pages::login::LoginPage/>
-                <Route path=path!("/setup") ssr=SsrMode::Async view=pages::setup::SetupPage/>
-                <Route path=path!("/invite") ssr=SsrMode::Async view=pages::invite::InvitePage/>
+                <Route path=path!("/login") ssr=SsrMode::Async view=pages::sessions::login::LoginPage/>
+                <Route path=path!("/setup") ssr=SsrMode::Async view=pages::sessions::setup::SetupPage/>
+                <Route path=path!("/invite") ssr=SsrMode::Async view=pages::sessions::invite::InvitePage/>
                 <ParentRoute path=path!("/settings") ssr=SsrMode::Async view=pages::settings::SettingsLayout>
                     <Route path=path!("") ssr=SsrMode::Async view=|| view! { <Redirect path="/settings/profile"/> }/>
-                    <Route path=path!("profile") ssr=SsrMode::Async view=pages::profile::ProfilePage/>
-                    <Route path=path!("configuration") ssr=SsrMode::Async view=pages::configuration::ConfigurationPage/>
-                    <Route path=path!("workspace") ssr=SsrMode::Async view=pages::workspace::WorkspacePage/>
+                    <Route path=path!("profile") ssr=SsrMode::Async view=pages::settings::user::profile::ProfilePage/>
+                    <Route path=path!("configuration") ssr=SsrMode::Async view=pages::settings::user::configuration::ConfigurationPage/>
+                    <Route path=path!("workspace") ssr=SsrMode::Async view=pages::settings::user::workspace::WorkspacePage/>
                     <Route path=path!("admin-vaults") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AdminVaults/> }/>
-                    <Route path=path!("users") ssr=SsrMode::Async view=pages::users::UsersPage/>
+                    <Route path=path!("users") ssr=SsrMode::Async view=pages::settings::admin::users::UsersPage/>
                     <Route path=path!("access-rules") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AccessRules/> }/>
                     <Route path=path!("identity-providers") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::IdentityProviders/> }/>
                     <Route path=path!("resources") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Resources/> }/>
                     <Route path=path!("billing") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Billing/> }/>
-                    <Route path=path!("audit-log") ssr=SsrMode::Async view=pages::audit::AuditLogPage/>
+                    <Route path=path!("audit-log") ssr=SsrMode::Async view=pages::settings::admin::audit::AuditLogPage/>
                 </ParentRoute>
             </Routes>
         </Router>

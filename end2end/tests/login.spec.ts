@@ -56,7 +56,7 @@ test('failed attempts are throttled with a clear message', async ({ page }) => {
   for (let i = 0; i < 5; i++) {
     await page.fill('#login', 'throttled@example.com');
     await page.fill('#password', `wrong-${i}`);
-    const [res] = await Promise.all([page.waitForResponse('**/fn/login'), page.click('button[type=submit]')]);
+    const [res] = await Promise.all([page.waitForResponse('**/fn/sessions.login'), page.click('button[type=submit]')]);
     expect(res.status()).toBe(401);
     await expect(page.locator('#login-error')).toHaveText('Wrong username, e-mail or password.');
   }
@@ -79,7 +79,7 @@ test('members do not see administrator sections, and are refused when they go th
   await expect(page.locator('#forbidden')).toContainText('Administrators only');
   await shot(page, 'member-forbidden');
   // The server function refuses too, whatever the page shows.
-  const api = await page.request.post(`${s.url}/fn/list_audit`, {
+  const api = await page.request.post(`${s.url}/fn/admin/audit.list`, {
     headers: { 'content-type': 'application/json', origin: s.url },
     data: { query: {} },
   });
@@ -104,7 +104,7 @@ test('admins see every section; unfinished ones say so honestly', async ({ page 
 
 test('a state-changing request from another site is refused', async ({ request }) => {
   const s = server();
-  const res = await request.post(`${s.url}/fn/login`, {
+  const res = await request.post(`${s.url}/fn/sessions.login`, {
     headers: { origin: 'http://evil.example' },
     form: { login: s.admin.login, password: s.admin.password },
   });

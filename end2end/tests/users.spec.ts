@@ -65,14 +65,14 @@ test('users: invite → pending → accept → active; change a role; remove (th
   // Make Ulf an admin, and back.
   const ulfRow = uma.locator('tr[data-email="ulf@example.com"]');
   await Promise.all([
-    uma.waitForResponse('**/fn/set_member_role'),
+    uma.waitForResponse('**/fn/admin/users.set_role'),
     ulfRow.locator('select.role-select').selectOption('admin'),
   ]);
   await uma.reload();
   await hydrated(uma);
   await expect(ulfRow.locator('select.role-select')).toHaveValue('admin');
   await Promise.all([
-    uma.waitForResponse('**/fn/set_member_role'),
+    uma.waitForResponse('**/fn/admin/users.set_role'),
     ulfRow.locator('select.role-select').selectOption('member'),
   ]);
 

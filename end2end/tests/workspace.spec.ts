@@ -182,7 +182,7 @@ test('members cannot invite, and see no admin card', async ({ page }) => {
   await page.goto(`${s.url}/settings/workspace`);
   await hydrated(page);
   await expect(page.locator('#invite-users')).toHaveCount(0);
-  const res = await page.request.post(`${s.url}/fn/invite_users`, { headers: { origin: s.url }, form: { emails: 'x@example.com' } });
+  const res = await page.request.post(`${s.url}/fn/admin/workspaces.invite`, { headers: { origin: s.url }, form: { emails: 'x@example.com' } });
   expect(res.status()).toBe(403);
   await shot(page, 'workspace-member');
 });

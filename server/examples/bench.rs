@@ -109,14 +109,14 @@ struct Fixtures {
 async fn fixtures(services: &atrium_server::services::Services) -> Result<Fixtures, String> {
     use base64::Engine;
     let created = services
-        .accounts
-        .create_user(atrium_server::services::accounts::NewUser {
+        .users
+        .create(atrium_server::services::users::NewUser {
             email: "bench@example.com".into(),
             name: "Bench User".into(),
             username: None,
             password: "bench-password-1".into(),
             role: app::domain::Role::Member,
-            workspace: atrium_server::services::accounts::Placement::Named("Bench".into()),
+            workspace: atrium_server::services::users::Placement::Named("Bench".into()),
         })
         .await
         .map_err(|e| e.to_string())?;

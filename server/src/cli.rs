@@ -10,7 +10,7 @@ use app::domain::Role;
 use crate::config::{DbArgs, ServeArgs};
 use crate::crypto::{self, MasterKey};
 use crate::services::Services;
-use crate::services::accounts::{NewUser, Placement};
+use crate::services::users::{NewUser, Placement};
 use crate::state::{Clock, Core, Settings};
 use crate::{db, store};
 
@@ -310,8 +310,8 @@ async fn create_user(
     let password = piped.unwrap_or_else(crypto::generate_password);
     let role = if admin { Role::Admin } else { Role::Member };
     let created = services
-        .accounts
-        .create_user(NewUser {
+        .users
+        .create(NewUser {
             email,
             name,
             username,

@@ -18,8 +18,9 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing::Instrument;
 
-use app::api::auth::SESSION_COOKIE;
 use app::api::backend::{Caller, ClientIp, RequestId};
+use app::api::sessions::SESSION_COOKIE;
+use app::domain::AppError;
 use app::domain::audit::AuditQuery;
 use app::{App, OUTPUT_NAME, shell};
 
@@ -512,7 +513,36 @@ async fn authenticate(state: &AppState, mut req: Request<Body>) -> Result<Reques
     {
         return Err(Redirect::to("/settings/profile").into_response());
     }
+    if path.starts_with(ADMIN_FN_PREFIX) {
+        let refusal = match req.extensions().get::<Caller>() {
+            None => Some(AppError::Unauthorized),
+            Some(c) if !c.identity.is_admin() => Some(AppError::forbidden(
+                "use the administrator settings of this workspace",
+            )),
+            Some(_) => None,
+        };
+        if let Some(e) = refusal {
+            return Err(server_fn_error(&e));
+        }
+    }
     Ok(req)
+}
+
+/// Where the administrators' server functions live: every caller who is not an administrator of
+/// their current workspace is refused here, before the function runs (the services check again
+/// through their [`app::domain::identity::Admin`] proof).
+pub const ADMIN_FN_PREFIX: &str = "/fn/admin/";
+
+/// An error answered the way a server function answers one: its status, and the error as JSON for
+/// the client to decode.
+fn server_fn_error(e: &AppError) -> Response {
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string(e).unwrap_or_default(),
+    )
+        .into_response()
 }
 
 /// The cookie the ClearML web UI keeps its API token in.

@@ -27,9 +27,9 @@ async fn mixed_concurrent_writes_all_succeed(db: Db) {
                 {
                     failures.push(format!("credentials: {e}"));
                 }
-                let mut prefs = s.accounts.preferences(&who).await.unwrap();
+                let mut prefs = s.preferences.get(&who).await.unwrap();
                 prefs.hide_tips = round % 2 == 0;
-                if let Err(e) = s.accounts.save_preferences(&who, prefs).await {
+                if let Err(e) = s.preferences.save(&who, prefs).await {
                     failures.push(format!("preferences: {e}"));
                 }
                 if let Err(e) = s

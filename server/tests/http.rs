@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use app::domain::Role;
+use app::domain::{AppError, Role};
 use common::router::{App, basic, claims_of};
 use common::{user, with_sqlite};
 
@@ -210,7 +210,7 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
 
         let (s, headers, _) = app
             .send(post_form(
-                "/fn/login",
+                "/fn/sessions.login",
                 Some("http://127.0.0.1:3000"),
                 None,
                 "login=max&password=password-123",
@@ -227,7 +227,7 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
 
         let (s, _, _) = app
             .send(post_form(
-                "/fn/login",
+                "/fn/sessions.login",
                 None,
                 None,
                 "login=max&password=wrong",
@@ -237,7 +237,7 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
 
         let (s, _, body) = app
             .send(post_form(
-                "/fn/login",
+                "/fn/sessions.login",
                 Some("http://evil.example"),
                 None,
                 "login=max&password=password-123",
@@ -248,14 +248,14 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
             String::from_utf8_lossy(&body),
             "Cross-site requests are refused.\n"
         );
-        let mut req = post_form("/fn/rename_profile", None, Some(&member), "name=Hacked");
+        let mut req = post_form("/fn/profile.rename", None, Some(&member), "name=Hacked");
         req.headers_mut()
             .insert("sec-fetch-site", "cross-site".parse().unwrap());
         assert_eq!(app.send(req).await.0, 403);
 
         let req = Request::builder()
             .method("POST")
-            .uri("/fn/list_audit")
+            .uri("/fn/admin/audit.list")
             .header(header::HOST, "127.0.0.1:3000")
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::COOKIE, &member)
@@ -267,7 +267,7 @@ async fn login_cookie_cross_site_refusal_and_server_function_statuses() {
             "members are refused by the server function itself"
         );
         let (s, _, _) = app
-            .send(post_form("/fn/rename_profile", None, None, "name=Nobody"))
+            .send(post_form("/fn/profile.rename", None, None, "name=Nobody"))
             .await;
         assert_eq!(s, 401);
     })
@@ -908,7 +908,7 @@ async fn service_accounts_and_impersonation() {
             .to_string();
         let (s, _, _) = app
             .send(post_form(
-                "/fn/login",
+                "/fn/sessions.login",
                 None,
                 None,
                 &format!("login={username}&password=anything-at-all"),
@@ -1220,67 +1220,28 @@ async fn every_admin_endpoint_refuses_members() {
     .await
 }
 
+/// Every server function under `/fn/admin/` — found in the server's own registry, not listed here —
+/// refuses a member and an anonymous caller before it runs, whatever the body.
 #[tokio::test]
 async fn every_admin_server_function_refuses_members() {
     with_sqlite(|db| async move {
         let app = App::new(db).await;
         app.cookie("ada@example.com", Role::Admin, "A").await;
         let member = app.cookie("max@example.com", Role::Member, "A").await;
-        // (path, form body) of every administrator's server function.
-        let calls = [
-            ("/fn/list_audit", None),
-            ("/fn/load_users", Some("")),
-            ("/fn/set_member_role", Some("user_id=x&role=admin")),
-            ("/fn/remove_member", Some("user_id=x")),
-            ("/fn/resend_invitation", Some("invitation_id=x")),
-            ("/fn/invite_users", Some("emails=a%40example.com")),
-            ("/fn/cancel_invitation", Some("invitation_id=x")),
-            ("/fn/set_max_credential_days", Some("days=3")),
-            ("/fn/list_service_accounts", Some("")),
-            (
-                "/fn/create_service_account",
-                Some("name=x&allow_impersonation=false"),
-            ),
-            (
-                "/fn/update_service_account",
-                Some("id=x&name=y&allow_impersonation=false"),
-            ),
-            ("/fn/delete_service_account", Some("id=x")),
-            ("/fn/service_account_credentials", Some("id=x")),
-            (
-                "/fn/create_service_account_credentials",
-                Some("id=x&label=y"),
-            ),
-            (
-                "/fn/revoke_service_account_credentials",
-                Some("id=x&access_key=y"),
-            ),
-            ("/fn/load_groups", Some("")),
-            ("/fn/save_group", None),
-            ("/fn/delete_group", Some("id=x")),
-        ];
-        for (path, form) in calls {
-            let req = match form {
-                Some(body) => post_form(path, None, Some(&member), body),
-                None => {
-                    let json = if path.ends_with("save_group") {
-                        r#"{"id": null, "name": "x", "description": "", "members": []}"#
-                    } else {
-                        r#"{"query": {}}"#
-                    };
-                    Request::builder()
-                        .method("POST")
-                        .uri(path)
-                        .header(header::HOST, "127.0.0.1:3000")
-                        .header(header::CONTENT_TYPE, "application/json")
-                        .header(header::ACCEPT, "application/json")
-                        .header(header::COOKIE, &member)
-                        .body(Body::from(json))
-                        .unwrap()
-                }
-            };
-            let (status, _, body) = app.send(req).await;
-            assert_eq!(status, 403, "{path}: {}", String::from_utf8_lossy(&body));
+        let mut admin_fns: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path)
+            .filter(|p| p.starts_with(atrium_server::http::ADMIN_FN_PREFIX))
+            .collect();
+        admin_fns.sort();
+        assert!(admin_fns.len() >= 19, "{admin_fns:?}");
+        for path in admin_fns {
+            let (status, _, body) = app.send(post_form(path, None, Some(&member), "id=x")).await;
+            let body = String::from_utf8_lossy(&body);
+            assert_eq!(status, 403, "{path}: {body}");
+            let error: AppError = serde_json::from_str(&body).expect("an error the client decodes");
+            assert!(matches!(error, AppError::Forbidden(_)), "{path}: {error:?}");
+            let (status, _, _) = app.send(post_form(path, None, None, "id=x")).await;
+            assert_eq!(status, 401, "{path} without a session");
         }
     })
     .await
@@ -1294,13 +1255,18 @@ async fn undecodable_server_function_input_answers_400() {
         // A required argument missing, and a body that is not the form at all.
         for body in ["user_id=x", "%%%"] {
             let (status, _, bytes) = app
-                .send(post_form("/fn/set_member_role", None, Some(&admin), body))
+                .send(post_form(
+                    "/fn/admin/users.set_role",
+                    None,
+                    Some(&admin),
+                    body,
+                ))
                 .await;
             assert_eq!(status, 400, "{body}: {:?}", String::from_utf8_lossy(&bytes));
         }
         let req = Request::builder()
             .method("POST")
-            .uri("/fn/list_audit")
+            .uri("/fn/admin/audit.list")
             .header(header::HOST, "127.0.0.1:3000")
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::ACCEPT, "application/json")
@@ -1354,7 +1320,7 @@ async fn bodies_without_a_declared_length_are_held_to_the_limit() {
 
         let (s, headers, _) = app
             .send(chunked(
-                "/fn/login",
+                "/fn/sessions.login",
                 form,
                 b"login=max&password=password-123",
                 7,
@@ -1368,10 +1334,17 @@ async fn bodies_without_a_declared_length_are_held_to_the_limit() {
 
         let big = format!("login=max&password={}", "a".repeat(limit));
         let (s, _, _) = app
-            .send(chunked("/fn/login", form, big.as_bytes(), 8 * 1024))
+            .send(chunked(
+                "/fn/sessions.login",
+                form,
+                big.as_bytes(),
+                8 * 1024,
+            ))
             .await;
         assert_eq!(s, 413, "a chunked server-function call over the limit");
-        let (s, _, _) = app.send(post_form("/fn/login", None, None, &big)).await;
+        let (s, _, _) = app
+            .send(post_form("/fn/sessions.login", None, None, &big))
+            .await;
         assert_eq!(s, 413, "a declared length over the limit");
 
         let json = format!("{{\"x\": \"{}\"}}", "a".repeat(limit));

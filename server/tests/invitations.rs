@@ -11,14 +11,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use app::api::backend::Caller;
-use app::api::workspace::{AcceptForm, Delivery, InviteResult};
+use app::api::workspaces::{AcceptForm, Delivery, InviteResult};
 use app::domain::audit::AuditQuery;
 use app::domain::{AppError, Identity, Role};
 use atrium_server::crypto;
 use atrium_server::db::{self, Db};
 use atrium_server::mail::{SmtpSettings, TlsMode};
 use atrium_server::services::Services;
-use atrium_server::services::accounts::{NewUser, Placement};
+use atrium_server::services::users::{NewUser, Placement};
 use atrium_server::store;
 use common::{identity_of, services_over, services_with, settings, user};
 
@@ -167,14 +167,7 @@ async fn squatter_cannot_carry_an_address_into_another_workspace(db: Db) {
     // The squatter neither sees it nor can answer it in the console.
     let overview = s.workspaces.overview(&fake_ceo).await.unwrap();
     assert!(overview.invitations.is_empty() && !overview.email_verified);
-    assert_eq!(
-        s.sessions
-            .session_info(&fake_ceo)
-            .await
-            .unwrap()
-            .invitations,
-        0
-    );
+    assert_eq!(s.sessions.current(&fake_ceo).await.unwrap().invitations, 0);
     for accept in [true, false] {
         let err = s
             .workspaces
@@ -226,8 +219,8 @@ async fn usernames_from_addresses_never_collide(db: Db) {
 
     // An explicit username that is taken is still a conflict, not renumbered.
     let taken = s
-        .accounts
-        .create_user(NewUser {
+        .users
+        .create(NewUser {
             email: "robert@corp.example".into(),
             name: "Robert".into(),
             username: Some("bob".into()),
@@ -242,8 +235,8 @@ async fn usernames_from_addresses_never_collide(db: Db) {
     );
     // A taken address is a conflict too, whatever the username.
     let again = s
-        .accounts
-        .create_user(NewUser {
+        .users
+        .create(NewUser {
             email: "bob@corp.example".into(),
             name: "Bob Again".into(),
             username: None,
@@ -266,8 +259,8 @@ async fn usernames_are_unique_under_concurrency(db: Db) {
         .map(|i| {
             let s = s.clone();
             tokio::spawn(async move {
-                s.accounts
-                    .create_user(NewUser {
+                s.users
+                    .create(NewUser {
                         email: format!("sam@team{i}.example"),
                         name: format!("Sam {i}"),
                         username: None,

@@ -58,7 +58,7 @@ async fn made_up_methods_share_one_label_and_the_series_stay_bounded() {
             "/no.such_endpoint",
             "/healthz",
             "/login",
-            "/fn/login",
+            "/fn/sessions.login",
             "/settings/profile",
             "/pkg/atrium.js",
             "/anything/else",

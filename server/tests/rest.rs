@@ -225,7 +225,7 @@ async fn the_audit_log_names_the_impersonator_and_the_member() {
         assert_eq!(caller.identity.impersonator.as_deref(), Some("ci-agent"));
         ws.app
             .services
-            .accounts
+            .profile
             .rename(&caller.identity, "Max Planck")
             .await
             .unwrap();

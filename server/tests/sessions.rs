@@ -308,7 +308,7 @@ fn form_value(s: &str) -> String {
 
 /// Posts the login form (as a browser without JavaScript does when `accept` is `text/html`).
 async fn post_login(router: &Router, body: String, accept: &str) -> (StatusCode, HeaderMap) {
-    let req = Request::post("/fn/login")
+    let req = Request::post("/fn/sessions.login")
         .header(header::HOST, "127.0.0.1:3000")
         .header(header::ORIGIN, "http://127.0.0.1:3000")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")

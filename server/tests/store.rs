@@ -3,11 +3,11 @@
 
 mod common;
 
-use app::api::auth::SetupForm;
 use app::api::backend::{Caller, LoginAttempt};
+use app::api::sessions::SetupForm;
 use app::domain::audit::AuditQuery;
-use app::domain::cloud::CloudAccessForm;
-use app::domain::prefs::Preferences;
+use app::domain::cloud_access::CloudAccessForm;
+use app::domain::preferences::Preferences;
 use app::domain::throttle::{MAX_FAILURES, WINDOW_MS};
 use app::domain::{AppError, Identity, Role};
 use atrium_server::crypto;
@@ -62,14 +62,14 @@ async fn users_and_workspaces(db: Db) {
     drop(conn);
 
     let dup = s
-        .accounts
-        .create_user(atrium_server::services::accounts::NewUser {
+        .users
+        .create(atrium_server::services::users::NewUser {
             email: "ada@example.com".into(),
             name: "Another Ada".into(),
             username: Some("ada2".into()),
             password: "password-123".into(),
             role: Role::Member,
-            workspace: atrium_server::services::accounts::Placement::Named("Research".into()),
+            workspace: atrium_server::services::users::Placement::Named("Research".into()),
         })
         .await;
     assert!(
@@ -77,14 +77,14 @@ async fn users_and_workspaces(db: Db) {
         "{dup:?}"
     );
     let bad = s
-        .accounts
-        .create_user(atrium_server::services::accounts::NewUser {
+        .users
+        .create(atrium_server::services::users::NewUser {
             email: "not-an-email".into(),
             name: "X".into(),
             username: None,
             password: "password-123".into(),
             role: Role::Member,
-            workspace: atrium_server::services::accounts::Placement::Default,
+            workspace: atrium_server::services::users::Placement::Default,
         })
         .await;
     assert_eq!(bad.unwrap_err().field(), Some("email"));
@@ -151,7 +151,7 @@ async fn preferences_round_trip(db: Db) {
     let a = user(&s, "ada@example.com", Role::Member, "Research").await;
     let who = identity_of(&a);
     assert_eq!(
-        s.accounts.preferences(&who).await.unwrap(),
+        s.preferences.get(&who).await.unwrap(),
         Preferences::default()
     );
     let wanted = Preferences {
@@ -159,18 +159,15 @@ async fn preferences_round_trip(db: Db) {
         hidden_container_args: vec!["hf_token".into(), "HF_TOKEN".into()],
         ..Default::default()
     };
-    let saved = s.accounts.save_preferences(&who, wanted).await.unwrap();
+    let saved = s.preferences.save(&who, wanted).await.unwrap();
     assert_eq!(saved.hidden_container_args, vec!["HF_TOKEN".to_string()]);
-    assert_eq!(s.accounts.preferences(&who).await.unwrap(), saved);
+    assert_eq!(s.preferences.get(&who).await.unwrap(), saved);
     let again = Preferences {
         show_hidden_projects: true,
         ..saved.clone()
     };
-    s.accounts
-        .save_preferences(&who, again.clone())
-        .await
-        .unwrap();
-    assert_eq!(s.accounts.preferences(&who).await.unwrap(), again);
+    s.preferences.save(&who, again.clone()).await.unwrap();
+    assert_eq!(s.preferences.get(&who).await.unwrap(), again);
 
     // A bad list is refused whole: nothing changes, nothing is audited.
     let as_admin = Identity {
@@ -188,14 +185,10 @@ async fn preferences_round_trip(db: Db) {
         ..again.clone()
     };
     assert_eq!(
-        s.accounts
-            .save_preferences(&who, bad)
-            .await
-            .unwrap_err()
-            .field(),
+        s.preferences.save(&who, bad).await.unwrap_err().field(),
         Some("hidden_container_args")
     );
-    assert_eq!(s.accounts.preferences(&who).await.unwrap(), again);
+    assert_eq!(s.preferences.get(&who).await.unwrap(), again);
     assert_eq!(
         s.audit
             .list(&as_admin.admin("test").unwrap(), AuditQuery::default())
@@ -210,7 +203,7 @@ async fn rename_is_audited_in_the_same_transaction(db: Db) {
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let who = identity_of(&a);
-    let p = s.accounts.rename(&who, "  Ada Lovelace ").await.unwrap();
+    let p = s.profile.rename(&who, "  Ada Lovelace ").await.unwrap();
     assert_eq!(p.name, "Ada Lovelace");
     let entries = s
         .audit
@@ -227,18 +220,18 @@ async fn rename_is_audited_in_the_same_transaction(db: Db) {
     assert_eq!(entries[0].summary["before"]["name"], a.name.as_str());
     assert_eq!(entries[0].summary["after"]["name"], "Ada Lovelace");
     assert_eq!(
-        s.accounts.rename(&who, "").await.unwrap_err().field(),
+        s.profile.rename(&who, "").await.unwrap_err().field(),
         Some("name")
     );
     assert_eq!(
-        s.accounts
+        s.profile
             .rename(&who, &"x".repeat(81))
             .await
             .unwrap_err()
             .field(),
         Some("name")
     );
-    assert_eq!(s.accounts.profile(&who).await.unwrap().name, "Ada Lovelace");
+    assert_eq!(s.profile.get(&who).await.unwrap().name, "Ada Lovelace");
     let after = s
         .audit
         .list(
@@ -421,17 +414,10 @@ async fn login_logout_and_throttling(db: Db) {
         .expect("live session");
     assert_eq!(caller.identity.user_id, a.id);
     assert!(s.sessions.resolve_cookie("forged").await.unwrap().is_none());
-    let info = s.sessions.session_info(&caller).await.unwrap();
+    let info = s.sessions.current(&caller).await.unwrap();
     assert!(info.tip.is_some(), "a tip after login");
     s.sessions.dismiss_tip(&caller).await.unwrap();
-    assert!(
-        s.sessions
-            .session_info(&caller)
-            .await
-            .unwrap()
-            .tip
-            .is_none()
-    );
+    assert!(s.sessions.current(&caller).await.unwrap().tip.is_none());
     s.sessions.logout(&caller).await.unwrap();
     assert!(
         s.sessions
@@ -776,7 +762,7 @@ async fn credentials_lifecycle(db: Db) {
 }
 
 async fn invitations_and_leaving(db: Db) {
-    use app::api::workspace::AcceptForm;
+    use app::api::workspaces::AcceptForm;
     let s = services_over(db.clone());
     let a = user(&s, "ada@example.com", Role::Admin, "Research").await;
     let b = user(&s, "bob@example.com", Role::Member, "Research").await;

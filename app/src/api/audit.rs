@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use crate::domain::AppError;
 use crate::domain::audit::{AuditEntry, AuditQuery};
 
-#[server(prefix = "/fn", endpoint = "list_audit", input = leptos::server_fn::codec::Json)]
-pub async fn list_audit(query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
+#[server(prefix = "/fn/admin", endpoint = "audit.list", input = leptos::server_fn::codec::Json)]
+pub async fn list(query: AuditQuery) -> Result<Vec<AuditEntry>, AppError> {
     use super::backend::*;
     with_request_id(
         async {

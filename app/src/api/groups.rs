@@ -33,8 +33,8 @@ pub struct GroupsOverview {
     pub candidates: Vec<GroupCandidate>,
 }
 
-#[server(prefix = "/fn", endpoint = "load_groups")]
-pub async fn load_groups() -> Result<GroupsOverview, AppError> {
+#[server(prefix = "/fn/admin", endpoint = "groups.overview")]
+pub async fn overview() -> Result<GroupsOverview, AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -47,8 +47,8 @@ pub async fn load_groups() -> Result<GroupsOverview, AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "save_group", input = leptos::server_fn::codec::Json)]
-pub async fn save_group(
+#[server(prefix = "/fn/admin", endpoint = "groups.save", input = leptos::server_fn::codec::Json)]
+pub async fn save(
     id: Option<String>,
     name: String,
     description: String,
@@ -72,8 +72,8 @@ pub async fn save_group(
     )
 }
 
-#[server(prefix = "/fn", endpoint = "delete_group")]
-pub async fn delete_group(id: String) -> Result<(), AppError> {
+#[server(prefix = "/fn/admin", endpoint = "groups.delete")]
+pub async fn delete(id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {

@@ -3,15 +3,17 @@
 //! rules live in the services (server crate) and in `domain`.
 
 pub mod audit;
-pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod backend;
-pub mod cloud;
+pub mod cloud_access;
+pub mod credentials;
 pub mod groups;
+pub mod preferences;
 pub mod profile;
 pub mod service_accounts;
+pub mod sessions;
 pub mod users;
-pub mod workspace;
+pub mod workspaces;
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};

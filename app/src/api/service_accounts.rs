@@ -26,8 +26,8 @@ pub struct CreatedServiceAccount {
     pub credentials: NewCredential,
 }
 
-#[server(prefix = "/fn", endpoint = "list_service_accounts")]
-pub async fn list_service_accounts() -> Result<Vec<ServiceAccount>, AppError> {
+#[server(prefix = "/fn/admin", endpoint = "service_accounts.list")]
+pub async fn list() -> Result<Vec<ServiceAccount>, AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -40,8 +40,8 @@ pub async fn list_service_accounts() -> Result<Vec<ServiceAccount>, AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "create_service_account")]
-pub async fn create_service_account(
+#[server(prefix = "/fn/admin", endpoint = "service_accounts.create")]
+pub async fn create(
     name: String,
     allow_impersonation: bool,
 ) -> Result<CreatedServiceAccount, AppError> {
@@ -61,12 +61,8 @@ pub async fn create_service_account(
     )
 }
 
-#[server(prefix = "/fn", endpoint = "update_service_account")]
-pub async fn update_service_account(
-    id: String,
-    name: String,
-    allow_impersonation: bool,
-) -> Result<(), AppError> {
+#[server(prefix = "/fn/admin", endpoint = "service_accounts.update")]
+pub async fn update(id: String, name: String, allow_impersonation: bool) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -84,8 +80,8 @@ pub async fn update_service_account(
     )
 }
 
-#[server(prefix = "/fn", endpoint = "delete_service_account")]
-pub async fn delete_service_account(id: String) -> Result<(), AppError> {
+#[server(prefix = "/fn/admin", endpoint = "service_accounts.delete")]
+pub async fn delete(id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -98,8 +94,8 @@ pub async fn delete_service_account(id: String) -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "service_account_credentials")]
-pub async fn service_account_credentials(id: String) -> Result<Vec<CredentialInfo>, AppError> {
+#[server(prefix = "/fn/admin", endpoint = "service_accounts.credentials")]
+pub async fn credentials(id: String) -> Result<Vec<CredentialInfo>, AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -117,11 +113,8 @@ pub async fn service_account_credentials(id: String) -> Result<Vec<CredentialInf
     )
 }
 
-#[server(prefix = "/fn", endpoint = "create_service_account_credentials")]
-pub async fn create_service_account_credentials(
-    id: String,
-    label: String,
-) -> Result<NewCredential, AppError> {
+#[server(prefix = "/fn/admin", endpoint = "service_accounts.create_credentials")]
+pub async fn create_credentials(id: String, label: String) -> Result<NewCredential, AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -140,11 +133,8 @@ pub async fn create_service_account_credentials(
     )
 }
 
-#[server(prefix = "/fn", endpoint = "revoke_service_account_credentials")]
-pub async fn revoke_service_account_credentials(
-    id: String,
-    access_key: String,
-) -> Result<(), AppError> {
+#[server(prefix = "/fn/admin", endpoint = "service_accounts.revoke_credentials")]
+pub async fn revoke_credentials(id: String, access_key: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::workspace::InviteResult;
+use super::workspaces::InviteResult;
 use crate::domain::{AppError, Role};
 
 /// One row of the Users table: a member or a pending invitation.
@@ -31,8 +31,8 @@ pub struct UsersOverview {
     pub max_members: Option<i64>,
 }
 
-#[server(prefix = "/fn", endpoint = "load_users")]
-pub async fn load_users() -> Result<UsersOverview, AppError> {
+#[server(prefix = "/fn/admin", endpoint = "users.overview")]
+pub async fn overview() -> Result<UsersOverview, AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -45,8 +45,8 @@ pub async fn load_users() -> Result<UsersOverview, AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "set_member_role")]
-pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppError> {
+#[server(prefix = "/fn/admin", endpoint = "users.set_role")]
+pub async fn set_role(user_id: String, role: String) -> Result<(), AppError> {
     use super::backend::*;
     let role = Role::parse(&role)
         .ok_or_else(|| AppError::validation("role", "Choose admin or member."))?;
@@ -61,8 +61,8 @@ pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppErr
     )
 }
 
-#[server(prefix = "/fn", endpoint = "remove_member")]
-pub async fn remove_member(user_id: String) -> Result<(), AppError> {
+#[server(prefix = "/fn/admin", endpoint = "users.remove")]
+pub async fn remove(user_id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -75,7 +75,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "resend_invitation")]
+#[server(prefix = "/fn/admin", endpoint = "users.resend_invitation")]
 pub async fn resend_invitation(invitation_id: String) -> Result<InviteResult, AppError> {
     use super::backend::*;
     with_request_id(

@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
+use crate::api::workspaces::{Delivery, InviteResult};
+
 use super::copy_box::CopyBox;
-use crate::api::workspace::{Delivery, InviteResult};
 
 #[component]
 pub fn InviteOutcome(

@@ -3,12 +3,12 @@
 //! browser (inline validation) and in plain unit tests.
 
 pub mod audit;
-pub mod cloud;
+pub mod cloud_access;
 pub mod credentials;
 pub mod error;
 pub mod identity;
 pub mod invitations;
-pub mod prefs;
+pub mod preferences;
 pub mod throttle;
 pub mod timefmt;
 pub mod tips;

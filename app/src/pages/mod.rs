@@ -1,15 +1,8 @@
-//! One module per screen. Settings sections sit under the shared layout in `settings`.
+//! One module per screen, nested as the navigation nests: the public session pages (login, first
+//! set-up, invitation links), then the settings console — its frame in `settings`, the user
+//! settings in `settings::user`, the administrator settings in `settings::admin`. A page made of
+//! several areas' cards keeps one file per area (`workspace/credentials.rs`).
 
-pub mod audit;
-pub mod cloud_access;
-pub mod configuration;
-pub mod groups;
-pub mod invite;
-pub mod login;
 pub mod not_found;
-pub mod profile;
-pub mod service_accounts;
+pub mod sessions;
 pub mod settings;
-pub mod setup;
-pub mod users;
-pub mod workspace;

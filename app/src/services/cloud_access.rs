@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use app::domain::cloud::{self, CloudAccess, CloudAccessForm, PresignedUrl};
+use app::domain::cloud_access::{self as rules, CloudAccess, CloudAccessForm, PresignedUrl};
 use app::domain::{AppError, Identity};
 
 use super::{Object, audit, internal};
@@ -66,7 +66,7 @@ impl CloudAccessService {
     fn seal(&self, secret: &str) -> (String, String) {
         (
             self.core.key.encrypt(secret.as_bytes()),
-            cloud::mask_secret(secret),
+            rules::mask_secret(secret),
         )
     }
 }
@@ -89,7 +89,7 @@ impl CloudAccessService {
         who: &Identity,
         form: CloudAccessForm,
     ) -> Result<CloudAccess, AppError> {
-        let v = cloud::validate(&form)?;
+        let v = rules::validate(&form)?;
         let now = self.core.clock.now_ms();
         let mut tx = self.core.begin().await?;
         let taken =
@@ -244,8 +244,8 @@ impl CloudAccessService {
         path: &str,
         expires_in: Option<i64>,
     ) -> Result<PresignedUrl, AppError> {
-        let object = cloud::object_ref(bucket, path)?;
-        let expires_secs = cloud::expiry_secs(expires_in)?;
+        let object = rules::object_ref(bucket, path)?;
+        let expires_secs = rules::expiry_secs(expires_in)?;
         let now = self.core.clock.now_ms();
         let mut conn = self.core.db.pool.acquire().await?;
         let (entry, sealed) = store::cloud_access::for_bucket(
@@ -264,12 +264,12 @@ impl CloudAccessService {
         drop(conn);
         let secret = self.core.key.decrypt(&sealed).map_err(internal)?;
         let secret = String::from_utf8(secret).map_err(internal)?;
-        let (endpoint, path_style) = cloud::endpoint(&entry.host, &entry.region, &entry.bucket);
+        let (endpoint, path_style) = rules::endpoint(&entry.host, &entry.region, &entry.bucket);
         let url = presign_get(SigningInput {
             endpoint: &endpoint,
             path_style,
             bucket: &entry.bucket,
-            region: cloud::signing_region(&entry.region),
+            region: rules::signing_region(&entry.region),
             access_key: &entry.key,
             secret: &secret,
             object_key: &object.key,
@@ -324,7 +324,7 @@ mod tests {
 
     #[test]
     fn custom_hosts_get_path_style_urls() {
-        let (endpoint, path_style) = cloud::endpoint("http://127.0.0.1:9000", "", "data");
+        let (endpoint, path_style) = rules::endpoint("http://127.0.0.1:9000", "", "data");
         let url = presign_get(SigningInput {
             endpoint: &endpoint,
             path_style,
@@ -347,7 +347,7 @@ mod tests {
 
     #[test]
     fn aws_urls_are_virtual_hosted() {
-        let (endpoint, path_style) = cloud::endpoint("", "eu-west-1", "data");
+        let (endpoint, path_style) = rules::endpoint("", "eu-west-1", "data");
         let url = presign_get(SigningInput {
             endpoint: &endpoint,
             path_style,

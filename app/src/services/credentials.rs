@@ -18,7 +18,7 @@ use crate::store;
 use app::domain::audit::AuditObject;
 
 #[derive(Debug)]
-pub struct CredentialService {
+pub struct CredentialsService {
     pub core: std::sync::Arc<Core>,
 }
 
@@ -119,7 +119,7 @@ pub fn new_secret() -> String {
     }
 }
 
-impl CredentialService {
+impl CredentialsService {
     pub(crate) fn secret_hash(&self, secret: &str) -> String {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.core.pepper).expect("any key length works");
@@ -482,7 +482,7 @@ fn in_workspace(
     }
 }
 
-impl CredentialService {
+impl CredentialsService {
     pub async fn create(
         &self,
         who: &Identity,

@@ -20,7 +20,7 @@ use crate::store::{self, Conn};
 use app::domain::audit::AuditObject;
 
 #[derive(Debug)]
-pub struct GroupService {
+pub struct GroupsService {
     pub core: Arc<Core>,
 }
 
@@ -78,7 +78,7 @@ pub async fn groups_by_user(
     Ok(out)
 }
 
-impl GroupService {
+impl GroupsService {
     pub async fn overview(&self, who: &Admin<'_>) -> Result<GroupsOverview, AppError> {
         let now = self.core.clock.now_ms();
         let mut conn = self.core.db.pool.acquire().await?;

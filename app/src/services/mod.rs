@@ -1,12 +1,13 @@
 //! Use cases: load, apply the domain's rules, persist, and write the audit entry — one transaction
 //! per user action. The server functions, the REST API and the command line all call these.
 
-pub mod accounts;
 pub mod audit;
 pub mod cache;
 pub mod cloud_access;
 pub mod credentials;
 pub mod groups;
+pub mod preferences;
+pub mod profile;
 pub mod service_accounts;
 pub mod sessions;
 pub mod usage;
@@ -24,36 +25,38 @@ use crate::store::{self, Conn};
 #[derive(Clone, Debug)]
 pub struct Services {
     pub core: Arc<Core>,
-    pub sessions: Arc<sessions::SessionService>,
-    pub accounts: Arc<accounts::AccountService>,
+    pub sessions: Arc<sessions::SessionsService>,
+    pub profile: Arc<profile::ProfileService>,
+    pub preferences: Arc<preferences::PreferencesService>,
     pub audit: Arc<audit::AuditService>,
-    pub credentials: Arc<credentials::CredentialService>,
+    pub credentials: Arc<credentials::CredentialsService>,
     pub users: Arc<users::UsersService>,
-    pub service_accounts: Arc<service_accounts::ServiceAccountService>,
-    pub groups: Arc<groups::GroupService>,
-    pub workspaces: Arc<workspaces::WorkspaceService>,
+    pub service_accounts: Arc<service_accounts::ServiceAccountsService>,
+    pub groups: Arc<groups::GroupsService>,
+    pub workspaces: Arc<workspaces::WorkspacesService>,
     pub cloud_access: Arc<cloud_access::CloudAccessService>,
 }
 
 impl Services {
     pub fn new(core: Core) -> Self {
         let core = Arc::new(core);
-        let credentials = Arc::new(credentials::CredentialService { core: core.clone() });
+        let credentials = Arc::new(credentials::CredentialsService { core: core.clone() });
         Self {
-            workspaces: Arc::new(workspaces::WorkspaceService {
+            workspaces: Arc::new(workspaces::WorkspacesService {
                 core: core.clone(),
                 credentials: credentials.clone(),
             }),
             credentials: credentials.clone(),
             users: Arc::new(users::UsersService { core: core.clone() }),
-            groups: Arc::new(groups::GroupService { core: core.clone() }),
-            service_accounts: Arc::new(service_accounts::ServiceAccountService {
+            groups: Arc::new(groups::GroupsService { core: core.clone() }),
+            service_accounts: Arc::new(service_accounts::ServiceAccountsService {
                 core: core.clone(),
                 credentials: credentials.clone(),
             }),
             cloud_access: Arc::new(cloud_access::CloudAccessService { core: core.clone() }),
-            sessions: Arc::new(sessions::SessionService { core: core.clone() }),
-            accounts: Arc::new(accounts::AccountService { core: core.clone() }),
+            sessions: Arc::new(sessions::SessionsService { core: core.clone() }),
+            profile: Arc::new(profile::ProfileService { core: core.clone() }),
+            preferences: Arc::new(preferences::PreferencesService { core: core.clone() }),
             audit: Arc::new(audit::AuditService { core: core.clone() }),
             core,
         }

@@ -11,7 +11,7 @@ use app::domain::credentials::{self, CredentialInfo, NewCredential};
 use app::domain::identity::Admin;
 use app::domain::{AppError, Identity, Role, validate};
 
-use super::credentials::{CredentialService, new_access_key, new_secret};
+use super::credentials::{CredentialsService, new_access_key, new_secret};
 use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
@@ -19,9 +19,9 @@ use crate::store::{self, Conn, users::UserRow};
 use app::domain::audit::AuditObject;
 
 #[derive(Debug)]
-pub struct ServiceAccountService {
+pub struct ServiceAccountsService {
     pub core: Arc<Core>,
-    pub credentials: Arc<CredentialService>,
+    pub credentials: Arc<CredentialsService>,
 }
 
 fn view(r: store::service_accounts::ServiceAccountRow) -> ServiceAccount {
@@ -57,7 +57,7 @@ fn username_for(name: &str) -> String {
     )
 }
 
-impl ServiceAccountService {
+impl ServiceAccountsService {
     async fn find(
         &self,
         conn: &mut Conn,
@@ -134,7 +134,7 @@ impl ServiceAccountService {
     }
 }
 
-impl ServiceAccountService {
+impl ServiceAccountsService {
     pub async fn list(&self, who: &Admin<'_>) -> Result<Vec<ServiceAccount>, AppError> {
         let mut conn = self.core.db.pool.acquire().await?;
         let mut groups =

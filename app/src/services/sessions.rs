@@ -3,12 +3,13 @@
 
 use serde_json::json;
 
-use app::api::auth::{SessionInfo, SetupForm};
 use app::api::backend::{Caller, LoginAttempt, NewSession};
+use app::api::sessions::{SessionInfo, SetupForm};
 use app::domain::identity::Channel;
 use app::domain::{AppError, Identity, Role, throttle, validate};
 
-use super::accounts::{NewUser, Placement, create_user_in, load_preferences};
+use super::preferences::load_preferences;
+use super::users::{NewUser, Placement, create_user_in};
 use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
@@ -19,7 +20,7 @@ use app::domain::audit::AuditObject;
 pub const SETUP_LINK_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(Debug)]
-pub struct SessionService {
+pub struct SessionsService {
     pub core: std::sync::Arc<Core>,
 }
 
@@ -36,7 +37,7 @@ fn throttle_subject(login: &str, user: Option<&store::users::UserRow>) -> String
 /// table does not grow.
 const SWEEP_PER_ATTEMPT: usize = 4;
 
-impl SessionService {
+impl SessionsService {
     /// Reserves an attempt on each of its counters before the password is checked, in one short write
     /// transaction: either all are reserved or none is, and a refusal says how long to wait. Expired
     /// counters are swept afterwards.
@@ -161,7 +162,7 @@ pub async fn start_session(
     })
 }
 
-impl SessionService {
+impl SessionsService {
     pub async fn login(&self, attempt: LoginAttempt) -> Result<NewSession, AppError> {
         if attempt.login.trim().is_empty() {
             return Err(AppError::validation(
@@ -280,7 +281,7 @@ impl SessionService {
         self.core.commit(tx).await
     }
 
-    pub async fn session_info(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
+    pub async fn current(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
         let mut conn = self.core.db.pool.acquire().await?;
         let preferences = load_preferences(&mut conn, &caller.identity.user_id).await?;
         let pending = match &caller.session_id {

@@ -4,15 +4,15 @@
 use serde_json::json;
 
 use app::api::backend::{Caller, NewSession};
-use app::api::workspace::{
+use app::api::workspaces::{
     AcceptForm, InvitationView, InviteResult, WorkspaceEntry, WorkspaceOverview,
 };
 use app::domain::identity::Admin;
 use app::domain::invitations::{self, Answer, Delivery};
 use app::domain::{AppError, Identity, Role, credentials, validate};
 
-use super::accounts::{NewUser, Placement, create_user_in};
-use super::credentials::CredentialService;
+use super::credentials::CredentialsService;
+use super::users::{NewUser, Placement, create_user_in};
 use super::{Object, audit, internal};
 use crate::crypto;
 use crate::state::Core;
@@ -25,9 +25,9 @@ pub const INVITATION_MS: i64 = 14 * 86_400_000;
 pub const MAX_INVITES: usize = 50;
 
 #[derive(Debug)]
-pub struct WorkspaceService {
+pub struct WorkspacesService {
     pub core: std::sync::Arc<Core>,
-    pub credentials: std::sync::Arc<CredentialService>,
+    pub credentials: std::sync::Arc<CredentialsService>,
 }
 
 fn view(row: store::workspaces::InvitationRow, has_account: bool) -> InvitationView {
@@ -150,7 +150,7 @@ pub fn parse_emails(raw: &str) -> Result<Vec<String>, AppError> {
     Ok(out)
 }
 
-impl WorkspaceService {
+impl WorkspacesService {
     async fn user_exists(conn: &mut Conn, email: &str) -> Result<bool, AppError> {
         Ok(store::users::find_by_login(conn, email).await?.is_some())
     }
@@ -205,7 +205,7 @@ impl WorkspaceService {
     }
 }
 
-impl WorkspaceService {
+impl WorkspacesService {
     /// The identity of a user (by e-mail or username) in one of their workspaces (by name; default:
     /// their first), acting from the command line.
     pub async fn identity_for(
@@ -321,7 +321,7 @@ impl WorkspaceService {
     }
 }
 
-impl WorkspaceService {
+impl WorkspacesService {
     pub async fn overview(&self, caller: &Caller) -> Result<WorkspaceOverview, AppError> {
         let who = &caller.identity;
         let now = self.core.clock.now_ms();

@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::Conn;
-use app::domain::cloud::CloudAccess;
+use app::domain::cloud_access::CloudAccess;
 
 pub struct NewCloudAccessRow<'a> {
     pub id: &'a str,

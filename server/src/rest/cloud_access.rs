@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use app::domain::AppError;
-use app::domain::cloud::{CloudAccess, CloudAccessForm};
+use app::domain::cloud_access::{CloudAccess, CloudAccessForm};
 use app::domain::timefmt::iso_utc;
 
 use super::registry::{Ctx, Deleted, Endpoint, IdParam, NoParams, endpoint, lenient};

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use app::domain::AppError;
-use app::domain::prefs::Preferences;
+use app::domain::preferences::Preferences;
 
 use super::registry::{Ctx, Endpoint, NoParams, endpoint};
 
@@ -35,7 +35,7 @@ pub struct PreferencesAnswer {
 }
 
 async fn get_preferences(ctx: Ctx, _: NoParams) -> Result<PreferencesAnswer, AppError> {
-    let preferences = ctx.services().accounts.preferences(&ctx.who()?).await?;
+    let preferences = ctx.services().preferences.get(&ctx.who()?).await?;
     Ok(PreferencesAnswer { preferences })
 }
 
@@ -55,8 +55,8 @@ pub struct SetAnswer {
 async fn set_preferences(ctx: Ctx, p: SetParams) -> Result<SetAnswer, AppError> {
     let preferences = ctx
         .services()
-        .accounts
-        .save_preferences(&ctx.who()?, p.preferences)
+        .preferences
+        .save(&ctx.who()?, p.preferences)
         .await?;
     Ok(SetAnswer {
         updated: 1,

@@ -45,7 +45,7 @@ pub struct User {
     /// `admin` or `user`, as ClearML names them.
     pub role: &'static str,
     #[schemars(with = "Value")]
-    pub preferences: app::domain::prefs::Preferences,
+    pub preferences: app::domain::preferences::Preferences,
     /// ISO 8601 UTC.
     pub created: String,
 }
@@ -60,8 +60,8 @@ pub struct CurrentUser {
 async fn get_current_user(ctx: Ctx, _: NoParams) -> Result<CurrentUser, AppError> {
     let who = ctx.who()?;
     let services = ctx.services();
-    let profile = services.accounts.profile(&who).await?;
-    let prefs = services.accounts.preferences(&who).await?;
+    let profile = services.profile.get(&who).await?;
+    let prefs = services.preferences.get(&who).await?;
     let (given, family) = match profile.name.split_once(' ') {
         Some((g, f)) => (g.to_string(), f.to_string()),
         None => (profile.name.clone(), String::new()),
@@ -115,7 +115,7 @@ async fn update(ctx: Ctx, p: UpdateParams) -> Result<Updated, AppError> {
     if p.user.as_deref().is_some_and(|u| u != who.user_id) {
         return Err(AppError::forbidden("rename another user"));
     }
-    let profile = ctx.services().accounts.rename(&who, &p.name).await?;
+    let profile = ctx.services().profile.rename(&who, &p.name).await?;
     Ok(Updated {
         updated: 1,
         fields: UpdatedFields { name: profile.name },

@@ -316,7 +316,7 @@ pub fn openapi() -> Value {
         "paths": paths,
         "components": {
             "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": app::api::auth::SESSION_COOKIE},
+                "session": {"type": "apiKey", "in": "cookie", "name": app::api::sessions::SESSION_COOKIE},
                 "basic": {"type": "http", "scheme": "basic", "description": "access_key:secret_key"},
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
             },

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use app::api::workspace::{InvitationView, InviteResult, WorkspaceEntry};
+use app::api::workspaces::{InvitationView, InviteResult, WorkspaceEntry};
 use app::domain::AppError;
 use app::domain::invitations::Delivery;
 use app::domain::timefmt::iso_utc;

@@ -15,7 +15,7 @@ use app::domain::Role;
 use atrium_server::crypto::{self, MasterKey};
 use atrium_server::db::{self, Db};
 use atrium_server::services::Services;
-use atrium_server::services::accounts::{CreatedUser, NewUser, Placement};
+use atrium_server::services::users::{CreatedUser, NewUser, Placement};
 use atrium_server::state::{Clock, Core, Settings};
 use base64::Engine;
 
@@ -128,8 +128,8 @@ macro_rules! on_both_databases {
 /// A user made through the service, password `password-123`.
 pub async fn user(services: &Services, email: &str, role: Role, workspace: &str) -> CreatedUser {
     services
-        .accounts
-        .create_user(NewUser {
+        .users
+        .create(NewUser {
             email: email.into(),
             name: format!("User {}", email.split('@').next().unwrap_or_default()),
             username: None,

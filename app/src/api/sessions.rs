@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::prefs::Preferences;
+use crate::domain::preferences::Preferences;
 use crate::domain::{AppError, Identity};
 
 /// The session cookie's name.
@@ -116,7 +116,7 @@ pub fn set_session_cookie(value: &str, max_age: i64) {
     );
 }
 
-#[server(prefix = "/fn", endpoint = "login")]
+#[server(prefix = "/fn", endpoint = "sessions.login")]
 pub async fn login(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use super::backend::*;
     let services = services()?;
@@ -135,7 +135,7 @@ pub async fn login(login: String, password: String, next: Option<String>) -> Res
     Ok(())
 }
 
-#[server(prefix = "/fn", endpoint = "logout")]
+#[server(prefix = "/fn", endpoint = "sessions.logout")]
 pub async fn logout() -> Result<(), AppError> {
     use super::backend::*;
     if let Some(caller) = maybe_caller() {
@@ -146,25 +146,25 @@ pub async fn logout() -> Result<(), AppError> {
     Ok(())
 }
 
-#[server(prefix = "/fn", endpoint = "current_session")]
-pub async fn current_session() -> Result<SessionInfo, AppError> {
+#[server(prefix = "/fn", endpoint = "sessions.current")]
+pub async fn current() -> Result<SessionInfo, AppError> {
     use super::backend::*;
-    with_request_id(async { services()?.sessions.session_info(&caller()?).await }.await)
+    with_request_id(async { services()?.sessions.current(&caller()?).await }.await)
 }
 
-#[server(prefix = "/fn", endpoint = "dismiss_tip")]
+#[server(prefix = "/fn", endpoint = "sessions.dismiss_tip")]
 pub async fn dismiss_tip() -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(async { services()?.sessions.dismiss_tip(&caller()?).await }.await)
 }
 
-#[server(prefix = "/fn", endpoint = "setup_open")]
+#[server(prefix = "/fn", endpoint = "sessions.setup_open")]
 pub async fn setup_open(token: String) -> Result<bool, AppError> {
     use super::backend::*;
     with_request_id(async { services()?.sessions.setup_open(&token).await }.await)
 }
 
-#[server(prefix = "/fn", endpoint = "complete_setup")]
+#[server(prefix = "/fn", endpoint = "sessions.complete_setup")]
 pub async fn complete_setup(form: SetupForm) -> Result<(), AppError> {
     use super::backend::*;
     let session = with_request_id(

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::audit::list_audit;
+use crate::api;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::AppError;
 use crate::domain::audit::{AuditEntry, AuditObject, AuditQuery, changes};
@@ -71,7 +71,7 @@ pub fn AuditLogPage() -> impl IntoView {
         move || filters.get(),
         |f| async move {
             match f.query() {
-                Ok(q) => list_audit(q).await,
+                Ok(q) => api::audit::list(q).await,
                 Err(e) => Err(e),
             }
         },
@@ -86,7 +86,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 },
                 Err(e) => return more_error.set(Some(e)),
             };
-            match list_audit(q).await {
+            match api::audit::list(q).await {
                 Ok(rows) => extra.update(|e| e.extend(rows)),
                 Err(e) => more_error.set(Some(e)),
             }

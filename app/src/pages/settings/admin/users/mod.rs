@@ -2,10 +2,14 @@
 //! cancelling invitations, inviting more people within the seat limit), service accounts and user
 //! groups.
 
+mod groups;
+mod service_accounts;
+
 use leptos::prelude::*;
 
-use crate::api::users::*;
-use crate::api::workspace::{CancelInvitation, InviteResult, InviteUsers};
+use crate::api;
+use crate::api::users::UserEntry;
+use crate::api::workspaces::InviteResult;
 use crate::components::confirm::ConfirmDialog;
 use crate::components::copy_box::CopyBox;
 use crate::components::dialog::Dialog;
@@ -23,17 +27,17 @@ pub fn UsersPage() -> impl IntoView {
         return view! { <SectionHeader section=Section::Users/><AdminsOnly/> }.into_any();
     }
     let version = RwSignal::new(0u32);
-    let data = Resource::new_blocking(move || version.get(), |_| load_users());
+    let data = Resource::new_blocking(move || version.get(), |_| api::users::overview());
     let removing = RwSignal::new(None::<UserEntry>);
     let inviting = RwSignal::new(false);
     let links = RwSignal::new(Vec::<InviteResult>::new());
     let error = RwSignal::new(None::<AppError>);
     let refresh = move || version.update(|v| *v += 1);
 
-    let set_role = ServerAction::<SetMemberRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
-    let resend = ServerAction::<ResendInvitation>::new();
-    let cancel = ServerAction::<CancelInvitation>::new();
+    let set_role = ServerAction::<api::users::SetRole>::new();
+    let remove = ServerAction::<api::users::Remove>::new();
+    let resend = ServerAction::<api::users::ResendInvitation>::new();
+    let cancel = ServerAction::<api::workspaces::CancelInvitation>::new();
     Effect::new(move |_| match set_role.value().get() {
         Some(Ok(())) => {
             error.set(None);
@@ -124,7 +128,7 @@ pub fn UsersPage() -> impl IntoView {
                                                     let current = u.with_value(|u| u.role);
                                                     view! {
                                                         <select class="role-select" aria-label=format!("Role of {}", u.with_value(|u| u.email.clone()))
-                                                            on:change=move |ev| { set_role.dispatch(SetMemberRole { user_id: id_role.clone(), role: event_target_value(&ev) }); }>
+                                                            on:change=move |ev| { set_role.dispatch(api::users::SetRole { user_id: id_role.clone(), role: event_target_value(&ev) }); }>
                                                             <option value="admin" selected=current == Role::Admin>"Admin"</option>
                                                             <option value="member" selected=current == Role::Member>"Member"</option>
                                                         </select>
@@ -135,8 +139,8 @@ pub fn UsersPage() -> impl IntoView {
                                                 <td class="row-buttons">
                                                     {if u.with_value(|u| u.pending) {
                                                         view! {
-                                                            <button class="button small ghost resend" on:click=move |_| { resend.dispatch(ResendInvitation { invitation_id: id_resend.clone() }); }>"Resend"</button>
-                                                            <button class="button small ghost cancel" on:click=move |_| { cancel.dispatch(CancelInvitation { invitation_id: id_cancel.clone() }); }>"Cancel"</button>
+                                                            <button class="button small ghost resend" on:click=move |_| { resend.dispatch(api::users::ResendInvitation { invitation_id: id_resend.clone() }); }>"Resend"</button>
+                                                            <button class="button small ghost cancel" on:click=move |_| { cancel.dispatch(api::workspaces::CancelInvitation { invitation_id: id_cancel.clone() }); }>"Cancel"</button>
                                                         }.into_any()
                                                     } else if !u.with_value(|u| u.is_you) {
                                                         view! {
@@ -158,8 +162,8 @@ pub fn UsersPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <crate::pages::service_accounts::ServiceAccountsCard/>
-        <crate::pages::groups::GroupsCard/>
+        <service_accounts::ServiceAccountsCard/>
+        <groups::GroupsCard/>
         <InviteDialog open=inviting on_done=Callback::new(move |_| refresh())/>
         <ConfirmDialog
             open=Signal::derive(move || removing.with(Option::is_some))
@@ -172,7 +176,7 @@ pub fn UsersPage() -> impl IntoView {
             pending=remove.pending()
             on_confirm=Callback::new(move |_| {
                 if let Some(u) = removing.get_untracked() {
-                    remove.dispatch(RemoveMember { user_id: u.id });
+                    remove.dispatch(api::users::Remove { user_id: u.id });
                 }
             })
             on_cancel=Callback::new(move |_| removing.set(None))
@@ -183,7 +187,7 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 fn InviteDialog(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
-    let invite = ServerAction::<InviteUsers>::new();
+    let invite = ServerAction::<api::workspaces::Invite>::new();
     let emails = RwSignal::new(String::new());
     let results = RwSignal::new(Vec::<InviteResult>::new());
     Effect::new(move |_| {
@@ -208,7 +212,7 @@ fn InviteDialog(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
                     </div>
                     <footer class="dialog-footer"><button class="button primary" on:click=move |_| open.set(false)>"Done"</button></footer>
                 }>
-                    <form class="form" on:submit=move |ev| { ev.prevent_default(); invite.dispatch(InviteUsers { emails: emails.get_untracked() }); }>
+                    <form class="form" on:submit=move |ev| { ev.prevent_default(); invite.dispatch(api::workspaces::Invite { emails: emails.get_untracked() }); }>
                         <label for="dialog-invite-emails">"E-mail addresses"</label>
                         <textarea id="dialog-invite-emails" placeholder="ada@example.com, grace@example.com"
                             prop:value=move || emails.get() on:input=move |ev| emails.set(event_target_value(&ev))></textarea>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::credentials::{CredentialInfo, Hosts, NewCredential};
+use crate::domain::credentials::{CredentialInfo, Hosts};
 pub use crate::domain::invitations::Delivery;
 use crate::domain::{AppError, Role};
 
@@ -78,14 +78,14 @@ pub struct AcceptForm {
     pub password_confirm: String,
 }
 
-#[server(prefix = "/fn", endpoint = "load_workspace")]
-pub async fn load_workspace() -> Result<WorkspaceOverview, AppError> {
+#[server(prefix = "/fn", endpoint = "workspaces.overview")]
+pub async fn overview() -> Result<WorkspaceOverview, AppError> {
     use super::backend::*;
     with_request_id(async { services()?.workspaces.overview(&caller()?).await }.await)
 }
 
-#[server(prefix = "/fn", endpoint = "switch_workspace")]
-pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
+#[server(prefix = "/fn", endpoint = "workspaces.switch")]
+pub async fn switch(workspace_id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -98,8 +98,8 @@ pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "rename_workspace")]
-pub async fn rename_workspace(workspace_id: String, name: String) -> Result<(), AppError> {
+#[server(prefix = "/fn", endpoint = "workspaces.rename")]
+pub async fn rename(workspace_id: String, name: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -112,8 +112,8 @@ pub async fn rename_workspace(workspace_id: String, name: String) -> Result<(), 
     )
 }
 
-#[server(prefix = "/fn", endpoint = "leave_workspace")]
-pub async fn leave_workspace(workspace_id: String) -> Result<(), AppError> {
+#[server(prefix = "/fn", endpoint = "workspaces.leave")]
+pub async fn leave(workspace_id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -126,7 +126,7 @@ pub async fn leave_workspace(workspace_id: String) -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "set_max_credential_days")]
+#[server(prefix = "/fn/admin", endpoint = "workspaces.set_max_credential_days")]
 pub async fn set_max_credential_days(days: Option<i64>) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
@@ -145,8 +145,8 @@ pub async fn set_max_credential_days(days: Option<i64>) -> Result<(), AppError> 
     )
 }
 
-#[server(prefix = "/fn", endpoint = "invite_users")]
-pub async fn invite_users(emails: String) -> Result<Vec<InviteResult>, AppError> {
+#[server(prefix = "/fn/admin", endpoint = "workspaces.invite")]
+pub async fn invite(emails: String) -> Result<Vec<InviteResult>, AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -164,7 +164,7 @@ pub async fn invite_users(emails: String) -> Result<Vec<InviteResult>, AppError>
     )
 }
 
-#[server(prefix = "/fn", endpoint = "cancel_invitation")]
+#[server(prefix = "/fn/admin", endpoint = "workspaces.cancel_invitation")]
 pub async fn cancel_invitation(invitation_id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
@@ -181,7 +181,7 @@ pub async fn cancel_invitation(invitation_id: String) -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "answer_invitation")]
+#[server(prefix = "/fn", endpoint = "workspaces.answer_invitation")]
 pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
@@ -195,14 +195,14 @@ pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<()
     )
 }
 
-#[server(prefix = "/fn", endpoint = "invitation_info")]
-pub async fn invitation_info(token: String) -> Result<Option<InvitationView>, AppError> {
+#[server(prefix = "/fn", endpoint = "workspaces.invitation")]
+pub async fn invitation(token: String) -> Result<Option<InvitationView>, AppError> {
     use super::backend::*;
     with_request_id(async { services()?.workspaces.invitation(&token).await }.await)
 }
 
-#[server(prefix = "/fn", endpoint = "accept_invitation_link")]
-pub async fn accept_invitation_link(form: AcceptForm) -> Result<(), AppError> {
+#[server(prefix = "/fn", endpoint = "workspaces.accept_link")]
+pub async fn accept_link(form: AcceptForm) -> Result<(), AppError> {
     use super::backend::*;
     let session = with_request_id(
         async {
@@ -214,59 +214,10 @@ pub async fn accept_invitation_link(form: AcceptForm) -> Result<(), AppError> {
         .await,
     )?;
     if let Some(s) = session {
-        super::auth::set_session_cookie(&s.cookie_value, s.max_age_secs);
+        super::sessions::set_session_cookie(&s.cookie_value, s.max_age_secs);
     }
     leptos_axum::redirect("/settings/workspace");
     Ok(())
-}
-
-#[server(prefix = "/fn", endpoint = "create_credentials", input = leptos::server_fn::codec::Json)]
-pub async fn create_credentials(
-    workspace_id: Option<String>,
-    label: String,
-    expires_in_days: Option<i64>,
-) -> Result<NewCredential, AppError> {
-    use super::backend::*;
-    with_request_id(
-        async {
-            services()?
-                .credentials
-                .create(&caller()?.identity, workspace_id, &label, expires_in_days)
-                .await
-        }
-        .await,
-    )
-}
-
-#[server(prefix = "/fn", endpoint = "relabel_credentials")]
-pub async fn relabel_credentials(
-    access_key: String,
-    label: String,
-) -> Result<CredentialInfo, AppError> {
-    use super::backend::*;
-    with_request_id(
-        async {
-            services()?
-                .credentials
-                .relabel(&caller()?.identity, &access_key, &label)
-                .await
-        }
-        .await,
-    )
-}
-
-#[server(prefix = "/fn", endpoint = "revoke_credentials")]
-pub async fn revoke_credentials(access_key: String) -> Result<(), AppError> {
-    use super::backend::*;
-    with_request_id(
-        async {
-            services()?
-                .credentials
-                .revoke(&caller()?.identity, &access_key)
-                .await
-        }
-        .await,
-    )
 }
 
 #[cfg(test)]

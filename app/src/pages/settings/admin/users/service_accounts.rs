@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::service_accounts::*;
+use crate::api;
+use crate::api::service_accounts::ServiceAccount;
 use crate::components::confirm::ConfirmDialog;
 use crate::components::copy_box::CopyBox;
 use crate::components::dialog::Dialog;
@@ -15,13 +16,13 @@ use crate::domain::timefmt::{date_time, short_date};
 #[component]
 pub fn ServiceAccountsCard() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let data = Resource::new(move || version.get(), |_| list_service_accounts());
+    let data = Resource::new(move || version.get(), |_| api::service_accounts::list());
     let refresh = move || version.update(|v| *v += 1);
     let adding = RwSignal::new(false);
     let editing = RwSignal::new(None::<ServiceAccount>);
     let deleting = RwSignal::new(None::<ServiceAccount>);
     let shown = RwSignal::new(None::<NewCredential>);
-    let delete = ServerAction::<DeleteServiceAccount>::new();
+    let delete = ServerAction::<api::service_accounts::Delete>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             deleting.set(None);
@@ -87,7 +88,7 @@ pub fn ServiceAccountsCard() -> impl IntoView {
             ))
             confirm_label="Delete"
             pending=delete.pending()
-            on_confirm=Callback::new(move |_| if let Some(s) = deleting.get_untracked() { delete.dispatch(DeleteServiceAccount { id: s.id }); })
+            on_confirm=Callback::new(move |_| if let Some(s) = deleting.get_untracked() { delete.dispatch(api::service_accounts::Delete { id: s.id }); })
             on_cancel=Callback::new(move |_| deleting.set(None))
         />
     }
@@ -99,7 +100,7 @@ fn AddDialog(
     shown: RwSignal<Option<NewCredential>>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let create = ServerAction::<CreateServiceAccount>::new();
+    let create = ServerAction::<api::service_accounts::Create>::new();
     let name = RwSignal::new(String::new());
     let allow = RwSignal::new(false);
     Effect::new(move |_| {
@@ -120,7 +121,7 @@ fn AddDialog(
         <Dialog open=open title="Add service account" on_close=Callback::new(move |_| open.set(false))>
             <form class="dialog-body form" id="add-sa-form" on:submit=move |ev| {
                 ev.prevent_default();
-                create.dispatch(CreateServiceAccount { name: name.get_untracked(), allow_impersonation: allow.get_untracked() });
+                create.dispatch(api::service_accounts::Create { name: name.get_untracked(), allow_impersonation: allow.get_untracked() });
             }>
                 <label for="sa-name">"Name"</label>
                 <input id="sa-name" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
@@ -142,9 +143,9 @@ fn EditDialog(
     shown: RwSignal<Option<NewCredential>>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let update = ServerAction::<UpdateServiceAccount>::new();
-    let add_key = ServerAction::<CreateServiceAccountCredentials>::new();
-    let revoke = ServerAction::<RevokeServiceAccountCredentials>::new();
+    let update = ServerAction::<api::service_accounts::Update>::new();
+    let add_key = ServerAction::<api::service_accounts::CreateCredentials>::new();
+    let revoke = ServerAction::<api::service_accounts::RevokeCredentials>::new();
     let name = RwSignal::new(String::new());
     let allow = RwSignal::new(false);
     let keys_version = RwSignal::new(0u32);
@@ -157,7 +158,7 @@ fn EditDialog(
             if id.is_empty() {
                 Ok(vec![])
             } else {
-                service_account_credentials(id).await
+                api::service_accounts::credentials(id).await
             }
         },
     );
@@ -214,7 +215,7 @@ fn EditDialog(
                                             <code class="access-key">{c.access_key.clone()}</code>
                                             <span class="muted small">{format!(" {} · created {}", c.label, short_date(c.created_ms))}</span>
                                             <button type="button" class="icon-button trash" aria-label=format!("Revoke {}", c.access_key)
-                                                on:click=move |_| { revoke.dispatch(RevokeServiceAccountCredentials { id: id.get_untracked(), access_key: key.clone() }); }><TrashIcon/></button>
+                                                on:click=move |_| { revoke.dispatch(api::service_accounts::RevokeCredentials { id: id.get_untracked(), access_key: key.clone() }); }><TrashIcon/></button>
                                         </li>
                                     }
                                 }).collect_view()}
@@ -224,12 +225,12 @@ fn EditDialog(
                     })}
                 </Transition>
                 <button type="button" class="button" id="sa-create-credentials"
-                    on:click=move |_| { add_key.dispatch(CreateServiceAccountCredentials { id: id.get_untracked(), label: String::new() }); }>"+ Create credentials"</button>
+                    on:click=move |_| { add_key.dispatch(api::service_accounts::CreateCredentials { id: id.get_untracked(), label: String::new() }); }>"+ Create credentials"</button>
                 <ErrorNote error=error/>
                 <footer class="dialog-footer">
                     <button type="button" class="button ghost" on:click=move |_| editing.set(None)>"Cancel"</button>
                     <button type="button" class="button primary" id="save-sa" on:click=move |_| {
-                        update.dispatch(UpdateServiceAccount { id: id.get_untracked(), name: name.get_untracked(), allow_impersonation: allow.get_untracked() });
+                        update.dispatch(api::service_accounts::Update { id: id.get_untracked(), name: name.get_untracked(), allow_impersonation: allow.get_untracked() });
                     }>"Save"</button>
                 </footer>
             </div>

@@ -3,11 +3,16 @@
 //! not built yet. Administrator sections are left out of the navigation for members, and their server
 //! functions refuse members too.
 
+pub mod admin;
+pub mod user;
+
 use leptos::prelude::*;
+
+use crate::api;
+use crate::api::sessions::SessionInfo;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_location;
 
-use crate::api::auth::{DismissTip, Logout, SessionInfo, current_session};
 use crate::components::Loading;
 use crate::domain::AppError;
 use crate::domain::identity::initials;
@@ -132,7 +137,7 @@ pub fn set_ssr_status(_code: u16) {
 
 #[component]
 pub fn SettingsLayout() -> impl IntoView {
-    let session = Resource::new_blocking(|| (), |_| current_session());
+    let session = Resource::new_blocking(|| (), |_| api::sessions::current());
     view! {
         <Suspense fallback=|| view! { <div class="app-loading"><Loading/></div> }>
             {move || {
@@ -195,7 +200,7 @@ fn Console(info: SessionInfo) -> impl IntoView {
         .filter(|s| !s.admin_only())
         .map(nav_item.clone())
         .collect_view();
-    let logout = ServerAction::<Logout>::new();
+    let logout = ServerAction::<api::sessions::Logout>::new();
 
     view! {
         <div class="console">
@@ -277,7 +282,7 @@ fn InvitationBanner() -> impl IntoView {
 #[component]
 fn TipCard() -> impl IntoView {
     let ctx = expect_context::<SessionCtx>();
-    let dismiss = ServerAction::<DismissTip>::new();
+    let dismiss = ServerAction::<api::sessions::DismissTip>::new();
     let hidden = RwSignal::new(false);
     let tip = move || {
         if hidden.get() {

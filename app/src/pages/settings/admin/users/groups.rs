@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::groups::*;
+use crate::api;
+use crate::api::groups::{Group, GroupCandidate};
 use crate::components::confirm::ConfirmDialog;
 use crate::components::dialog::Dialog;
 use crate::components::icons::TrashIcon;
@@ -12,11 +13,11 @@ use crate::components::{ErrorNote, Loading};
 #[component]
 pub fn GroupsCard() -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let data = Resource::new(move || version.get(), |_| load_groups());
+    let data = Resource::new(move || version.get(), |_| api::groups::overview());
     let refresh = move || version.update(|v| *v += 1);
     let editing = RwSignal::new(None::<Option<Group>>);
     let deleting = RwSignal::new(None::<Group>);
-    let delete = ServerAction::<DeleteGroup>::new();
+    let delete = ServerAction::<api::groups::Delete>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             deleting.set(None);
@@ -89,7 +90,7 @@ pub fn GroupsCard() -> impl IntoView {
             ))
             confirm_label="Delete"
             pending=delete.pending()
-            on_confirm=Callback::new(move |_| if let Some(g) = deleting.get_untracked() { delete.dispatch(DeleteGroup { id: g.id }); })
+            on_confirm=Callback::new(move |_| if let Some(g) = deleting.get_untracked() { delete.dispatch(api::groups::Delete { id: g.id }); })
             on_cancel=Callback::new(move |_| deleting.set(None))
         />
     }
@@ -101,7 +102,7 @@ fn GroupDialog(
     #[prop(into)] candidates: Signal<Vec<GroupCandidate>>,
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let save = ServerAction::<SaveGroup>::new();
+    let save = ServerAction::<api::groups::Save>::new();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let members = RwSignal::new(Vec::<GroupCandidate>::new());
@@ -154,7 +155,7 @@ fn GroupDialog(
             <form class="dialog-body form" id="group-form" on:submit=move |ev| {
                 ev.prevent_default();
                 let id = editing.get_untracked().flatten().map(|g| g.id);
-                save.dispatch(SaveGroup { id, name: name.get_untracked(), description: description.get_untracked(), members: members.get_untracked().into_iter().map(|m| m.id).collect() });
+                save.dispatch(api::groups::Save { id, name: name.get_untracked(), description: description.get_untracked(), members: members.get_untracked().into_iter().map(|m| m.id).collect() });
             }>
                 <h3>{move || title.get()}</h3>
                 <label for="group-name">"Name"</label>

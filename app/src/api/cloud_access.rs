@@ -4,16 +4,16 @@
 use leptos::prelude::*;
 
 use crate::domain::AppError;
-use crate::domain::cloud::{CloudAccess, CloudAccessForm, PresignedUrl};
+use crate::domain::cloud_access::{CloudAccess, CloudAccessForm, PresignedUrl};
 
-#[server(prefix = "/fn", endpoint = "list_cloud_access")]
-pub async fn list_cloud_access() -> Result<Vec<CloudAccess>, AppError> {
+#[server(prefix = "/fn", endpoint = "cloud_access.list")]
+pub async fn list() -> Result<Vec<CloudAccess>, AppError> {
     use super::backend::*;
     with_request_id(async { services()?.cloud_access.list(&caller()?.identity).await }.await)
 }
 
-#[server(prefix = "/fn", endpoint = "save_cloud_access", input = leptos::server_fn::codec::Json)]
-pub async fn save_cloud_access(form: CloudAccessForm) -> Result<CloudAccess, AppError> {
+#[server(prefix = "/fn", endpoint = "cloud_access.save", input = leptos::server_fn::codec::Json)]
+pub async fn save(form: CloudAccessForm) -> Result<CloudAccess, AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -26,8 +26,8 @@ pub async fn save_cloud_access(form: CloudAccessForm) -> Result<CloudAccess, App
     )
 }
 
-#[server(prefix = "/fn", endpoint = "delete_cloud_access")]
-pub async fn delete_cloud_access(id: String) -> Result<(), AppError> {
+#[server(prefix = "/fn", endpoint = "cloud_access.delete")]
+pub async fn delete(id: String) -> Result<(), AppError> {
     use super::backend::*;
     with_request_id(
         async {
@@ -40,8 +40,8 @@ pub async fn delete_cloud_access(id: String) -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/fn", endpoint = "presign_cloud_url")]
-pub async fn presign_cloud_url(path: String) -> Result<PresignedUrl, AppError> {
+#[server(prefix = "/fn", endpoint = "cloud_access.presign")]
+pub async fn presign(path: String) -> Result<PresignedUrl, AppError> {
     use super::backend::*;
     with_request_id(
         async {

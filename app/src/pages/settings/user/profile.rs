@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::profile::{Profile, RenameProfile, get_profile};
+use crate::api;
+use crate::api::profile::Profile;
 use crate::components::inline_edit::InlineEdit;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::identity::initials;
@@ -16,7 +17,7 @@ fn validate_name(raw: &str) -> Result<String, crate::domain::AppError> {
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let profile = Resource::new_blocking(|| (), |_| get_profile());
+    let profile = Resource::new_blocking(|| (), |_| api::profile::get());
     view! {
         <SectionHeader section=Section::Profile/>
         <Suspense fallback=|| view! { <Loading/> }>
@@ -31,7 +32,7 @@ pub fn ProfilePage() -> impl IntoView {
 #[component]
 fn ProfileCard(profile: Profile) -> impl IntoView {
     let ctx = expect_context::<SessionCtx>();
-    let rename = ServerAction::<RenameProfile>::new();
+    let rename = ServerAction::<api::profile::Rename>::new();
     let name = RwSignal::new(profile.name.clone());
     let result = RwSignal::new(None);
     Effect::new(move |_| {
@@ -54,7 +55,7 @@ fn ProfileCard(profile: Profile) -> impl IntoView {
                         what="name"
                         value=name
                         validate=validate_name
-                        on_save=Callback::new(move |n| { rename.dispatch(RenameProfile { name: n }); })
+                        on_save=Callback::new(move |n| { rename.dispatch(api::profile::Rename { name: n }); })
                         result=result
                         pending=rename.pending()
                     />

@@ -1,46 +1,22 @@
 //! Configuration → User preferences: switches that save as soon as they change, and the list of
-//! container-argument variables whose values are hidden, edited in a dialog. Web App Cloud Access
-//! has its own module (`cloud_access`).
+//! container-argument variables whose values are hidden, edited in a dialog.
 
 use leptos::prelude::*;
 
-use crate::api::profile::{SavePreferences, get_preferences};
+use crate::api;
+use crate::components::ErrorNote;
 use crate::components::dialog::Dialog;
 use crate::components::icons::TrashIcon;
 use crate::components::toggle::Toggle;
-use crate::components::{ErrorNote, Loading};
-use crate::domain::prefs::{DEFAULT_HIDDEN_ARGS, Preferences};
+use crate::domain::preferences::{DEFAULT_HIDDEN_ARGS, Preferences};
 use crate::domain::{AppError, validate};
-use crate::pages::cloud_access::CloudAccessCard;
-use crate::pages::settings::{Section, SectionHeader, SessionCtx};
+use crate::pages::settings::SessionCtx;
 
 #[component]
-pub fn ConfigurationPage() -> impl IntoView {
-    let loaded = Resource::new_blocking(|| (), |_| get_preferences());
-    view! {
-        <SectionHeader section=Section::Configuration/>
-        <Suspense fallback=|| view! { <Loading/> }>
-            {move || loaded.get().map(|r| match r {
-                Ok(prefs) => view! { <PreferencesPanel initial=prefs/> }.into_any(),
-                Err(e) => view! { <ErrorNote error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
-            })}
-        </Suspense>
-        <CloudAccessCard/>
-        <section class="card">
-            <h2>"Configuration Vault"</h2>
-            <div class="empty-state unavailable compact">
-                <p>"Personal configuration merged into your SDK's clearml.conf."</p>
-                <p class="muted">"Not available yet."</p>
-            </div>
-        </section>
-    }
-}
-
-#[component]
-fn PreferencesPanel(initial: Preferences) -> impl IntoView {
+pub(super) fn PreferencesPanel(initial: Preferences) -> impl IntoView {
     let ctx = expect_context::<SessionCtx>();
     let prefs = RwSignal::new(initial);
-    let save = ServerAction::<SavePreferences>::new();
+    let save = ServerAction::<api::preferences::Save>::new();
     let error = RwSignal::new(None::<AppError>);
     let saved_flash = RwSignal::new(false);
 
@@ -61,7 +37,7 @@ fn PreferencesPanel(initial: Preferences) -> impl IntoView {
             f(&mut next, v);
             prefs.set(next.clone());
             saved_flash.set(false);
-            save.dispatch(SavePreferences { prefs: next });
+            save.dispatch(api::preferences::Save { prefs: next });
         })
     };
     let field = move |f: fn(&Preferences) -> bool| Signal::derive(move || prefs.with(f));
@@ -118,7 +94,7 @@ fn PreferencesPanel(initial: Preferences) -> impl IntoView {
                 let mut next = prefs.get_untracked();
                 next.hidden_container_args = list;
                 saved_flash.set(false);
-                save.dispatch(SavePreferences { prefs: next });
+                save.dispatch(api::preferences::Save { prefs: next });
                 dialog_open.set(false);
             })
         />

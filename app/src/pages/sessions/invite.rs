@@ -2,19 +2,19 @@
 //! has an account accepts after logging in as the invited address.
 
 use leptos::prelude::*;
+
+use crate::api;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::current_session;
-use crate::api::workspace::{AcceptInvitationLink, invitation_info};
 use crate::components::Loading;
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
-    let info = Resource::new_blocking(token, invitation_info);
-    let session = Resource::new_blocking(|| (), |_| current_session());
-    let action = ServerAction::<AcceptInvitationLink>::new();
+    let info = Resource::new_blocking(token, api::workspaces::invitation);
+    let session = Resource::new_blocking(|| (), |_| api::sessions::current());
+    let action = ServerAction::<api::workspaces::AcceptLink>::new();
     let error = move || action.value().get().and_then(|r| r.err());
     let field_error = move |field: &'static str| {
         move || {

@@ -2,17 +2,18 @@
 //! workspace and its administrator and logs them in.
 
 use leptos::prelude::*;
+
+use crate::api;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::{CompleteSetup, setup_open};
 use crate::components::Loading;
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token")).unwrap_or_default();
-    let open = Resource::new_blocking(token, setup_open);
-    let action = ServerAction::<CompleteSetup>::new();
+    let open = Resource::new_blocking(token, api::sessions::setup_open);
+    let action = ServerAction::<api::sessions::CompleteSetup>::new();
     let error = move || action.value().get().and_then(|r| r.err());
     let field_error = move |field: &'static str| {
         move || {

@@ -5,14 +5,14 @@
 
 use leptos::prelude::*;
 
-use crate::api::cloud::{DeleteCloudAccess, PresignCloudUrl, SaveCloudAccess, list_cloud_access};
+use crate::api;
 use crate::components::confirm::ConfirmDialog;
 use crate::components::copy_box::CopyBox;
 use crate::components::dialog::Dialog;
 use crate::components::icons::{PencilIcon, TrashIcon};
 use crate::components::{ErrorNote, Loading};
 use crate::domain::AppError;
-use crate::domain::cloud::{
+use crate::domain::cloud_access::{
     CloudAccess, CloudAccessForm, DEFAULT_EXPIRY_SECS, DEFAULT_REGION, field_errors,
 };
 
@@ -39,7 +39,7 @@ pub fn CloudAccessCard() -> impl IntoView {
         deleting: RwSignal::new(None),
     };
     provide_context(ctx);
-    let entries = Resource::new_blocking(move || ctx.version.get(), |_| list_cloud_access());
+    let entries = Resource::new_blocking(move || ctx.version.get(), |_| api::cloud_access::list());
     view! {
         <section class="card" id="cloud-access">
             <div class="card-title-row">
@@ -158,7 +158,7 @@ fn FormField(
 #[component]
 fn CloudAccessDialog(entry: Option<CloudAccess>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let save = ServerAction::<SaveCloudAccess>::new();
+    let save = ServerAction::<api::cloud_access::Save>::new();
     let editing = entry.is_some();
     let id = StoredValue::new(entry.as_ref().map(|e| e.id.clone()).unwrap_or_default());
     let from = |f: fn(&CloudAccess) -> &String| {
@@ -199,7 +199,7 @@ fn CloudAccessDialog(entry: Option<CloudAccess>) -> impl IntoView {
             return errors.set(found);
         }
         errors.set(vec![]);
-        save.dispatch(SaveCloudAccess { form });
+        save.dispatch(api::cloud_access::Save { form });
     };
     let title = if editing {
         "Edit cloud access"
@@ -249,7 +249,7 @@ fn CloudAccessDialog(entry: Option<CloudAccess>) -> impl IntoView {
 #[component]
 fn DeleteCloudAccessDialog() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let delete = ServerAction::<DeleteCloudAccess>::new();
+    let delete = ServerAction::<api::cloud_access::Delete>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             ctx.deleting.set(None);
@@ -279,7 +279,7 @@ fn DeleteCloudAccessDialog() -> impl IntoView {
             pending=delete.pending()
             on_confirm=Callback::new(move |_| {
                 if let Some(e) = ctx.deleting.get_untracked() {
-                    delete.dispatch(DeleteCloudAccess { id: e.id });
+                    delete.dispatch(api::cloud_access::Delete { id: e.id });
                 }
             })
             on_cancel=Callback::new(move |_| ctx.deleting.set(None))
@@ -289,7 +289,7 @@ fn DeleteCloudAccessDialog() -> impl IntoView {
 
 #[component]
 fn TestAccess(example_bucket: String) -> impl IntoView {
-    let presign = ServerAction::<PresignCloudUrl>::new();
+    let presign = ServerAction::<api::cloud_access::Presign>::new();
     let path = RwSignal::new(String::new());
     let placeholder = format!("s3://{example_bucket}/path/to/object");
     let result = Signal::derive(move || presign.value().get());
@@ -309,7 +309,7 @@ fn TestAccess(example_bucket: String) -> impl IntoView {
             )}</p>
             <form class="form-row cloud-test-form" on:submit=move |ev| {
                 ev.prevent_default();
-                presign.dispatch(PresignCloudUrl { path: path.get_untracked() });
+                presign.dispatch(api::cloud_access::Presign { path: path.get_untracked() });
             }>
                 <input id="cloud-test-path" aria-label="Object path" placeholder=placeholder spellcheck="false"
                     autocomplete="off" prop:value=move || path.get() on:input=move |ev| path.set(event_target_value(&ev))/>

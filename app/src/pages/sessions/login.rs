@@ -2,9 +2,10 @@
 //! server's answer shown next to it.
 
 use leptos::prelude::*;
+
+use crate::api;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::auth::Login;
 use crate::domain::AppError;
 
 /// How a failed login reads.
@@ -28,7 +29,7 @@ pub fn login_error_message(e: &AppError) -> String {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = ServerAction::<Login>::new();
+    let login = ServerAction::<api::sessions::Login>::new();
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     let bye = move || query.with(|q| q.get("bye")).is_some();

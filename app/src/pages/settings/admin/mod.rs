@@ -1,0 +1,5 @@
+//! Administrator Settings: sections only a workspace's administrators see (their server functions sit
+//! under `/fn/admin/`, which refuses everyone else before the function runs).
+
+pub mod audit;
+pub mod users;
