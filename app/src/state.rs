@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use crate::crypto::MasterKey;
 use crate::db::Db;
+use app::domain::{AppError, Identity};
 
 /// Wall-clock time in milliseconds, with an offset tests can move forward.
 #[derive(Debug, Default)]
@@ -73,33 +74,50 @@ pub struct Core {
     pub settings: Arc<Settings>,
 }
 
-/// A write transaction of one user action.
+/// A database transaction.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
+/// The write transaction of one user action: it knows who acts and when, writes the action's audit
+/// entry inside itself, and on commit clears the caches. It reads as the connection the store's
+/// functions take.
+pub struct Write<'c> {
+    tx: Tx,
+    core: &'c Core,
+    now_ms: i64,
+    by: Option<Identity>,
+}
+
 impl Core {
-    /// Begins a user action's write transaction. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails with
+    /// Begins the write transaction of an action done by `by`. On SQLite it takes the write lock at
+    /// once (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails with
     /// SQLITE_BUSY_SNAPSHOT when another writer committed in between, and no busy timeout retries
     /// that. PostgreSQL's row locks and constraints need nothing more.
-    pub async fn begin(&self) -> Result<Tx, app::domain::AppError> {
-        self.db
+    pub async fn begin(&self, by: &Identity) -> Result<Write<'_>, AppError> {
+        self.start(Some(by.clone())).await
+    }
+
+    /// Begins a write transaction whose actor only becomes known inside it (logging in, the first
+    /// set-up, an invitation link, the command line): its entries are written with
+    /// [`Write::audit_as`].
+    pub async fn begin_unattributed(&self) -> Result<Write<'_>, AppError> {
+        self.start(None).await
+    }
+
+    async fn start(&self, by: Option<Identity>) -> Result<Write<'_>, AppError> {
+        let tx = self
+            .db
             .begin_write()
             .await
-            .map_err(crate::services::internal)
+            .map_err(crate::services::internal)?;
+        Ok(Write {
+            tx,
+            core: self,
+            now_ms: self.clock.now_ms(),
+            by,
+        })
     }
 
-    /// Commits a user action's transaction, then clears the caches here and tells the other replicas
-    /// (PostgreSQL `NOTIFY`) to clear theirs.
-    pub async fn commit(
-        &self,
-        tx: sqlx::Transaction<'_, sqlx::Any>,
-    ) -> Result<(), app::domain::AppError> {
-        tx.commit().await.map_err(crate::services::internal)?;
-        self.changed().await;
-        Ok(())
-    }
-
-    /// Clears the caches after a change that was committed outside [`Core::commit`].
+    /// Clears the caches after a change that was committed outside a [`Write`].
     pub async fn changed(&self) {
         self.caches.clear();
         if self.db.kind == crate::db::Kind::Postgres {
@@ -113,4 +131,88 @@ impl Core {
             }
         }
     }
+}
+
+impl Write<'_> {
+    /// When the action happens (one instant for its rows and its audit entry).
+    pub fn now(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// Writes the action's audit entry as done by whoever began the transaction.
+    pub async fn audit(
+        &mut self,
+        action: &str,
+        object: Object<'_>,
+        summary: &serde_json::Value,
+    ) -> Result<(), AppError> {
+        let Some(by) = self.by.take() else {
+            return Err(crate::services::internal(
+                "an unattributed transaction was audited without naming its actor",
+            ));
+        };
+        let written = self.audit_as(&by, action, object, summary).await;
+        self.by = Some(by);
+        written
+    }
+
+    /// Writes an audit entry as done by `by`: an actor who became known inside the transaction, or
+    /// the same person acting in another workspace.
+    pub async fn audit_as(
+        &mut self,
+        by: &Identity,
+        action: &str,
+        object: Object<'_>,
+        summary: &serde_json::Value,
+    ) -> Result<(), AppError> {
+        let summary = app::domain::audit::mask_secrets(summary).to_string();
+        crate::store::audit::insert(
+            &mut self.tx,
+            crate::store::audit::NewEntry {
+                id: &crate::crypto::new_id(),
+                workspace_id: Some(&by.workspace_id),
+                at_ms: self.now_ms,
+                actor_id: &by.user_id,
+                actor_name: &by.actor_name(),
+                actor_email: &by.email,
+                channel: by.channel.as_str(),
+                action,
+                object_type: object.kind.as_str(),
+                object_id: object.id,
+                object_name: object.name,
+                summary: &summary,
+            },
+        )
+        .await
+        .map_err(AppError::from)
+    }
+
+    /// Commits, then clears the caches here and tells the other replicas (PostgreSQL `NOTIFY`) to
+    /// clear theirs.
+    pub async fn commit(self) -> Result<(), AppError> {
+        self.tx.commit().await.map_err(crate::services::internal)?;
+        self.core.changed().await;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Write<'_> {
+    type Target = crate::store::Conn;
+
+    fn deref(&self) -> &crate::store::Conn {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Write<'_> {
+    fn deref_mut(&mut self) -> &mut crate::store::Conn {
+        &mut self.tx
+    }
+}
+
+/// What an audit entry says about its object.
+pub struct Object<'a> {
+    pub kind: app::domain::audit::AuditObject,
+    pub id: &'a str,
+    pub name: &'a str,
 }

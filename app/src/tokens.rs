@@ -177,7 +177,7 @@ mod tests {
             workspace_name: "Research".into(),
             role: Role::Admin,
             channel: Channel::Api,
-            impersonator: None,
+            actor: app::domain::identity::Actor::Person,
         }
     }
 

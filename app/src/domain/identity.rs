@@ -63,19 +63,45 @@ pub struct Identity {
     pub workspace_name: String,
     pub role: Role,
     pub channel: Channel,
-    /// The name of whoever acts as this user through an impersonating token ("ci-agent"), so the
-    /// audit log records both ("ci-agent as Ada").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub impersonator: Option<String>,
+    /// Who acts for this identity: the user in person, a service account as itself, another
+    /// account acting as the user through an impersonating token, or the server's operator.
+    #[serde(default)]
+    pub actor: Actor,
 }
+
+/// Who acts for an [`Identity`]. The audit log records it, and an impersonation is refused wherever
+/// an endpoint does not allow one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    /// The user, in person (a browser session, their own key pair or token).
+    #[default]
+    Person,
+    /// The user is a service account acting as itself.
+    ServiceAccount,
+    /// Another account (a service account such as a CI agent) acting as the user through an
+    /// impersonating token.
+    Impersonation { by_id: String, by_name: String },
+    /// The server's operator, on the command line.
+    Operator,
+}
+
+/// How the audit log names the server's operator.
+pub const OPERATOR_NAME: &str = "atrium (command line)";
 
 impl Identity {
     /// How the audit log names the actor: "ci-agent as Ada" under impersonation.
     pub fn actor_name(&self) -> String {
-        match &self.impersonator {
-            Some(by) => format!("{by} as {}", self.user_name),
-            None => self.user_name.clone(),
+        match &self.actor {
+            Actor::Person | Actor::ServiceAccount => self.user_name.clone(),
+            Actor::Impersonation { by_name, .. } => format!("{by_name} as {}", self.user_name),
+            Actor::Operator => OPERATOR_NAME.into(),
         }
+    }
+
+    /// Whether another account acts as this user through an impersonating token.
+    pub fn is_impersonation(&self) -> bool {
+        matches!(self.actor, Actor::Impersonation { .. })
     }
 
     pub fn is_admin(&self) -> bool {
@@ -138,5 +164,51 @@ mod tests {
         assert_eq!(initials("  grace  "), "G");
         assert_eq!(initials(""), "");
         assert_eq!(initials("élodie durand"), "ÉD");
+    }
+
+    fn ada(actor: Actor) -> Identity {
+        Identity {
+            user_id: "u1".into(),
+            user_name: "Ada".into(),
+            email: "ada@example.com".into(),
+            workspace_id: "w1".into(),
+            workspace_name: "Research".into(),
+            role: Role::Member,
+            channel: Channel::Api,
+            actor,
+        }
+    }
+
+    #[test]
+    fn the_audit_log_names_who_acts_as_whom() {
+        assert_eq!(ada(Actor::Person).actor_name(), "Ada");
+        assert_eq!(ada(Actor::ServiceAccount).actor_name(), "Ada");
+        let imp = ada(Actor::Impersonation {
+            by_id: "sa1".into(),
+            by_name: "ci-agent".into(),
+        });
+        assert_eq!(imp.actor_name(), "ci-agent as Ada");
+        assert!(imp.is_impersonation());
+        assert!(!ada(Actor::Person).is_impersonation());
+        assert_eq!(ada(Actor::Operator).actor_name(), OPERATOR_NAME);
+    }
+
+    #[test]
+    fn an_identity_without_an_actor_is_a_person() {
+        let mut json = serde_json::to_value(ada(Actor::Person)).unwrap();
+        json.as_object_mut().unwrap().remove("actor");
+        let back: Identity = serde_json::from_value(json).unwrap();
+        assert_eq!(back.actor, Actor::Person);
+    }
+
+    #[test]
+    fn only_administrators_get_the_proof() {
+        let mut who = ada(Actor::Person);
+        assert!(matches!(
+            who.admin("x"),
+            Err(crate::domain::AppError::Forbidden(_))
+        ));
+        who.role = Role::Admin;
+        assert_eq!(who.admin("x").unwrap().user_id, "u1");
     }
 }

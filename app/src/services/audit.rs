@@ -4,7 +4,6 @@ use app::domain::AppError;
 use app::domain::audit::{AuditEntry, AuditQuery};
 use app::domain::identity::Admin;
 
-use super::internal;
 use crate::state::Core;
 use crate::store;
 
@@ -48,6 +47,6 @@ impl AuditService {
         let mut conn = self.core.db.pool.acquire().await?;
         store::audit::list(&mut conn, &who.workspace_id, &query)
             .await
-            .map_err(internal)
+            .map_err(AppError::from)
     }
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use app::domain::cloud_access::{self as rules, CloudAccess, CloudAccessForm, PresignedUrl};
 use app::domain::{AppError, Identity};
 
-use super::{Object, audit, internal};
+use super::{Object, internal};
 use crate::state::Core;
 use crate::store;
 use app::domain::audit::AuditObject;
@@ -81,7 +81,7 @@ impl CloudAccessService {
         let mut conn = self.core.db.pool.acquire().await?;
         store::cloud_access::list(&mut conn, &who.workspace_id, &who.user_id)
             .await
-            .map_err(internal)
+            .map_err(AppError::from)
     }
 
     pub async fn save(
@@ -90,8 +90,8 @@ impl CloudAccessService {
         form: CloudAccessForm,
     ) -> Result<CloudAccess, AppError> {
         let v = rules::validate(&form)?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let taken =
             store::cloud_access::for_bucket(&mut tx, &who.workspace_id, &who.user_id, &v.bucket)
                 .await?
@@ -135,10 +135,7 @@ impl CloudAccessService {
             };
             let mut after = audited(&saved);
             after["secret"] = json!(app::domain::audit::MASK);
-            audit(
-                &mut tx,
-                now,
-                who,
+            tx.audit(
                 "cloud_access.create",
                 Object {
                     kind: AuditObject::CloudAccess,
@@ -193,10 +190,7 @@ impl CloudAccessService {
                 summary["before"]["secret"] = json!(app::domain::audit::MASK);
                 summary["after"]["secret"] = json!(app::domain::audit::MASK);
             }
-            audit(
-                &mut tx,
-                now,
-                who,
+            tx.audit(
                 "cloud_access.update",
                 Object {
                     kind: AuditObject::CloudAccess,
@@ -213,18 +207,14 @@ impl CloudAccessService {
     }
 
     pub async fn delete(&self, who: &Identity, id: &str) -> Result<(), AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
         let before = store::cloud_access::find(&mut tx, id.trim(), &who.workspace_id, &who.user_id)
             .await?
             .ok_or_else(|| AppError::not_found("cloud access settings"))?;
         store::cloud_access::delete(&mut tx, &before.id, &who.workspace_id, &who.user_id).await?;
         let mut gone = audited(&before);
         gone["secret"] = json!(app::domain::audit::MASK);
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "cloud_access.delete",
             Object {
                 kind: AuditObject::CloudAccess,
@@ -234,7 +224,7 @@ impl CloudAccessService {
             &json!({"before": gone}),
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     pub async fn presign(

@@ -11,7 +11,7 @@ use app::api::backend::Caller;
 use app::domain::credentials::{self, CredentialInfo, Hosts, NewCredential};
 use app::domain::{AppError, Identity};
 
-use super::{Object, audit, internal};
+use super::Object;
 use crate::crypto;
 use crate::state::Core;
 use crate::store;
@@ -266,7 +266,7 @@ impl CredentialsService {
             workspace_name: m.workspace_name,
             role: app::domain::Role::Member,
             channel: app::domain::identity::Channel::Api,
-            impersonator: None,
+            actor: app::domain::identity::Actor::Person,
         };
         self.core
             .caches
@@ -342,7 +342,10 @@ impl CredentialsService {
         };
         let identity = match &imp {
             Some(_) => Identity {
-                impersonator: Some(row.identity.user_name.clone()),
+                actor: app::domain::identity::Actor::Impersonation {
+                    by_id: row.identity.user_id.clone(),
+                    by_name: row.identity.user_name.clone(),
+                },
                 ..identity
             },
             None => identity,
@@ -420,7 +423,7 @@ impl CredentialsService {
                     ));
                 }
                 let identity = Identity {
-                    impersonator: None,
+                    actor: app::domain::identity::Actor::Person,
                     ..caller.identity.clone()
                 };
                 (identity, Some((current.clone(), since)), lifetime.min(left))
@@ -491,11 +494,11 @@ impl CredentialsService {
         expires_in_days: Option<i64>,
     ) -> Result<NewCredential, AppError> {
         let label = credentials::label(label)?;
-        let now = self.core.clock.now_ms();
         let workspace_id = workspace_id
             .filter(|w| !w.is_empty())
             .unwrap_or_else(|| who.workspace_id.clone());
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let membership = store::workspaces::membership(&mut tx, &who.user_id, &workspace_id)
             .await?
             .ok_or_else(|| {
@@ -526,9 +529,7 @@ impl CredentialsService {
             &membership.workspace_name,
             membership.role,
         );
-        audit(
-            &mut tx,
-            now,
+        tx.audit_as(
             &actor,
             "credentials.create",
             Object {
@@ -539,7 +540,7 @@ impl CredentialsService {
             &json!({"after": {"access_key": access_key, "label": label, "expires_ms": expires_ms}}),
         )
         .await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         let hosts = self.hosts();
         Ok(NewCredential {
             config_section: credentials::config_section(&hosts, &access_key, &secret),
@@ -562,7 +563,7 @@ impl CredentialsService {
         let mut conn = self.core.db.pool.acquire().await?;
         store::credentials::list_for_user(&mut conn, &who.user_id)
             .await
-            .map_err(internal)
+            .map_err(AppError::from)
     }
 
     pub async fn relabel(
@@ -572,16 +573,13 @@ impl CredentialsService {
         label: &str,
     ) -> Result<CredentialInfo, AppError> {
         let label = credentials::label(label)?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
         let (id, info, actor) = self.owned(&mut tx, who, access_key).await?;
         if info.label == label {
             return Ok(info);
         }
         store::credentials::relabel(&mut tx, &id, &label).await?;
-        audit(
-            &mut tx,
-            now,
+        tx.audit_as(
             &actor,
             "credentials.relabel",
             Object {
@@ -592,18 +590,16 @@ impl CredentialsService {
             &json!({"before": {"label": info.label}, "after": {"label": label}}),
         )
         .await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(CredentialInfo { label, ..info })
     }
 
     pub async fn revoke(&self, who: &Identity, access_key: &str) -> Result<(), AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let (id, info, actor) = self.owned(&mut tx, who, access_key).await?;
         store::credentials::revoke(&mut tx, &id, now).await?;
-        audit(
-            &mut tx,
-            now,
+        tx.audit_as(
             &actor,
             "credentials.revoke",
             Object {
@@ -614,7 +610,7 @@ impl CredentialsService {
             &json!({"before": {"access_key": info.access_key, "label": info.label}}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 }
 

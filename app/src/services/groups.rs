@@ -13,7 +13,7 @@ use app::api::groups::{Group, GroupCandidate, GroupsOverview};
 use app::domain::identity::Admin;
 use app::domain::{AppError, Role, validate};
 
-use super::{Object, audit, internal};
+use super::Object;
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn};
@@ -133,8 +133,8 @@ impl GroupsService {
                 "Description must be at most 300 characters.",
             ));
         }
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         store::groups::ensure_builtins(&mut tx, &who.workspace_id, now).await?;
         let everyone = candidates(&mut tx, &who.workspace_id).await?;
         let mut wanted: Vec<String> = vec![];
@@ -149,9 +149,7 @@ impl GroupsService {
                 wanted.push(m.clone());
             }
         }
-        let existing = store::groups::list(&mut tx, &who.workspace_id)
-            .await
-            .map_err(internal)?;
+        let existing = store::groups::list(&mut tx, &who.workspace_id).await?;
         // People are named by e-mail in the audit entry, service accounts by login name.
         let label = |uid: &str| {
             everyone
@@ -183,9 +181,7 @@ impl GroupsService {
                         .filter(|(c, r)| *r == Role::Admin && !c.service_account)
                         .map(|(c, _)| c.id.clone())
                         .collect(),
-                    _ => store::groups::members(&mut tx, gid)
-                        .await
-                        .map_err(internal)?,
+                    _ => store::groups::members(&mut tx, gid).await?,
                 };
                 match g.builtin.as_deref() {
                     Some("users") => {
@@ -212,8 +208,7 @@ impl GroupsService {
                             ));
                         }
                         if let Some(owner) = store::workspaces::owner(&mut tx, &who.workspace_id)
-                            .await
-                            .map_err(internal)?
+                            .await?
                             .filter(|o| everyone.iter().any(|(c, _)| &c.id == o))
                             && !wanted.contains(&owner)
                         {
@@ -238,17 +233,12 @@ impl GroupsService {
                                     &c.id,
                                     want,
                                 )
-                                .await
-                                .map_err(internal)?;
+                                .await?;
                                 roles_before.insert(c.email.clone(), json!(role.as_str()));
                                 roles_after.insert(c.email.clone(), json!(want.as_str()));
                                 // The role change is also on the person's record, as when it
                                 // is made in the Users table.
-                                audit(
-                                    &mut tx,
-                                    now,
-                                    who,
-                                    "member.role",
+                                tx.audit("member.role",
                                     Object { kind: AuditObject::User, id: &c.id, name: &c.email },
                                     &json!({"before": {"role": role.as_str()},
                                             "after": {"role": want.as_str(), "via": "Admins group"}}),
@@ -287,10 +277,7 @@ impl GroupsService {
             before["roles"] = serde_json::Value::Object(roles_before);
             after["roles"] = serde_json::Value::Object(roles_after);
         }
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             if id.is_some() {
                 "group.update"
             } else {
@@ -304,12 +291,11 @@ impl GroupsService {
             &json!({"before": before, "after": after}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn delete(&self, who: &Admin<'_>, id: &str) -> Result<(), AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
         let g = store::groups::list(&mut tx, &who.workspace_id)
             .await?
             .into_iter()
@@ -323,10 +309,7 @@ impl GroupsService {
         }
         let members = store::groups::members(&mut tx, id).await?;
         store::groups::delete(&mut tx, id).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "group.delete",
             Object {
                 kind: AuditObject::Group,
@@ -336,6 +319,6 @@ impl GroupsService {
             &json!({"before": {"name": g.name, "members": members.len()}}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 }

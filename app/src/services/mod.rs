@@ -16,9 +16,10 @@ pub mod workspaces;
 
 use std::sync::Arc;
 
-use app::domain::{AppError, Identity};
+use app::domain::AppError;
 
 use crate::state::Core;
+pub use crate::state::{Object, Write};
 use crate::store::{self, Conn};
 
 /// Every service, built once at start.
@@ -157,42 +158,4 @@ pub async fn end_membership(
     store::groups::remove_user_everywhere(conn, workspace_id, user_id).await?;
     store::workspaces::remove_membership(conn, user_id, workspace_id).await?;
     Ok(revoked)
-}
-
-/// What an audit entry says about its object.
-pub struct Object<'a> {
-    pub kind: app::domain::audit::AuditObject,
-    pub id: &'a str,
-    pub name: &'a str,
-}
-
-/// Writes an audit entry inside the caller's transaction.
-pub async fn audit(
-    conn: &mut Conn,
-    now_ms: i64,
-    who: &Identity,
-    action: &str,
-    object: Object<'_>,
-    summary: &serde_json::Value,
-) -> Result<(), AppError> {
-    let summary = app::domain::audit::mask_secrets(summary).to_string();
-    store::audit::insert(
-        conn,
-        store::audit::NewEntry {
-            id: &crate::crypto::new_id(),
-            workspace_id: Some(&who.workspace_id),
-            at_ms: now_ms,
-            actor_id: &who.user_id,
-            actor_name: &who.actor_name(),
-            actor_email: &who.email,
-            channel: who.channel.as_str(),
-            action,
-            object_type: object.kind.as_str(),
-            object_id: object.id,
-            object_name: object.name,
-            summary: &summary,
-        },
-    )
-    .await
-    .map_err(internal)
 }

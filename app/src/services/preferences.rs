@@ -4,7 +4,7 @@ use app::domain::audit::AuditObject;
 use app::domain::preferences::Preferences;
 use app::domain::{AppError, Identity};
 
-use super::{Object, audit, internal};
+use super::{Object, internal};
 use crate::state::Core;
 use crate::store::{self, Conn};
 
@@ -28,8 +28,8 @@ impl PreferencesService {
 
     pub async fn save(&self, who: &Identity, prefs: Preferences) -> Result<Preferences, AppError> {
         let prefs = prefs.validated()?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let before = load_preferences(&mut tx, &who.user_id).await?;
         if before == prefs {
             return Ok(prefs);
@@ -37,10 +37,7 @@ impl PreferencesService {
         let json = serde_json::to_value(&prefs).map_err(internal)?;
         store::users::save_user_preferences(&mut tx, &who.user_id, &json.to_string(), now).await?;
         let before_json = serde_json::to_value(&before).map_err(internal)?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "preferences.update",
             Object {
                 kind: AuditObject::Preferences,
@@ -50,7 +47,7 @@ impl PreferencesService {
             &app::domain::audit::change_summary(&before_json, &json),
         )
         .await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(prefs)
     }
 }

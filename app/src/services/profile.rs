@@ -6,7 +6,7 @@ use app::api::profile::Profile;
 use app::domain::audit::AuditObject;
 use app::domain::{AppError, Identity, validate};
 
-use super::{Object, audit};
+use super::Object;
 use crate::state::Core;
 use crate::store::{self, Conn};
 
@@ -38,17 +38,14 @@ impl ProfileService {
 
     pub async fn rename(&self, who: &Identity, name: &str) -> Result<Profile, AppError> {
         let name = validate::display_name("name", name)?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let before = self.load_profile(&mut tx, who).await?;
         if before.name == name {
             return Ok(before);
         }
         store::users::rename_user(&mut tx, &who.user_id, &name, now).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "user.rename",
             Object {
                 kind: AuditObject::User,
@@ -58,7 +55,7 @@ impl ProfileService {
             &json!({"before": {"name": before.name}, "after": {"name": name}}),
         )
         .await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(Profile { name, ..before })
     }
 }

@@ -12,7 +12,7 @@ use app::domain::identity::Admin;
 use app::domain::{AppError, Identity, Role, validate};
 
 use super::credentials::{CredentialsService, new_access_key, new_secret};
-use super::{Object, audit, internal};
+use super::{Object, Write};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn, users::UserRow};
@@ -75,7 +75,7 @@ impl ServiceAccountsService {
     /// Inserts a key pair for the account inside the caller's transaction.
     async fn new_key(
         &self,
-        tx: &mut Conn,
+        tx: &mut Write<'_>,
         who: &Identity,
         account_id: &str,
         label: &str,
@@ -102,9 +102,7 @@ impl ServiceAccountsService {
             },
         )
         .await?;
-        audit(
-            tx,
-            now,
+        tx.audit_as(
             who,
             "service_account.credentials.create",
             Object {
@@ -160,8 +158,8 @@ impl ServiceAccountsService {
         allow_impersonation: bool,
     ) -> Result<CreatedServiceAccount, AppError> {
         let name = validate::display_name("name", name)?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let username = username_for(&name);
         let user = UserRow {
             id: crypto::new_id(),
@@ -176,10 +174,7 @@ impl ServiceAccountsService {
         store::users::add_membership(&mut tx, &who.workspace_id, &user.id, Role::Member, now)
             .await?;
         store::service_accounts::set_impersonation(&mut tx, &user.id, allow_impersonation).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "service_account.create",
             Object {
                 kind: AuditObject::ServiceAccount,
@@ -191,7 +186,7 @@ impl ServiceAccountsService {
         .await?;
         let key = self.new_key(&mut tx, who, &user.id, "initial", now).await?;
         let account = self.find(&mut tx, who, &user.id).await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(CreatedServiceAccount {
             account,
             credentials: key,
@@ -206,15 +201,12 @@ impl ServiceAccountsService {
         allow_impersonation: bool,
     ) -> Result<(), AppError> {
         let name = validate::display_name("name", name)?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let before = self.find(&mut tx, who, id).await?;
         store::users::rename_user(&mut tx, id, &name, now).await?;
         store::service_accounts::set_impersonation(&mut tx, id, allow_impersonation).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "service_account.update",
             Object {
                 kind: AuditObject::ServiceAccount,
@@ -227,19 +219,16 @@ impl ServiceAccountsService {
             ),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn delete(&self, who: &Admin<'_>, id: &str) -> Result<(), AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let account = self.find(&mut tx, who, id).await?;
         let revoked = super::end_membership(&mut tx, id, &who.workspace_id, now).await?;
         store::service_accounts::mark_deleted(&mut tx, id).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "service_account.delete",
             Object {
                 kind: AuditObject::ServiceAccount,
@@ -249,7 +238,7 @@ impl ServiceAccountsService {
             &json!({"before": {"name": account.name}, "after": {"credentials_revoked": revoked}}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn credentials(
@@ -261,7 +250,7 @@ impl ServiceAccountsService {
         self.find(&mut conn, who, id).await?;
         store::credentials::list_for_user(&mut conn, id)
             .await
-            .map_err(internal)
+            .map_err(AppError::from)
     }
 
     pub async fn create_credentials(
@@ -270,11 +259,11 @@ impl ServiceAccountsService {
         id: &str,
         label: &str,
     ) -> Result<NewCredential, AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         self.find(&mut tx, who, id).await?;
         let key = self.new_key(&mut tx, who, id, label, now).await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(key)
     }
 
@@ -284,17 +273,14 @@ impl ServiceAccountsService {
         id: &str,
         access_key: &str,
     ) -> Result<(), AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         self.find(&mut tx, who, id).await?;
         let (cred_id, info) = store::credentials::find_owned(&mut tx, id, access_key.trim())
             .await?
             .ok_or_else(|| AppError::not_found("credentials of this service account"))?;
         store::credentials::revoke(&mut tx, &cred_id, now).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "service_account.credentials.revoke",
             Object {
                 kind: AuditObject::ServiceAccount,
@@ -304,7 +290,7 @@ impl ServiceAccountsService {
             &json!({"before": {"access_key": info.access_key, "label": info.label}}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 }
 

@@ -10,10 +10,10 @@ use app::domain::{AppError, Identity, Role, throttle, validate};
 
 use super::preferences::load_preferences;
 use super::users::{NewUser, Placement, create_user_in};
-use super::{Object, audit, internal};
+use super::{Object, Write, internal};
 use crate::crypto;
 use crate::state::Core;
-use crate::store::{self, Conn};
+use crate::store;
 use app::domain::audit::AuditObject;
 
 /// How long a first-administrator set-up link stays valid.
@@ -42,12 +42,10 @@ impl SessionsService {
     /// transaction: either all are reserved or none is, and a refusal says how long to wait. Expired
     /// counters are swept afterwards.
     async fn reserve_attempt(&self, keys: &throttle::Keys) -> Result<(), AppError> {
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.db.begin_write().await?;
         let mut locked = Vec::with_capacity(3);
         for (key, rule) in keys.with_rules() {
-            let counter = store::throttle::lock(&mut tx, key)
-                .await
-                .map_err(internal)?;
+            let counter = store::throttle::lock(&mut tx, key).await?;
             locked.push((key, rule, counter));
         }
         // The clock is read once every counter is held, so that attempts are stamped in the order
@@ -55,17 +53,15 @@ impl SessionsService {
         let now = self.core.clock.now_ms();
         for (key, rule, counter) in locked {
             match throttle::reserve(rule, Some(counter), now) {
-                Ok(next) => store::throttle::put(&mut tx, key, next)
-                    .await
-                    .map_err(internal)?,
+                Ok(next) => store::throttle::put(&mut tx, key, next).await?,
                 Err(retry_after_secs) => {
-                    tx.rollback().await.map_err(internal)?;
+                    tx.rollback().await?;
                     return Err(AppError::RateLimited { retry_after_secs });
                 }
             }
         }
-        tx.commit().await.map_err(internal)?;
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        tx.commit().await?;
+        let mut conn = self.core.db.pool.acquire().await?;
         for _ in 0..SWEEP_PER_ATTEMPT {
             match store::throttle::sweep_one(&mut conn, now).await {
                 Ok(true) => {}
@@ -102,8 +98,8 @@ impl SessionsService {
 
     /// Opens a new set-up link if nobody has an account yet; returns its token.
     pub async fn open_setup_link_if_empty(&self) -> Result<Option<String>, AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin_unattributed().await?;
+        let now = tx.now();
         if store::users::count_users(&mut tx).await? > 0 {
             return Ok(None);
         }
@@ -114,7 +110,7 @@ impl SessionsService {
             now + SETUP_LINK_MS,
         )
         .await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(Some(token))
     }
 }
@@ -122,7 +118,7 @@ impl SessionsService {
 /// Opens a browser session for an identity inside a transaction (with its audit entry).
 pub async fn start_session(
     core: &Core,
-    conn: &mut Conn,
+    conn: &mut Write<'_>,
     now: i64,
     identity: &Identity,
     client_ip: &str,
@@ -143,9 +139,7 @@ pub async fn start_session(
         },
     )
     .await?;
-    audit(
-        conn,
-        now,
+    conn.audit_as(
         identity,
         "session.login",
         Object {
@@ -173,11 +167,8 @@ impl SessionsService {
         if attempt.password.is_empty() {
             return Err(AppError::validation("password", "Enter your password."));
         }
-        let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        let user = store::users::find_by_login(&mut conn, &attempt.login)
-            .await
-            .map_err(internal)?;
+        let mut conn = self.core.db.pool.acquire().await?;
+        let user = store::users::find_by_login(&mut conn, &attempt.login).await?;
         drop(conn);
         if user.as_ref().is_some_and(|u| u.kind != "person") {
             return Err(AppError::forbidden(
@@ -218,23 +209,17 @@ impl SessionsService {
             Some(u) if verified => u,
             _ => return Err(failed()),
         };
-        let mut tx = self.core.begin().await?;
-        let Some((workspace_id, role)) = store::users::default_membership(&mut tx, &user.id)
-            .await
-            .map_err(internal)?
+        let mut tx = self.core.begin_unattributed().await?;
+        let now = tx.now();
+        let Some((workspace_id, role)) =
+            store::users::default_membership(&mut tx, &user.id).await?
         else {
             return Err(failed());
         };
         // A success is not a failure: its reservations go back and this address starts afresh.
-        store::throttle::give_back(&mut tx, &keys.address)
-            .await
-            .map_err(internal)?;
-        store::throttle::clear(&mut tx, &keys.name_at_address)
-            .await
-            .map_err(internal)?;
-        store::throttle::give_back(&mut tx, &keys.name)
-            .await
-            .map_err(internal)?;
+        store::throttle::give_back(&mut tx, &keys.address).await?;
+        store::throttle::clear(&mut tx, &keys.name_at_address).await?;
+        store::throttle::give_back(&mut tx, &keys.name).await?;
         let workspace_name =
             sqlx::query_scalar::<_, String>("SELECT name FROM workspaces WHERE id = $1")
                 .bind(&workspace_id)
@@ -248,11 +233,11 @@ impl SessionsService {
             workspace_name,
             role,
             channel: Channel::Web,
-            impersonator: None,
+            actor: app::domain::identity::Actor::Person,
         };
         let session =
             start_session(&self.core, &mut tx, now, &identity, &attempt.client_ip).await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(session)
     }
 
@@ -260,13 +245,10 @@ impl SessionsService {
         let Some(session) = &caller.session_id else {
             return Ok(());
         };
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin_unattributed().await?;
         if store::sessions::delete(&mut tx, session).await? > 0 {
             let who = &caller.identity;
-            audit(
-                &mut tx,
-                now,
+            tx.audit_as(
                 who,
                 "session.logout",
                 Object {
@@ -278,7 +260,7 @@ impl SessionsService {
             )
             .await?;
         }
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn current(&self, caller: &Caller) -> Result<SessionInfo, AppError> {
@@ -298,21 +280,18 @@ impl SessionsService {
             })
             .map(str::to_string);
         // Only a verified address sees invitations in the console (see domain::invitations).
-        let invitations = if store::users::email_verified(&mut conn, &caller.identity.user_id)
-            .await
-            .map_err(internal)?
-        {
-            store::workspaces::open_invitations_for_email(
-                &mut conn,
-                &caller.identity.email,
-                self.core.clock.now_ms(),
-            )
-            .await
-            .map_err(internal)?
-            .len()
-        } else {
-            0
-        };
+        let invitations =
+            if store::users::email_verified(&mut conn, &caller.identity.user_id).await? {
+                store::workspaces::open_invitations_for_email(
+                    &mut conn,
+                    &caller.identity.email,
+                    self.core.clock.now_ms(),
+                )
+                .await?
+                .len()
+            } else {
+                0
+            };
         Ok(SessionInfo {
             identity: caller.identity.clone(),
             preferences,
@@ -329,7 +308,7 @@ impl SessionsService {
         let mut conn = self.core.db.pool.acquire().await?;
         store::sessions::clear_tip(&mut conn, session)
             .await
-            .map_err(internal)
+            .map_err(AppError::from)
     }
 
     pub async fn setup_open(&self, token: &str) -> Result<bool, AppError> {
@@ -340,7 +319,7 @@ impl SessionsService {
             self.core.clock.now_ms(),
         )
         .await
-        .map_err(internal)
+        .map_err(AppError::from)
     }
 
     pub async fn complete_setup(
@@ -356,8 +335,8 @@ impl SessionsService {
                 "The passwords do not match.",
             ));
         }
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin_unattributed().await?;
+        let now = tx.now();
         let expired =
             || AppError::forbidden("use this set-up link: it has been used or has expired");
         if !store::secrets::use_setup_token(&mut tx, &crypto::token_hash(&form.token), now).await? {
@@ -389,11 +368,9 @@ impl SessionsService {
             workspace_name: created.workspace_name.clone(),
             role: Role::Admin,
             channel: Channel::Web,
-            impersonator: None,
+            actor: app::domain::identity::Actor::Person,
         };
-        audit(
-            &mut tx,
-            now,
+        tx.audit_as(
             &identity,
             "server.setup",
             Object {
@@ -405,7 +382,7 @@ impl SessionsService {
         )
         .await?;
         let session = start_session(&self.core, &mut tx, now, &identity, &client_ip).await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(session)
     }
 }

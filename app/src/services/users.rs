@@ -10,7 +10,7 @@ use app::domain::identity::Admin;
 use app::domain::{AppError, Identity, Role, validate};
 
 use super::workspaces::{INVITATION_MS, Outgoing, account_of, deliver};
-use super::{Object, audit, internal};
+use super::{Object, internal};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn, users::UserRow};
@@ -160,29 +160,27 @@ impl UsersService {
     /// Creates a user from the command line, audited as done by the server itself. The operator
     /// vouches for the address, so it counts as verified.
     pub async fn create(&self, new: NewUser) -> Result<CreatedUser, AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin_unattributed().await?;
+        let now = tx.now();
         let created = create_user_in(&mut tx, now, new, true).await?;
         let cli = Identity {
             user_id: created.id.clone(),
-            user_name: "atrium (command line)".into(),
+            user_name: app::domain::identity::OPERATOR_NAME.into(),
             email: String::new(),
             workspace_id: created.workspace_id.clone(),
             workspace_name: created.workspace_name.clone(),
             role: Role::Admin,
             channel: app::domain::identity::Channel::Cli,
-            impersonator: None,
+            actor: app::domain::identity::Actor::Operator,
         };
-        audit(
-            &mut tx,
-            now,
+        tx.audit_as(
             &cli,
             "user.create",
             Object { kind: AuditObject::User, id: &created.id, name: &created.email },
             &json!({"after": {"email": created.email, "username": created.username, "name": created.name, "role": created.role.as_str(), "email_verified": true}}),
         )
         .await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(created)
     }
 }
@@ -236,8 +234,7 @@ impl UsersService {
         user_id: &str,
         role: Role,
     ) -> Result<(), AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
         let member = store::workspaces::members(&mut tx, &who.workspace_id)
             .await?
             .into_iter()
@@ -248,8 +245,7 @@ impl UsersService {
         }
         if role != Role::Admin
             && store::workspaces::owner(&mut tx, &who.workspace_id)
-                .await
-                .map_err(internal)?
+                .await?
                 .as_deref()
                 == Some(user_id)
         {
@@ -265,10 +261,7 @@ impl UsersService {
             ));
         }
         store::workspaces::set_role(&mut tx, &who.workspace_id, user_id, role).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "member.role",
             Object {
                 kind: AuditObject::User,
@@ -278,12 +271,12 @@ impl UsersService {
             &json!({"before": {"role": member.role.as_str()}, "after": {"role": role.as_str()}}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn remove(&self, who: &Admin<'_>, user_id: &str) -> Result<(), AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let member = store::workspaces::members(&mut tx, &who.workspace_id)
             .await?
             .into_iter()
@@ -294,9 +287,7 @@ impl UsersService {
         {
             return Err(AppError::forbidden("remove the last administrator"));
         }
-        let owner = store::workspaces::owner(&mut tx, &who.workspace_id)
-            .await
-            .map_err(internal)?;
+        let owner = store::workspaces::owner(&mut tx, &who.workspace_id).await?;
         if owner.as_deref() == Some(user_id) {
             return Err(AppError::forbidden(
                 "remove the workspace's owner from their personal workspace",
@@ -305,10 +296,7 @@ impl UsersService {
         let sessions =
             store::workspaces::delete_sessions_in(&mut tx, user_id, &who.workspace_id).await?;
         let revoked = super::end_membership(&mut tx, user_id, &who.workspace_id, now).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "member.remove",
             Object {
                 kind: AuditObject::User,
@@ -319,7 +307,7 @@ impl UsersService {
                     "after": {"credentials_revoked": revoked, "sessions_ended": sessions}}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn resend_invitation(
@@ -327,8 +315,8 @@ impl UsersService {
         who: &Admin<'_>,
         invitation_id: &str,
     ) -> Result<InviteResult, AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
             .await?
             .filter(|i| i.workspace_id == who.workspace_id)
@@ -342,13 +330,9 @@ impl UsersService {
             now + INVITATION_MS,
             emailed,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let (existing_user, verified_user) = account_of(&mut tx, &inv.email).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "invitation.resend",
             Object {
                 kind: AuditObject::Invitation,
@@ -358,7 +342,7 @@ impl UsersService {
             &json!({"after": {"delivery": if emailed { "email" } else { "link" }}}),
         )
         .await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         let outgoing = Outgoing {
             link: format!("{}/invite?token={token}", self.core.settings.public_url),
             email: inv.email,

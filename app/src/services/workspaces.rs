@@ -13,7 +13,7 @@ use app::domain::{AppError, Identity, Role, credentials, validate};
 
 use super::credentials::CredentialsService;
 use super::users::{NewUser, Placement, create_user_in};
-use super::{Object, audit, internal};
+use super::{Object, Write};
 use crate::crypto;
 use crate::state::Core;
 use crate::store::{self, Conn};
@@ -55,16 +55,8 @@ pub struct Outgoing {
 
 /// Whether an address has an account, and whether that account's address is verified.
 pub async fn account_of(conn: &mut Conn, email: &str) -> Result<(bool, bool), AppError> {
-    match store::users::find_by_login(conn, email)
-        .await
-        .map_err(internal)?
-    {
-        Some(u) => Ok((
-            true,
-            store::users::email_verified(conn, &u.id)
-                .await
-                .map_err(internal)?,
-        )),
+    match store::users::find_by_login(conn, email).await? {
+        Some(u) => Ok((true, store::users::email_verified(conn, &u.id).await?)),
         None => Ok((false, false)),
     }
 }
@@ -159,7 +151,7 @@ impl WorkspacesService {
     /// address became verified by this acceptance (recorded in the audit entry).
     async fn join(
         &self,
-        tx: &mut Conn,
+        tx: &mut Write<'_>,
         now: i64,
         invitation: &store::workspaces::InvitationRow,
         user: &Identity,
@@ -189,9 +181,7 @@ impl WorkspacesService {
             role: Role::Member,
             ..user.clone()
         };
-        audit(
-            tx,
-            now,
+        tx.audit_as(
             &actor,
             "invitation.accept",
             Object {
@@ -240,7 +230,7 @@ impl WorkspacesService {
             workspace_name: m.workspace_name,
             role: m.role,
             channel: app::domain::identity::Channel::Cli,
-            impersonator: None,
+            actor: app::domain::identity::Actor::Person,
         })
     }
 
@@ -252,14 +242,14 @@ impl WorkspacesService {
                 "A seat limit is at least 1 (or none).",
             ));
         }
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin_unattributed().await?;
         let ws = store::users::find_workspace_by_name(&mut tx, name)
             .await?
             .ok_or_else(|| {
                 AppError::validation("workspace", format!("No workspace named {name}."))
             })?;
         store::workspaces::set_max_members(&mut tx, &ws.id, max).await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     /// Creates a workspace owned (and administered) by an existing user.
@@ -269,8 +259,8 @@ impl WorkspacesService {
         owner: &str,
     ) -> Result<WorkspaceEntry, AppError> {
         let name = validate::display_name("name", name)?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin_unattributed().await?;
+        let now = tx.now();
         let u = store::users::find_by_login(&mut tx, owner)
             .await?
             .ok_or_else(|| AppError::validation("owner", format!("No user {owner}.")))?;
@@ -288,17 +278,15 @@ impl WorkspacesService {
         store::users::add_membership(&mut tx, &id, &u.id, Role::Admin, now).await?;
         let actor = Identity {
             user_id: u.id.clone(),
-            user_name: "atrium (command line)".into(),
+            user_name: app::domain::identity::OPERATOR_NAME.into(),
             email: String::new(),
             workspace_id: id.clone(),
             workspace_name: name.clone(),
             role: Role::Admin,
             channel: app::domain::identity::Channel::Cli,
-            impersonator: None,
+            actor: app::domain::identity::Actor::Operator,
         };
-        audit(
-            &mut tx,
-            now,
+        tx.audit_as(
             &actor,
             "workspace.create",
             Object {
@@ -309,7 +297,7 @@ impl WorkspacesService {
             &json!({"after": {"name": name, "owner": u.email}}),
         )
         .await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(WorkspaceEntry {
             id,
             name,
@@ -342,15 +330,12 @@ impl WorkspacesService {
                 joined_ms: m.joined_ms,
             })
             .collect();
-        let email_verified = store::users::email_verified(&mut conn, &who.user_id)
-            .await
-            .map_err(internal)?;
+        let email_verified = store::users::email_verified(&mut conn, &who.user_id).await?;
         // An unverified account may belong to someone who only typed this address: it does not see
         // invitations addressed to it (their links reach the address's owner).
         let invitations = if email_verified {
             store::workspaces::open_invitations_for_email(&mut conn, &who.email, now)
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(|r| view(r, true))
                 .collect()
@@ -404,8 +389,7 @@ impl WorkspacesService {
         name: &str,
     ) -> Result<(), AppError> {
         let name = validate::display_name("name", name)?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
         let m = store::workspaces::membership(&mut tx, &who.user_id, workspace_id)
             .await?
             .ok_or_else(|| AppError::not_found("workspace"))?;
@@ -424,9 +408,7 @@ impl WorkspacesService {
             role: m.role,
             ..who.clone()
         };
-        audit(
-            &mut tx,
-            now,
+        tx.audit_as(
             &actor,
             "workspace.rename",
             Object {
@@ -437,13 +419,13 @@ impl WorkspacesService {
             &json!({"before": {"name": m.workspace_name}, "after": {"name": name}}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn leave(&self, caller: &Caller, workspace_id: &str) -> Result<(), AppError> {
         let who = &caller.identity;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin_unattributed().await?;
+        let now = tx.now();
         let all = store::workspaces::memberships(&mut tx, &who.user_id).await?;
         let m = all
             .iter()
@@ -476,16 +458,14 @@ impl WorkspacesService {
             role: m.role,
             ..who.clone()
         };
-        audit(
-            &mut tx,
-            now,
+        tx.audit_as(
             &actor,
             "workspace.leave",
             Object { kind: AuditObject::Workspace, id: workspace_id, name: &m.workspace_name },
             &json!({"before": {"member": who.email, "role": m.role.as_str()}, "after": {"credentials_revoked": revoked}}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn set_max_credential_days(
@@ -494,22 +474,17 @@ impl WorkspacesService {
         days: Option<i64>,
     ) -> Result<(), AppError> {
         let days = credentials::max_lifetime(days)?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
         let before = store::workspaces::membership(&mut tx, &who.user_id, &who.workspace_id)
             .await?
             .and_then(|m| m.max_credential_days);
         store::workspaces::set_max_credential_days(&mut tx, &who.workspace_id, days).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
-            "workspace.credential_limit",
+        tx.audit("workspace.credential_limit",
             Object { kind: AuditObject::Workspace, id: &who.workspace_id, name: &who.workspace_name },
             &json!({"before": {"max_credential_days": before}, "after": {"max_credential_days": days}}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn invite(
@@ -518,8 +493,8 @@ impl WorkspacesService {
         emails: &str,
     ) -> Result<Vec<InviteResult>, AppError> {
         let emails = parse_emails(emails)?;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         if let Some(max) = store::workspaces::max_members(&mut tx, &who.workspace_id).await? {
             let members = store::workspaces::members(&mut tx, &who.workspace_id)
                 .await?
@@ -565,13 +540,9 @@ impl WorkspacesService {
                     emailed,
                 },
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             let (existing_user, verified_user) = account_of(&mut tx, &email).await?;
-            audit(
-                &mut tx,
-                now,
-                who,
+            tx.audit(
                 "invitation.create",
                 Object {
                     kind: AuditObject::Invitation,
@@ -591,7 +562,7 @@ impl WorkspacesService {
                 verified_user,
             });
         }
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(deliver(&self.core, outgoing).await)
     }
 
@@ -600,17 +571,14 @@ impl WorkspacesService {
         who: &Admin<'_>,
         invitation_id: &str,
     ) -> Result<(), AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
             .await?
             .filter(|i| i.workspace_id == who.workspace_id)
             .ok_or_else(|| AppError::not_found("open invitation"))?;
         store::workspaces::cancel_invitation(&mut tx, &inv.id, now).await?;
-        audit(
-            &mut tx,
-            now,
-            who,
+        tx.audit(
             "invitation.cancel",
             Object {
                 kind: AuditObject::Invitation,
@@ -620,7 +588,7 @@ impl WorkspacesService {
             &json!({}),
         )
         .await?;
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn answer_invitation(
@@ -630,15 +598,13 @@ impl WorkspacesService {
         accept: bool,
     ) -> Result<(), AppError> {
         let who = &caller.identity;
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin_unattributed().await?;
+        let now = tx.now();
         let inv = store::workspaces::open_invitation(&mut tx, invitation_id, now)
             .await?
             .filter(|i| i.email == who.email)
             .ok_or_else(|| AppError::not_found("open invitation for you"))?;
-        let verified = store::users::email_verified(&mut tx, &who.user_id)
-            .await
-            .map_err(internal)?;
+        let verified = store::users::email_verified(&mut tx, &who.user_id).await?;
         invitations::may_answer(verified, Answer::InApp)?;
         if accept {
             self.join(&mut tx, now, &inv, who, false).await?;
@@ -649,9 +615,7 @@ impl WorkspacesService {
                 workspace_name: inv.workspace_name.clone(),
                 ..who.clone()
             };
-            audit(
-                &mut tx,
-                now,
+            tx.audit_as(
                 &actor,
                 "invitation.decline",
                 Object {
@@ -663,7 +627,7 @@ impl WorkspacesService {
             )
             .await?;
         }
-        self.core.commit(tx).await
+        tx.commit().await
     }
 
     pub async fn invitation(&self, token: &str) -> Result<Option<InvitationView>, AppError> {
@@ -690,8 +654,8 @@ impl WorkspacesService {
         caller: Option<Caller>,
         client_ip: String,
     ) -> Result<Option<NewSession>, AppError> {
-        let now = self.core.clock.now_ms();
-        let mut tx = self.core.begin().await?;
+        let mut tx = self.core.begin_unattributed().await?;
+        let now = tx.now();
         let inv = store::workspaces::open_invitation_by_token(
             &mut tx,
             &crypto::token_hash(&form.token),
@@ -714,18 +678,14 @@ impl WorkspacesService {
                     ))
                 })?;
             let who = &caller.identity;
-            let before = store::users::email_verified(&mut tx, &who.user_id)
-                .await
-                .map_err(internal)?;
+            let before = store::users::email_verified(&mut tx, &who.user_id).await?;
             invitations::may_answer(before, answer)?;
             let newly_verified = !before && invitations::verified_after(before, answer);
             if newly_verified {
-                store::users::mark_email_verified(&mut tx, &who.user_id, now)
-                    .await
-                    .map_err(internal)?;
+                store::users::mark_email_verified(&mut tx, &who.user_id, now).await?;
             }
             self.join(&mut tx, now, &inv, who, newly_verified).await?;
-            self.core.commit(tx).await?;
+            tx.commit().await?;
             return Ok(None);
         }
         validate::new_password("password", &form.password)?;
@@ -758,7 +718,7 @@ impl WorkspacesService {
             workspace_name: created.workspace_name.clone(),
             role: created.role,
             channel: app::domain::identity::Channel::Web,
-            impersonator: None,
+            actor: app::domain::identity::Actor::Person,
         };
         self.join(&mut tx, now, &inv, &identity, created.email_verified)
             .await?;
@@ -770,7 +730,7 @@ impl WorkspacesService {
         };
         let session =
             super::sessions::start_session(&self.core, &mut tx, now, &joined, &client_ip).await?;
-        self.core.commit(tx).await?;
+        tx.commit().await?;
         Ok(Some(session))
     }
 }

@@ -62,6 +62,7 @@ const AUTH_SELECT: &str = "SELECT c.id, c.secret_hash, c.expires_ms, c.revoked_m
 
 fn auth_row(r: sqlx::any::AnyRow) -> Result<AuthRow, sqlx::Error> {
     let role: String = r.try_get("role")?;
+    let service_account = r.try_get::<String, _>("kind")? == "service";
     Ok(AuthRow {
         id: r.try_get("id")?,
         secret_hash: r.try_get("secret_hash")?,
@@ -69,7 +70,7 @@ fn auth_row(r: sqlx::any::AnyRow) -> Result<AuthRow, sqlx::Error> {
         revoked: r.try_get::<Option<i64>, _>("revoked_ms")?.is_some(),
         last_used_ms: r.try_get("last_used_ms")?,
         last_used_from: r.try_get("last_used_from")?,
-        service_account: r.try_get::<String, _>("kind")? == "service",
+        service_account,
         allow_impersonation: r.try_get::<i64, _>("allow_impersonation")? != 0,
         identity: Identity {
             user_id: r.try_get("user_id")?,
@@ -79,7 +80,11 @@ fn auth_row(r: sqlx::any::AnyRow) -> Result<AuthRow, sqlx::Error> {
             workspace_name: r.try_get("workspace_name")?,
             role: Role::parse(&role).unwrap_or(Role::Member),
             channel: app::domain::identity::Channel::Api,
-            impersonator: None,
+            actor: if service_account {
+                app::domain::identity::Actor::ServiceAccount
+            } else {
+                app::domain::identity::Actor::Person
+            },
         },
     })
 }

@@ -71,7 +71,7 @@ pub async fn find_live(
                 workspace_name: r.try_get("workspace_name")?,
                 role: Role::parse(&role).unwrap_or(Role::Member),
                 channel: Channel::Web,
-                impersonator: None,
+                actor: app::domain::identity::Actor::Person,
             },
             tip_pending: r.try_get::<i64, _>("tip_pending")? != 0,
             last_seen_ms: r.try_get("last_seen_ms")?,

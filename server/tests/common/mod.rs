@@ -151,6 +151,6 @@ pub fn identity_of(u: &CreatedUser) -> app::domain::Identity {
         workspace_name: u.workspace_name.clone(),
         role: u.role,
         channel: app::domain::identity::Channel::Web,
-        impersonator: None,
+        actor: app::domain::identity::Actor::Person,
     }
 }

@@ -109,7 +109,7 @@ impl App {
             workspace_name: u.workspace_name,
             role: u.role,
             channel: app::domain::identity::Channel::Api,
-            impersonator: None,
+            actor: app::domain::identity::Actor::Person,
         };
         let c = self
             .services

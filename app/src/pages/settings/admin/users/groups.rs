@@ -12,16 +12,18 @@ use crate::components::{ErrorNote, Loading};
 
 #[component]
 pub fn GroupsCard() -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let data = Resource::new(move || version.get(), |_| api::groups::overview());
-    let refresh = move || version.update(|v| *v += 1);
+    let save = ServerAction::<api::groups::Save>::new();
+    let delete = ServerAction::<api::groups::Delete>::new();
+    // The list reloads whenever a save or a delete has resolved.
+    let data = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        |_| api::groups::overview(),
+    );
     let editing = RwSignal::new(None::<Option<Group>>);
     let deleting = RwSignal::new(None::<Group>);
-    let delete = ServerAction::<api::groups::Delete>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
             deleting.set(None);
-            refresh();
         }
     });
     let candidates = Signal::derive(move || {
@@ -80,7 +82,7 @@ pub fn GroupsCard() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <GroupDialog editing=editing candidates=candidates on_done=Callback::new(move |_| refresh())/>
+        <GroupDialog editing=editing candidates=candidates save=save/>
         <ConfirmDialog
             open=Signal::derive(move || deleting.with(Option::is_some))
             title="Delete group"
@@ -100,9 +102,8 @@ pub fn GroupsCard() -> impl IntoView {
 fn GroupDialog(
     editing: RwSignal<Option<Option<Group>>>,
     #[prop(into)] candidates: Signal<Vec<GroupCandidate>>,
-    on_done: Callback<()>,
+    save: ServerAction<api::groups::Save>,
 ) -> impl IntoView {
-    let save = ServerAction::<api::groups::Save>::new();
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let members = RwSignal::new(Vec::<GroupCandidate>::new());
@@ -124,7 +125,6 @@ fn GroupDialog(
     Effect::new(move |_| {
         if let Some(Ok(())) = save.value().get() {
             editing.set(None);
-            on_done.run(());
         }
     });
     let matches = Signal::derive(move || {

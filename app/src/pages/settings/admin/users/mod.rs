@@ -26,34 +26,35 @@ pub fn UsersPage() -> impl IntoView {
     if !session.is_admin() {
         return view! { <SectionHeader section=Section::Users/><AdminsOnly/> }.into_any();
     }
-    let version = RwSignal::new(0u32);
-    let data = Resource::new_blocking(move || version.get(), |_| api::users::overview());
-    let removing = RwSignal::new(None::<UserEntry>);
-    let inviting = RwSignal::new(false);
-    let links = RwSignal::new(Vec::<InviteResult>::new());
-    let error = RwSignal::new(None::<AppError>);
-    let refresh = move || version.update(|v| *v += 1);
-
     let set_role = ServerAction::<api::users::SetRole>::new();
     let remove = ServerAction::<api::users::Remove>::new();
     let resend = ServerAction::<api::users::ResendInvitation>::new();
     let cancel = ServerAction::<api::workspaces::CancelInvitation>::new();
+    let invite = ServerAction::<api::workspaces::Invite>::new();
+    // The table reloads whenever one of its actions has resolved.
+    let data = Resource::new_blocking(
+        move || {
+            (
+                set_role.version().get(),
+                remove.version().get(),
+                resend.version().get(),
+                cancel.version().get(),
+                invite.version().get(),
+            )
+        },
+        |_| api::users::overview(),
+    );
+    let removing = RwSignal::new(None::<UserEntry>);
+    let inviting = RwSignal::new(false);
+    let links = RwSignal::new(Vec::<InviteResult>::new());
+    let error = RwSignal::new(None::<AppError>);
     Effect::new(move |_| match set_role.value().get() {
-        Some(Ok(())) => {
-            error.set(None);
-            refresh();
-        }
-        Some(Err(e)) => {
-            error.set(Some(e));
-            refresh();
-        }
+        Some(Ok(())) => error.set(None),
+        Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
     Effect::new(move |_| match remove.value().get() {
-        Some(Ok(())) => {
-            removing.set(None);
-            refresh();
-        }
+        Some(Ok(())) => removing.set(None),
         Some(Err(e)) => {
             removing.set(None);
             error.set(Some(e));
@@ -65,10 +66,10 @@ pub fn UsersPage() -> impl IntoView {
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
-    Effect::new(move |_| match cancel.value().get() {
-        Some(Ok(())) => refresh(),
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
+    Effect::new(move |_| {
+        if let Some(Err(e)) = cancel.value().get() {
+            error.set(Some(e));
+        }
     });
 
     view! {
@@ -164,7 +165,7 @@ pub fn UsersPage() -> impl IntoView {
         </section>
         <service_accounts::ServiceAccountsCard/>
         <groups::GroupsCard/>
-        <InviteDialog open=inviting on_done=Callback::new(move |_| refresh())/>
+        <InviteDialog open=inviting invite=invite/>
         <ConfirmDialog
             open=Signal::derive(move || removing.with(Option::is_some))
             title="Remove user"
@@ -186,8 +187,10 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn InviteDialog(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
-    let invite = ServerAction::<api::workspaces::Invite>::new();
+fn InviteDialog(
+    open: RwSignal<bool>,
+    invite: ServerAction<api::workspaces::Invite>,
+) -> impl IntoView {
     let emails = RwSignal::new(String::new());
     let results = RwSignal::new(Vec::<InviteResult>::new());
     Effect::new(move |_| {
@@ -199,7 +202,6 @@ fn InviteDialog(open: RwSignal<bool>, on_done: Callback<()>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(list)) = invite.value().get() {
             results.set(list);
-            on_done.run(());
         }
     });
     let error = Signal::derive(move || invite.value().get().and_then(Result::err));
