@@ -1,5 +1,6 @@
 //! Fixtures for the integration tests: fresh databases (a SQLite file, or a PostgreSQL database created
-//! for the test and dropped after it) and services built over them, with a clock tests can move.
+//! for the test and dropped after it) and services built over them, with a clock tests can move;
+//! the set-ups tests start from are in `workspace` (services) and `site` (HTTP).
 
 #![allow(
     dead_code,
@@ -7,6 +8,8 @@
 )]
 
 pub mod router;
+pub mod site;
+pub mod workspace;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -154,3 +154,42 @@ pub fn claims_of(token: &str) -> Value {
     )
     .unwrap()
 }
+
+/// A form POST as the console sends it to a server function, with an `Origin` and a cookie when
+/// given.
+pub fn post_form(
+    path: &str,
+    origin: Option<&str>,
+    cookie: Option<&str>,
+    body: &str,
+) -> Request<Body> {
+    let mut req = Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if let Some(o) = origin {
+        req = req.header(header::ORIGIN, o);
+    }
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::from(body.to_string())).unwrap()
+}
+
+/// A GET of a page or file, with a cookie when given.
+pub fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut req = Request::builder()
+        .uri(path)
+        .header(header::HOST, "127.0.0.1:3000");
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::empty()).unwrap()
+}
+
+/// The REST envelope's `result_subcode`.
+pub fn subcode(v: &Value) -> u64 {
+    v["meta"]["result_subcode"].as_u64().unwrap()
+}

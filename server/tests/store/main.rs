@@ -1,0 +1,20 @@
+//! The store suite: every test runs on SQLite and on PostgreSQL, through the store functions and the
+//! services that compose them into transactions. One module per area of the product, and one for
+//! each part of the server that is not an area.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod audit;
+mod cloud_access;
+mod credentials;
+mod groups;
+mod migrations;
+mod preferences;
+mod profile;
+mod secrets;
+mod service_accounts;
+mod sessions;
+mod usage;
+mod users;
+mod workspaces;
