@@ -13,6 +13,7 @@ pub mod throttle;
 pub mod timefmt;
 pub mod tips;
 pub mod validate;
+pub mod vaults;
 
 pub use error::AppError;
 pub use identity::{Identity, Role};
