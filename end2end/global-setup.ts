@@ -22,6 +22,9 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'xena@example.com', '--name', 'Xena Admin', '--admin', '--workspace', 'Xena Corp'], 'xena-password-1');
   createUser(s, ['--email', 'xavi@example.com', '--name', 'Xavi Member', '--workspace', 'Xena Corp'], 'xavi-password-1');
   // The accessibility audit's administrator, whose invitation and key pair show in no other spec.
+  // Configuration vaults: an administrator and a member of their own workspace.
+  createUser(s, ['--email', 'vera@example.com', '--name', 'Vera Vault', '--admin', '--workspace', 'Vault Lab'], 'vera-password-1');
+  createUser(s, ['--email', 'vic@example.com', '--name', 'Vic Member', '--workspace', 'Vault Lab'], 'vic-password-1');
   createUser(s, ['--email', 'alma@example.com', '--name', 'Alma Audit', '--admin', '--workspace', 'Audit Lab'], 'alma-password-1');
   const state: ServerState = {
     ...s,

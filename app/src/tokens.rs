@@ -95,8 +95,6 @@ impl TokenKeys {
 
     /// A token with the service-account marker and, when impersonating, the member acted as and
     /// when that impersonation began (seconds).
-    /// Service accounts' tokens carry the "advanced" feature set, which clearml-agent requires
-    /// before it uses `--use-owner-token`.
     pub fn issue_with(
         &self,
         who: &Identity,
@@ -124,12 +122,9 @@ impl TokenKeys {
             api_version: format!("{}.{}", MAX_API_VERSION.0, MAX_API_VERSION.1),
             server_version: SERVER_VERSION.into(),
             server_build: env!("CARGO_PKG_VERSION").into(),
-            feature_set: if service_account_type.is_some() {
-                "advanced"
-            } else {
-                "basic"
-            }
-            .into(),
+            // Not "basic": the SDK and clearml-agent fetch configuration vaults only then, and
+            // clearml-agent's `--use-owner-token` needs it.
+            feature_set: "advanced".into(),
             cid: credential_id.into(),
             imp: impersonated.map(|(who, _)| who.to_string()),
             imp_since: impersonated.map(|(_, since)| since),

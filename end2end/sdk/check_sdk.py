@@ -13,6 +13,10 @@ if any step failed.
       logs in with the key through the SDK and prints only the token (to capture one before revoking the key)
   check_sdk.py --api URL --access-key K --secret-key S --revoked --old-token T
       step revoked: the key no longer logs in, and a token issued before the revocation is refused
+  check_sdk.py --api URL --access-key K --secret-key S --config-values KEY [KEY ...] [--impersonate U]
+      step config_values: a fresh Session (as U, through an impersonating token, when given) and the values
+      the SDK's configuration then holds for each KEY (configuration vaults applied), read both from the
+      Session and from `clearml.config`; a missing key is reported as null
 
 The SDK is run with the Python of the venv made by `make sdk-venv` ($HOME/.cache/atrium/venv), or --python.
 This script itself needs only the standard library.
@@ -276,7 +280,37 @@ def child_impersonate(p):
     return {"ok": not problems, "detail": detail}
 
 
+def child_config_values(p):
+    """The values the SDK's configuration holds once a Session has fetched the vaults."""
+    from clearml.backend_api import Session
+
+    if p.get("impersonate"):
+        import requests
+
+        res = requests.get(
+            p["api"].rstrip("/") + "/auth.login",
+            auth=(p["access_key"], p["secret_key"]),
+            headers={"X-Clearml-Impersonate-As": p["impersonate"]},
+            timeout=10,
+        )
+        os.environ["CLEARML_AUTH_TOKEN"] = res.json()["data"]["token"]
+        s = Session(host=p["api"], http_retries_config=dict(HTTP_RETRIES))
+    else:
+        s = sdk_session(p)
+    from clearml.config import config_obj
+
+    missing = object()
+    values, global_values = {}, {}
+    for key in p["config_values"]:
+        v = s.config.get(key, missing)
+        values[key] = None if v is missing else v
+        g = config_obj.get(key, missing)
+        global_values[key] = None if g is missing else g
+    return {"ok": True, "detail": {"values": values, "clearml_config": global_values, "feature_set": s.feature_set}}
+
+
 CHILD_STEPS = {
+    "config_values": child_config_values,
     "impersonate": child_impersonate,
     "session": child_session,
     "current_user": child_current_user,
@@ -423,6 +457,7 @@ def params_for(args):
         "old_token": args.old_token,
         "impersonate": args.impersonate,
         "expect_refused": args.expect_refused,
+        "config_values": args.config_values,
     }
 
 
@@ -450,6 +485,7 @@ def main():
     p.add_argument("--old-token", help="a token obtained with the key before it was revoked")
     p.add_argument("--impersonate", help="run only the 'impersonate' step: log in as this user id (needs --expect-email)")
     p.add_argument("--expect-refused", action="store_true", help="with --impersonate: the server must refuse (403)")
+    p.add_argument("--config-values", nargs="+", help="run only the 'config_values' step for these keys")
     p.add_argument("--python", default=default_python(), help="Python with clearml installed (default: %(default)s)")
     p.add_argument("--timeout", type=int, default=STEP_TIMEOUT_SEC, help="seconds per step")
     args = p.parse_args()
@@ -463,7 +499,9 @@ def main():
         print(result["detail"]["token"])
         return 0
 
-    if args.impersonate:
+    if args.config_values:
+        steps = [("config_values", lambda home: run_child(args, "config_values", params, home))]
+    elif args.impersonate:
         if not (args.expect_email or args.expect_refused):
             p.error("--impersonate needs --expect-email or --expect-refused")
         steps = [("impersonate", lambda home: run_child(args, "impersonate", params, home))]

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod service_accounts;
 pub mod sessions;
 pub mod users;
+pub mod vaults;
 pub mod workspaces;
 
 use leptos::server_fn::codec::JsonEncoding;

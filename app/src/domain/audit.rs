@@ -58,10 +58,11 @@ pub enum AuditObject {
     CloudAccess,
     ServiceAccount,
     Group,
+    Vault,
 }
 
 impl AuditObject {
-    pub const ALL: [AuditObject; 9] = [
+    pub const ALL: [AuditObject; 10] = [
         AuditObject::User,
         AuditObject::Preferences,
         AuditObject::Session,
@@ -71,6 +72,7 @@ impl AuditObject {
         AuditObject::CloudAccess,
         AuditObject::ServiceAccount,
         AuditObject::Group,
+        AuditObject::Vault,
     ];
 
     /// The name stored in the log and used by the filter.
@@ -85,6 +87,7 @@ impl AuditObject {
             AuditObject::CloudAccess => "cloud_access",
             AuditObject::ServiceAccount => "service_account",
             AuditObject::Group => "group",
+            AuditObject::Vault => "vault",
         }
     }
 
@@ -100,6 +103,7 @@ impl AuditObject {
             AuditObject::CloudAccess => "Cloud access",
             AuditObject::ServiceAccount => "Service account",
             AuditObject::Group => "Group",
+            AuditObject::Vault => "Vault",
         }
     }
 }

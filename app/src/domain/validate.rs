@@ -30,6 +30,28 @@ pub fn display_name(field: &str, raw: &str) -> Result<String, AppError> {
 }
 
 /// An e-mail address, lower-cased: one `@`, a non-empty local part and a dotted domain.
+/// Free text that may be empty: trimmed, at most `max` characters, no control characters but
+/// newlines and tabs.
+pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String, AppError> {
+    let text = raw.trim();
+    if text.chars().count() > max {
+        return Err(AppError::validation(
+            field,
+            format!("Use at most {max} characters."),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(AppError::validation(
+            field,
+            "Remove the control characters.",
+        ));
+    }
+    Ok(text.to_string())
+}
+
 pub fn email(field: &str, raw: &str) -> Result<String, AppError> {
     let email = raw.trim().to_lowercase();
     let bad = || {

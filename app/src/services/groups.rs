@@ -308,6 +308,7 @@ impl GroupsService {
             )));
         }
         let members = store::groups::members(&mut tx, id).await?;
+        let vaults = store::vaults::delete_for_group(&mut tx, id).await?;
         store::groups::delete(&mut tx, id).await?;
         tx.audit(
             "group.delete",
@@ -316,7 +317,7 @@ impl GroupsService {
                 id,
                 name: &g.name,
             },
-            &json!({"before": {"name": g.name, "members": members.len()}}),
+            &json!({"before": {"name": g.name, "members": members.len(), "vaults": vaults}}),
         )
         .await?;
         tx.commit().await

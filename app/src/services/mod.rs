@@ -12,6 +12,7 @@ pub mod service_accounts;
 pub mod sessions;
 pub mod usage;
 pub mod users;
+pub mod vaults;
 pub mod workspaces;
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub struct Services {
     pub groups: Arc<groups::GroupsService>,
     pub workspaces: Arc<workspaces::WorkspacesService>,
     pub cloud_access: Arc<cloud_access::CloudAccessService>,
+    pub vaults: Arc<vaults::VaultsService>,
 }
 
 impl Services {
@@ -55,6 +57,7 @@ impl Services {
                 credentials: credentials.clone(),
             }),
             cloud_access: Arc::new(cloud_access::CloudAccessService { core: core.clone() }),
+            vaults: Arc::new(vaults::VaultsService { core: core.clone() }),
             sessions: Arc::new(sessions::SessionsService { core: core.clone() }),
             profile: Arc::new(profile::ProfileService { core: core.clone() }),
             preferences: Arc::new(preferences::PreferencesService { core: core.clone() }),
@@ -156,6 +159,7 @@ pub async fn end_membership(
         store::credentials::revoke_all_in_workspace(conn, user_id, workspace_id, now_ms).await?;
     store::cloud_access::delete_all_in_workspace(conn, user_id, workspace_id).await?;
     store::groups::remove_user_everywhere(conn, workspace_id, user_id).await?;
+    store::vaults::delete_personal(conn, workspace_id, user_id).await?;
     store::workspaces::remove_membership(conn, user_id, workspace_id).await?;
     Ok(revoked)
 }

@@ -11,6 +11,7 @@ pub mod service_accounts;
 pub mod sessions;
 pub mod throttle;
 pub mod users;
+pub mod vaults;
 pub mod workspaces;
 
 /// The connection type every store function takes.

@@ -17,6 +17,7 @@ mod profile;
 mod server;
 mod service_accounts;
 mod users;
+mod vaults;
 mod workspaces;
 
 pub use envelope::{ApiError, envelope};

@@ -208,7 +208,7 @@ pub struct Deleted {
 /// Every endpoint, area by area: one line per area.
 pub fn all() -> &'static [&'static Endpoint] {
     static ALL: LazyLock<Vec<&'static Endpoint>> = LazyLock::new(|| {
-        let areas: [&'static [Endpoint]; 10] = [
+        let areas: [&'static [Endpoint]; 11] = [
             super::server::ENDPOINTS,
             super::profile::ENDPOINTS,
             super::preferences::ENDPOINTS,
@@ -219,6 +219,7 @@ pub fn all() -> &'static [&'static Endpoint] {
             super::users::ENDPOINTS,
             super::service_accounts::ENDPOINTS,
             super::groups::ENDPOINTS,
+            super::vaults::ENDPOINTS,
         ];
         areas.into_iter().flatten().collect()
     });
