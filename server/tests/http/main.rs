@@ -23,4 +23,5 @@ mod service_accounts;
 mod sessions;
 mod usage;
 mod users;
+mod vaults;
 mod workspaces;
