@@ -56,10 +56,11 @@ tools-browser:
 # Python venv with the real ClearML SDK, for end2end/sdk/check_sdk.py (created only when missing or outdated).
 SDK_VENV := $(HOME)/.cache/atrium/venv
 CLEARML_VERSION := 2.1.12
+CLEARML_AGENT_VERSION := 3.0.3
 sdk-venv:
-	@$(SDK_VENV)/bin/python -c "import clearml; assert clearml.__version__ == '$(CLEARML_VERSION)'" 2>/dev/null || { \
-	  echo "creating $(SDK_VENV) with clearml==$(CLEARML_VERSION)"; \
-	  python3 -m venv $(SDK_VENV) && $(SDK_VENV)/bin/pip install -q --disable-pip-version-check clearml==$(CLEARML_VERSION); }
+	@$(SDK_VENV)/bin/python -c "import clearml, importlib.metadata as m; assert clearml.__version__ == '$(CLEARML_VERSION)'; assert m.version('clearml-agent') == '$(CLEARML_AGENT_VERSION)'" 2>/dev/null || { \
+	  echo "creating $(SDK_VENV) with clearml==$(CLEARML_VERSION) and clearml-agent==$(CLEARML_AGENT_VERSION)"; \
+	  python3 -m venv $(SDK_VENV) && $(SDK_VENV)/bin/pip install -q --disable-pip-version-check clearml==$(CLEARML_VERSION) clearml-agent==$(CLEARML_AGENT_VERSION); }
 
 # Python venv with moto's S3-compatible server, for end2end/tests/cloud-access.spec.ts (presigned links
 # fetched from a real S3 API on loopback); created only when missing or outdated.

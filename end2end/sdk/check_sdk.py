@@ -309,7 +309,26 @@ def child_config_values(p):
     return {"ok": True, "detail": {"values": values, "clearml_config": global_values, "feature_set": s.feature_set}}
 
 
+def child_agent_config_values(p):
+    """The values clearml-agent's own configuration holds once its session has loaded the vaults (what
+    `clearml-agent daemon` does before it takes work)."""
+    from clearml_agent.backend_api.session import Session
+
+    os.environ["CLEARML_API_HOST"] = p["api"]
+    os.environ["CLEARML_API_ACCESS_KEY"] = p["access_key"]
+    os.environ["CLEARML_API_SECRET_KEY"] = p["secret_key"]
+    s = Session()
+    loaded = bool(s.load_vaults())
+    missing = object()
+    values = {}
+    for key in p["config_values"]:
+        v = s.config.get(key, missing)
+        values[key] = None if v is missing else v
+    return {"ok": loaded, "detail": {"vaults_loaded": loaded, "values": values}}
+
+
 CHILD_STEPS = {
+    "agent_config_values": child_agent_config_values,
     "config_values": child_config_values,
     "impersonate": child_impersonate,
     "session": child_session,
@@ -486,6 +505,8 @@ def main():
     p.add_argument("--impersonate", help="run only the 'impersonate' step: log in as this user id (needs --expect-email)")
     p.add_argument("--expect-refused", action="store_true", help="with --impersonate: the server must refuse (403)")
     p.add_argument("--config-values", nargs="+", help="run only the 'config_values' step for these keys")
+    p.add_argument("--agent", action="store_true",
+                   help="with --config-values: read them from clearml-agent's session instead of the SDK's")
     p.add_argument("--python", default=default_python(), help="Python with clearml installed (default: %(default)s)")
     p.add_argument("--timeout", type=int, default=STEP_TIMEOUT_SEC, help="seconds per step")
     args = p.parse_args()
@@ -500,7 +521,8 @@ def main():
         return 0
 
     if args.config_values:
-        steps = [("config_values", lambda home: run_child(args, "config_values", params, home))]
+        step = "agent_config_values" if args.agent else "config_values"
+        steps = [(step, lambda home: run_child(args, step, params, home))]
     elif args.impersonate:
         if not (args.expect_email or args.expect_refused):
             p.error("--impersonate needs --expect-email or --expect-refused")

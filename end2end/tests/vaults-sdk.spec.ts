@@ -17,7 +17,7 @@ const KEYS = [
   'sdk.vault_test.from_json',
 ];
 
-test('vaults reach the real clearml SDK: group vaults then the personal vault, disabled ones left out, impersonation gets the owner\'s', async ({ browser }) => {
+test('vaults reach the real clearml SDK and clearml-agent: group vaults then the personal vault, disabled ones left out, impersonation gets the owner\'s', async ({ browser }) => {
   test.setTimeout(180_000);
   const vera = await (await browser.newContext()).newPage();
   await login(vera, { login: 'vera@example.com', password: 'vera-password-1' });
@@ -95,6 +95,10 @@ test('vaults reach the real clearml SDK: group vaults then the personal vault, d
   const saArgs = ['--api', `${server().url}/api`, '--access-key', saKey.access_key, '--secret-key', saKey.secret_key];
   [step] = sdk([...saArgs, '--config-values', 'sdk.aws.s3.key', 'agent.package_manager.pip_version']);
   expect((step.detail as { values: Record<string, unknown> }).values).toEqual({ 'sdk.aws.s3.key': 'TEAMKEY', 'agent.package_manager.pip_version': '<24' });
+  // clearml-agent with the service account's key pair: its own session loads the group vaults.
+  [step] = sdk([...saArgs, '--agent', '--config-values', 'agent.package_manager.pip_version', 'sdk.aws.s3.region']);
+  expect(step.ok, JSON.stringify(step.detail)).toBe(true);
+  expect((step.detail as { values: Record<string, unknown> }).values).toEqual({ 'agent.package_manager.pip_version': '<24', 'sdk.aws.s3.region': 'eu-west-1' });
   [step] = sdk([...saArgs, '--impersonate', vicId, '--config-values', 'sdk.aws.s3.key']);
   expect(step.ok, JSON.stringify(step.detail)).toBe(true);
   expect((step.detail as { values: Record<string, unknown> }).values).toEqual({ 'sdk.aws.s3.key': 'VICKEY' });
