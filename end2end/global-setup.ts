@@ -25,6 +25,7 @@ export default async function globalSetup() {
   // Configuration vaults: an administrator and a member of their own workspace.
   createUser(s, ['--email', 'vera@example.com', '--name', 'Vera Vault', '--admin', '--workspace', 'Vault Lab'], 'vera-password-1');
   createUser(s, ['--email', 'vic@example.com', '--name', 'Vic Member', '--workspace', 'Vault Lab'], 'vic-password-1');
+  createUser(s, ['--email', 'sid@example.com', '--name', 'Sid Sdk', '--workspace', 'Vault Lab'], 'sid-password-1');
   createUser(s, ['--email', 'alma@example.com', '--name', 'Alma Audit', '--admin', '--workspace', 'Audit Lab'], 'alma-password-1');
   const state: ServerState = {
     ...s,

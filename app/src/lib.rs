@@ -119,7 +119,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("profile") ssr=SsrMode::Async view=pages::settings::user::profile::ProfilePage/>
                     <Route path=path!("configuration") ssr=SsrMode::Async view=pages::settings::user::configuration::ConfigurationPage/>
                     <Route path=path!("workspace") ssr=SsrMode::Async view=pages::settings::user::workspace::WorkspacePage/>
-                    <Route path=path!("admin-vaults") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AdminVaults/> }/>
+                    <Route path=path!("admin-vaults") ssr=SsrMode::Async view=pages::settings::admin::vaults::AdminVaultsPage/>
                     <Route path=path!("users") ssr=SsrMode::Async view=pages::settings::admin::users::UsersPage/>
                     <Route path=path!("access-rules") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AccessRules/> }/>
                     <Route path=path!("identity-providers") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::IdentityProviders/> }/>

@@ -8,16 +8,17 @@ import { hydrated } from './helpers';
 // named by ATRIUM_RELEASE_SITE (`make e2e` builds it with `make site-release`), whichever build of
 // the binary runs the specs.
 //
-// The target is 300 KB. The release bundle is one wasm module of every page (433 KB brotli of the
-// 449 KB measured), so the budget holds the floor reached without splitting it, and comes down to
-// 300 KB once the settings pages load lazily (`#[lazy_route]` and a wasm-split build step).
+// The target is 300 KB. The release bundle is one wasm module of every page (486 KB brotli of the
+// 491 KB measured once the vault pages came in; 449 KB before them), so the budget holds the floor
+// reached without splitting it, and comes down to 300 KB once the settings pages load lazily
+// (`#[lazy_route]` and a wasm-split build step).
 const TARGET_BYTES = 300 * 1024;
-const BUDGET_BYTES = 450 * 1024;
+const BUDGET_BYTES = 500 * 1024;
 const site = process.env.ATRIUM_RELEASE_SITE;
 
 interface Transfer { url: string; status: number; headers: Record<string, string>; bytes: number }
 
-test('a fresh browser transfers at most 450 KB for the login page (target 300 KB)', async ({ browser }, testInfo) => {
+test('a fresh browser transfers at most 500 KB for the login page (target 300 KB)', async ({ browser }, testInfo) => {
   test.skip(!site, 'ATRIUM_RELEASE_SITE names no release site folder (make e2e sets it)');
   const s = await startServer(['--site-dir', site!]);
   try {

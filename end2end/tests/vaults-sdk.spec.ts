@@ -22,7 +22,7 @@ test('vaults reach the real clearml SDK and clearml-agent: group vaults then the
   const vera = await (await browser.newContext()).newPage();
   await login(vera, { login: 'vera@example.com', password: 'vera-password-1' });
   const vic = await (await browser.newContext()).newPage();
-  await login(vic, { login: 'vic@example.com', password: 'vic-password-1' });
+  await login(vic, { login: 'sid@example.com', password: 'sid-password-1' });
 
   // Vic's key pair, and a service account that may impersonate.
   const cred = await api(vic, 'auth.create_credentials', { label: 'vault test' });

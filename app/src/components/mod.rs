@@ -1,8 +1,11 @@
 //! Widgets shared by the settings pages.
 
+pub mod code_box;
 pub mod confirm;
 pub mod copy_box;
 pub mod dialog;
+pub mod effective_config;
+pub mod files;
 pub mod icons;
 pub mod inline_edit;
 pub mod invite_outcome;

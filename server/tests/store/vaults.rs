@@ -184,7 +184,13 @@ async fn members_receive_their_groups_vaults_then_their_own_in_order(db: Db) {
     let vaults = &w.services.vaults;
     w.services
         .groups
-        .save(&w.proof(), None, "Zeta", "", &[w.bob.id.clone()])
+        .save(
+            &w.proof(),
+            None,
+            "Zeta",
+            "",
+            std::slice::from_ref(&w.bob.id),
+        )
         .await
         .unwrap();
     w.services
@@ -312,7 +318,13 @@ async fn a_groups_vaults_go_with_the_group(db: Db) {
     let w = Workspace::new(db).await;
     w.services
         .groups
-        .save(&w.proof(), None, "Vision", "", &[w.bob.id.clone()])
+        .save(
+            &w.proof(),
+            None,
+            "Vision",
+            "",
+            std::slice::from_ref(&w.bob.id),
+        )
         .await
         .unwrap();
     let v = group_vault(&w, "Vision", "gpu", r#"{"x": 1}"#).await;

@@ -3,3 +3,4 @@
 
 pub mod audit;
 pub mod users;
+pub mod vaults;

@@ -1,8 +1,9 @@
-//! Configuration: your UI preferences (`preferences`), Web App Cloud Access (`cloud_access`) and,
-//! to come, your configuration vault.
+//! Configuration: your UI preferences (`preferences`), Web App Cloud Access (`cloud_access`) and
+//! your configuration vault (`vault`).
 
 mod cloud_access;
 mod preferences;
+mod vault;
 
 use leptos::prelude::*;
 
@@ -11,6 +12,7 @@ use crate::components::{ErrorNote, Loading};
 use crate::pages::settings::{Section, SectionHeader};
 use cloud_access::CloudAccessCard;
 use preferences::PreferencesPanel;
+use vault::VaultCard;
 
 #[component]
 pub fn ConfigurationPage() -> impl IntoView {
@@ -24,12 +26,6 @@ pub fn ConfigurationPage() -> impl IntoView {
             })}
         </Suspense>
         <CloudAccessCard/>
-        <section class="card">
-            <h2>"Configuration Vault"</h2>
-            <div class="empty-state unavailable compact">
-                <p>"Personal configuration merged into your SDK's clearml.conf."</p>
-                <p class="muted">"Not available yet."</p>
-            </div>
-        </section>
+        <VaultCard/>
     }
 }
