@@ -20,7 +20,7 @@ RELEASE_DIR := $(CARGO_TARGET_DIR)/release
 WASM_DEBUG := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/frontend.wasm
 WASM_RELEASE := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
 
-.PHONY: help run build dev tools tools-rust tools-npm tools-browser tools-compress test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv smtp-venv
+.PHONY: help run build dev tools tools-rust tools-npm tools-browser tools-compress test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv smtp-venv fuzz
 
 help:
 	@echo "make run    build (release) and start Atrium on $(BIND); prints the URL and the first admin's set-up link"
@@ -28,6 +28,7 @@ help:
 	@echo "make build  release binary and site in ./dist (runs from any directory)"
 	@echo "make dev    debug build and start (faster to rebuild)"
 	@echo "make bench  benchmarks, written to BENCHMARKS.md"
+	@echo "make fuzz   fuzz vault parsing for FUZZ_SECONDS (default 120); findings land in app/fuzz/artifacts"
 
 ## ---------- tools (installed only when missing) ----------
 tools: tools-rust tools-npm
@@ -150,6 +151,15 @@ store-tests: smtp-venv
 e2e: tools tools-browser sdk-venv s3-venv site-debug site-release
 	cargo build -p server
 	cd end2end && ATRIUM_BIN=$(DEBUG_DIR)/atrium ATRIUM_RELEASE_SITE=$(RELEASE_DIR)/site CHROMIUM=$(CHROMIUM) $(NPM_BIN)/playwright test
+
+# Vault parsing under libFuzzer and AddressSanitizer (cargo-fuzz on the stable toolchain). New inputs
+# go to a corpus outside the clone; the committed seeds in app/fuzz/corpus/vault_parse are read, not
+# written (`make test` replays them through the unit tests). Crashes land in app/fuzz/artifacts/.
+FUZZ_CORPUS := $(HOME)/.cache/atrium/fuzz-corpus/vault_parse
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	@mkdir -p $(FUZZ_CORPUS)
+	cd app && RUSTC_BOOTSTRAP=1 cargo fuzz run vault_parse $(FUZZ_CORPUS) fuzz/corpus/vault_parse -- -max_total_time=$${FUZZ_SECONDS:-120}
 
 bench: tools site-release
 	cargo build -p server --release --example bench
