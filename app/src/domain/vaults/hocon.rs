@@ -11,9 +11,12 @@
 //! `${?a.b}` resolved against the document itself, seeing the document's final values (a field
 //! referring to itself sees its earlier value).
 //!
-//! Refused, with the line and column: `include`, substitutions that nothing in the text defines
-//! (a vault never reads environment variables), cycles, nesting deeper than [`MAX_DEPTH`], and
-//! substitutions that copy more than [`MAX_EXPANDED_BYTES`].
+//! Refused, with the line and column: `include`; substitutions that nothing in the text defines,
+//! `${?x}` included (pyhocon would read the environment for them, and a vault never does); cycles;
+//! nesting deeper than [`MAX_DEPTH`]; substitutions that copy more than [`MAX_EXPANDED_BYTES`] or
+//! replay too many operations; `+=` on something other than a list; values that join an object, a
+//! list and text; unquoted text with HOCON's reserved characters (`+ = $ ? ! @ * & ^ \` and the
+//! backquote), which must be quoted.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
