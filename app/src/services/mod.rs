@@ -120,6 +120,16 @@ const UNIQUE: &[(&[&str], &str, &str)] = &[
         "bucket",
         "You already have access settings for this bucket; edit them instead.",
     ),
+    (
+        &["vaults.name", "vaults_group_name"],
+        "name",
+        "A vault with this name exists.",
+    ),
+    (
+        &["vaults.user_id", "vaults_personal"],
+        "version",
+        "Your vault was saved elsewhere meanwhile; reload it and apply your change again.",
+    ),
 ];
 
 /// A store error as the caller sees it: a named unique constraint is a field error, a database

@@ -372,7 +372,34 @@ async fn a_personal_vault_ends_with_the_membership(db: Db) {
     assert!(left.is_empty());
 }
 
+async fn two_administrator_vaults_cannot_share_a_name(db: Db) {
+    let w = Workspace::new(db).await;
+    group_vault(&w, "Users", "defaults", "{}").await;
+    let groups = w.services.vaults.list(&w.proof()).await.unwrap().groups;
+    let admins = groups
+        .iter()
+        .find(|g| g.name == "Admins")
+        .unwrap()
+        .id
+        .clone();
+    let e = w
+        .services
+        .vaults
+        .save(
+            &w.proof(),
+            VaultForm {
+                name: "defaults".into(),
+                group_id: Some(admins),
+                ..json_form("{}")
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.field(), Some("name"), "{e:?}");
+}
+
 crate::on_both_databases!(
+    two_administrator_vaults_cannot_share_a_name,
     a_personal_vault_is_created_then_saved_from_the_version_read,
     a_stale_save_is_a_conflict_and_changes_nothing,
     concurrent_saves_of_one_vault_let_exactly_one_win,
