@@ -27,6 +27,8 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'vic@example.com', '--name', 'Vic Member', '--workspace', 'Vault Lab'], 'vic-password-1');
   createUser(s, ['--email', 'sid@example.com', '--name', 'Sid Sdk', '--workspace', 'Vault Lab'], 'sid-password-1');
   createUser(s, ['--email', 'alma@example.com', '--name', 'Alma Audit', '--admin', '--workspace', 'Audit Lab'], 'alma-password-1');
+  // The file server through the real SDK: a member of a workspace of their own.
+  createUser(s, ['--email', 'fay@example.com', '--name', 'Fay Files', '--workspace', 'Files Lab'], 'fay-password-1');
   const state: ServerState = {
     ...s,
     admin: { login: 'admin@example.com', password: 'admin-password-1' },

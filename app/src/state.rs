@@ -43,6 +43,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// The mail server invitation links go out through; `None` shows links to the inviter instead.
     pub smtp: Option<crate::mail::SmtpSettings>,
+    /// Where the file server keeps files, and the largest it accepts.
+    pub files: crate::services::files::FilesSettings,
 }
 
 impl Settings {

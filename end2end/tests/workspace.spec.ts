@@ -50,7 +50,7 @@ test('credentials: create (shown once, copy), use with the real SDK and clearml-
   // The real SDK: Session, users.get_current_user, and clearml-init with the pasted section.
   const dir = mkdtempSync(join(tmpdir(), 'atrium-sdk-'));
   writeFileSync(join(dir, 'section.txt'), section);
-  const common = ['--api', `${s.url}/api`, '--web', s.url, '--files', `${s.url.replace(/:\d+$/, '')}:8081`, '--access-key', key, '--secret-key', secret];
+  const common = ['--api', `${s.url}/api`, '--web', s.url, '--files', `${s.url}/files`, '--access-key', key, '--secret-key', secret];
   const steps = sdk([...common, '--config-section', join(dir, 'section.txt'), '--expect-email', 'sam@example.com', '--expect-workspace', 'Sam Space']);
   expect(steps.map((st) => [st.step, st.ok])).toEqual([['session', true], ['current_user', true], ['clearml_init', true]]);
   const token = execFileSync('python3', ['sdk/check_sdk.py', '--python', SDK_PYTHON, ...common, '--print-token'], { encoding: 'utf8' }).trim().split('\n').pop()!;

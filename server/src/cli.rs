@@ -196,6 +196,7 @@ pub fn settings_of(args: &ServeArgs) -> anyhow_like::Result<Settings> {
         session_ms: args.session_hours.max(1) * 3600 * 1000,
         max_body_bytes: args.max_body_bytes,
         smtp: args.smtp.settings()?,
+        files: args.files_settings(),
     })
 }
 
@@ -273,6 +274,10 @@ fn offline_settings() -> Settings {
         session_ms: 3600 * 1000,
         max_body_bytes: 1024 * 1024,
         smtp: None,
+        files: app::services::files::FilesSettings {
+            root: std::path::PathBuf::from("files"),
+            max_bytes: 0,
+        },
     }
 }
 

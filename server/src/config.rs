@@ -59,10 +59,16 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "ATRIUM_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// The files server clients are told to use (ClearML's `files_server`). Default: the public
-    /// URL's host on port 8081, as ClearML deployments have it.
+    /// The files server clients are told to use (ClearML's `files_server`). Default: this server's
+    /// own file server, `<public URL>/files`.
     #[arg(long, env = "ATRIUM_FILES_URL")]
     pub files_url: Option<String>,
+    /// Where the file server keeps files (one folder per workspace). Default: `<data-dir>/files`.
+    #[arg(long, env = "ATRIUM_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
+    /// The largest file the file server accepts, in bytes.
+    #[arg(long, env = "ATRIUM_FILES_MAX_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub files_max_bytes: u64,
     /// Lifetime of API tokens when the client does not ask (hours).
     #[arg(long, env = "ATRIUM_TOKEN_HOURS", default_value_t = 24 * 7)]
     pub token_hours: i64,
@@ -138,15 +144,21 @@ impl ServeArgs {
         }
     }
 
-    /// ClearML's convention: the files server on port 8081 of the public host.
+    /// This server's own file server: `/files` under the public URL (the `clearml` SDK sends its
+    /// token to any URL under its `files_server`, path included).
     pub fn files_url_for(public: &str) -> String {
-        let (scheme, rest) = public.split_once("://").unwrap_or(("http", public));
-        let host = rest.split('/').next().unwrap_or(rest);
-        let host = match host.rsplit_once(':') {
-            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-            _ => host,
-        };
-        format!("{scheme}://{host}:8081")
+        format!("{}{}", public.trim_end_matches('/'), crate::files::PREFIX)
+    }
+
+    /// Where the file server keeps files, and the largest it accepts.
+    pub fn files_settings(&self) -> app::services::files::FilesSettings {
+        app::services::files::FilesSettings {
+            root: self
+                .files_dir
+                .clone()
+                .unwrap_or_else(|| self.db.data_dir.join("files")),
+            max_bytes: self.files_max_bytes,
+        }
     }
 
     /// The site folder: the flag, else `site` beside the executable, else `target/site` under the
@@ -167,9 +179,12 @@ impl ServeArgs {
     /// A summary for the start-up log; secrets are masked.
     pub fn describe(&self) -> String {
         format!(
-            "bind={} public_url={} database={} data_dir={} site_dir={} master_key={} self_hosted={} max_body_bytes={} session_hours={} smtp={}",
+            "bind={} public_url={} files_url={} files_dir={} files_max_bytes={} database={} data_dir={} site_dir={} master_key={} self_hosted={} max_body_bytes={} session_hours={} smtp={}",
             self.bind,
             self.public_url(),
+            self.files_url(),
+            self.files_settings().root.display(),
+            self.files_max_bytes,
             self.db.url_masked(),
             self.db.data_dir.display(),
             self.site_dir().display(),
@@ -209,14 +224,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn files_url_follows_the_public_host() {
+    fn files_url_is_the_public_url_with_files() {
         assert_eq!(
             ServeArgs::files_url_for("https://atrium.example.com"),
-            "https://atrium.example.com:8081"
+            "https://atrium.example.com/files"
         );
         assert_eq!(
-            ServeArgs::files_url_for("http://127.0.0.1:3000"),
-            "http://127.0.0.1:8081"
+            ServeArgs::files_url_for("http://127.0.0.1:3000/"),
+            "http://127.0.0.1:3000/files"
+        );
+        assert_eq!(
+            ServeArgs::files_url_for("https://example.com/atrium"),
+            "https://example.com/atrium/files"
         );
     }
 

@@ -86,6 +86,7 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
             get(|| async { axum::Json(rest::openapi()) }),
         )
         .route("/settings/audit-log/export.csv", get(export_audit_csv))
+        .merge(crate::files::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -208,7 +209,8 @@ fn too_large() -> Response {
 /// Holds a request's body to `limit` bytes (see [`pipeline`]); the `Err` answer refuses it.
 async fn limit_body(req: Request<Body>, limit: usize) -> Result<Request<Body>, Response> {
     let path = req.uri().path();
-    if rest::parse_path(path).is_some() {
+    // The API reads its own body; the file server streams uploads to disk under its own limit.
+    if rest::parse_path(path).is_some() || crate::files::owns(path) {
         return Ok(req);
     }
     let declared = req

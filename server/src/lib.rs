@@ -7,6 +7,7 @@
 pub mod assets;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod http;
 pub mod rest;
 pub mod state;

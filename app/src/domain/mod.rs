@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cloud_access;
 pub mod credentials;
 pub mod error;
+pub mod files;
 pub mod identity;
 pub mod invitations;
 pub mod preferences;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cache;
 pub mod cloud_access;
 pub mod credentials;
+pub mod files;
 pub mod groups;
 pub mod preferences;
 pub mod profile;
@@ -38,6 +39,7 @@ pub struct Services {
     pub workspaces: Arc<workspaces::WorkspacesService>,
     pub cloud_access: Arc<cloud_access::CloudAccessService>,
     pub vaults: Arc<vaults::VaultsService>,
+    pub files: Arc<files::FilesService>,
 }
 
 impl Services {
@@ -58,6 +60,7 @@ impl Services {
             }),
             cloud_access: Arc::new(cloud_access::CloudAccessService { core: core.clone() }),
             vaults: Arc::new(vaults::VaultsService { core: core.clone() }),
+            files: Arc::new(files::FilesService { core: core.clone() }),
             sessions: Arc::new(sessions::SessionsService { core: core.clone() }),
             profile: Arc::new(profile::ProfileService { core: core.clone() }),
             preferences: Arc::new(preferences::PreferencesService { core: core.clone() }),

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod cloud_access;
 pub mod credentials;
+pub mod files;
 pub mod groups;
 pub mod secrets;
 pub mod service_accounts;

@@ -31,13 +31,18 @@ pub fn postgres_admin_url() -> String {
 pub fn settings() -> Settings {
     Settings {
         public_url: "http://127.0.0.1:3000".into(),
-        files_url: "http://127.0.0.1:8081".into(),
+        files_url: "http://127.0.0.1:3000/files".into(),
         token_default_secs: 3600,
         token_max_secs: 7200,
         self_hosted: true,
         session_ms: 3_600_000,
         max_body_bytes: 64 * 1024,
         smtp: None,
+        // A folder of its own for every set of services, so that tests never share files.
+        files: atrium_server::services::files::FilesSettings {
+            root: std::env::temp_dir().join(format!("atrium-files-{}", crypto::new_id())),
+            max_bytes: 1024 * 1024,
+        },
     }
 }
 

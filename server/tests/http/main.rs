@@ -12,6 +12,7 @@ mod body_limits;
 mod cloud_access;
 mod credentials;
 mod envelope;
+mod files;
 mod groups;
 mod pages;
 mod preferences;

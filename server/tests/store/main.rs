@@ -8,6 +8,7 @@ mod common;
 mod audit;
 mod cloud_access;
 mod credentials;
+mod files;
 mod groups;
 mod migrations;
 mod preferences;
