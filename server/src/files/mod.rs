@@ -62,43 +62,52 @@ fn text(status: StatusCode, message: impl Into<String>) -> Response {
         .into_response()
 }
 
-fn error(e: &AppError) -> Response {
+/// Why a request is refused: the status and the message.
+type Refusal = (StatusCode, String);
+
+fn refusal(e: &AppError) -> Refusal {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    text(status, e.user_message())
+    (status, e.user_message())
+}
+
+fn error(e: &AppError) -> Response {
+    let (status, message) = refusal(e);
+    text(status, message)
 }
 
 /// The authenticated caller, or the answer refusing the request. `writes`: the console's session
 /// (a cookie) may read files but not change them; API credentials may do both.
-fn caller(req: &Request<Body>, writes: bool) -> Result<Caller, Response> {
+fn caller(req: &Request<Body>, writes: bool) -> Result<Caller, Refusal> {
     match req.extensions().get::<Caller>() {
-        Some(c) if writes && c.session_id.is_some() => Err(text(
+        Some(c) if writes && c.session_id.is_some() => Err((
             StatusCode::FORBIDDEN,
-            "Uploading and deleting files needs an API key pair or token.",
+            "Uploading and deleting files needs an API key pair or token.".into(),
         )),
         Some(c) => Ok(c.clone()),
         None => Err(match req.extensions().get::<AuthFailure>() {
-            Some(f) => text(
+            Some(f) => (
                 StatusCode::from_u16(f.status()).unwrap_or(StatusCode::UNAUTHORIZED),
                 f.message(),
             ),
-            None => text(
+            None => (
                 StatusCode::UNAUTHORIZED,
-                "Unauthorized (missing credentials): send a Bearer token or an API key pair.",
+                "Unauthorized (missing credentials): send a Bearer token or an API key pair."
+                    .into(),
             ),
         }),
     }
 }
 
 /// The file path a `/files/<path>` request names, percent-decoded once and checked.
-fn path_of(req: &Request<Body>) -> Result<FilePath, Response> {
+fn path_of(req: &Request<Body>) -> Result<FilePath, Refusal> {
     let raw = req.uri().path().strip_prefix(PREFIX).unwrap_or_default();
     let decoded = percent_decode(raw).ok_or_else(|| {
-        text(
+        (
             StatusCode::BAD_REQUEST,
-            "The path is not valid URL encoding.",
+            "The path is not valid URL encoding.".to_string(),
         )
     })?;
-    FilePath::parse(&decoded).map_err(|e| error(&e))
+    FilePath::parse(&decoded).map_err(|e| refusal(&e))
 }
 
 async fn ping() -> Response {
@@ -111,7 +120,7 @@ async fn upload(
 ) -> Response {
     let who = match caller(&req, true) {
         Ok(c) => c.identity,
-        Err(res) => return res,
+        Err((status, message)) => return text(status, message),
     };
     let files = &state.services.files;
     let limit = files.max_bytes();
@@ -205,11 +214,11 @@ async fn download(
 ) -> Response {
     let who = match caller(&req, false) {
         Ok(c) => c.identity,
-        Err(res) => return res,
+        Err((status, message)) => return text(status, message),
     };
     let path = match path_of(&req) {
         Ok(p) => p,
-        Err(res) => return res,
+        Err((status, message)) => return text(status, message),
     };
     let located = match state.services.files.locate(&who, &path).await {
         Ok(l) => l,
@@ -262,11 +271,11 @@ async fn delete(
     debug_assert_eq!(req.method(), Method::DELETE);
     let who = match caller(&req, true) {
         Ok(c) => c.identity,
-        Err(res) => return res,
+        Err((status, message)) => return text(status, message),
     };
     let path = match path_of(&req) {
         Ok(p) => p,
-        Err(res) => return res,
+        Err((status, message)) => return text(status, message),
     };
     match state.services.files.delete(&who, &path).await {
         Ok(()) => axum::Json(path.as_str()).into_response(),
