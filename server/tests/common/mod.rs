@@ -41,7 +41,8 @@ pub fn settings() -> Settings {
         // A folder of its own for every set of services, so that tests never share files.
         files: atrium_server::services::files::FilesSettings {
             root: std::env::temp_dir().join(format!("atrium-files-{}", crypto::new_id())),
-            max_bytes: 1024 * 1024,
+            // Over the API's body limit above, so that tests show uploads are not held to it.
+            max_bytes: 256 * 1024,
         },
     }
 }
