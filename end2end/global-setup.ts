@@ -26,6 +26,9 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'vera@example.com', '--name', 'Vera Vault', '--admin', '--workspace', 'Vault Lab'], 'vera-password-1');
   createUser(s, ['--email', 'vic@example.com', '--name', 'Vic Member', '--workspace', 'Vault Lab'], 'vic-password-1');
   createUser(s, ['--email', 'sid@example.com', '--name', 'Sid Sdk', '--workspace', 'Vault Lab'], 'sid-password-1');
+  // The catalog through the real SDK and clearml-agent: an administrator and a member.
+  createUser(s, ['--email', 'cara@example.com', '--name', 'Cara Catalog', '--admin', '--workspace', 'Catalog Lab'], 'cara-password-1');
+  createUser(s, ['--email', 'cole@example.com', '--name', 'Cole Member', '--workspace', 'Catalog Lab'], 'cole-password-1');
   createUser(s, ['--email', 'alma@example.com', '--name', 'Alma Audit', '--admin', '--workspace', 'Audit Lab'], 'alma-password-1');
   // The file server through the real SDK: a member of a workspace of their own.
   createUser(s, ['--email', 'fay@example.com', '--name', 'Fay Files', '--workspace', 'Files Lab'], 'fay-password-1');

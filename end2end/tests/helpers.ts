@@ -41,6 +41,18 @@ export function sdk(args: string[]): { step: string; ok: boolean; detail: unknow
   return out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 }
 
+/** Runs the real clearml SDK and clearml-agent against the catalog (sdk/check_catalog.py); returns its one step. */
+export function catalog(args: string[]): { step: string; ok: boolean; detail: any } {
+  let out: string;
+  try {
+    out = execFileSync('python3', ['sdk/check_catalog.py', '--python', SDK_PYTHON, ...args], { encoding: 'utf8', timeout: 300_000 });
+  } catch (e: any) {
+    // A failed step exits 1 and still prints its JSON line.
+    out = `${e.stdout ?? ''}`;
+    if (!out.includes('{')) throw new Error(`catalog harness failed:\n${e.stdout}\n${e.stderr}`);
+  }
+  return JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
+}
 
 const AXE = require.resolve('axe-core/axe.min.js');
 const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];

@@ -59,10 +59,12 @@ pub enum AuditObject {
     ServiceAccount,
     Group,
     Vault,
+    Project,
+    Queue,
 }
 
 impl AuditObject {
-    pub const ALL: [AuditObject; 10] = [
+    pub const ALL: [AuditObject; 12] = [
         AuditObject::User,
         AuditObject::Preferences,
         AuditObject::Session,
@@ -73,6 +75,8 @@ impl AuditObject {
         AuditObject::ServiceAccount,
         AuditObject::Group,
         AuditObject::Vault,
+        AuditObject::Project,
+        AuditObject::Queue,
     ];
 
     /// The name stored in the log and used by the filter.
@@ -88,6 +92,8 @@ impl AuditObject {
             AuditObject::ServiceAccount => "service_account",
             AuditObject::Group => "group",
             AuditObject::Vault => "vault",
+            AuditObject::Project => "project",
+            AuditObject::Queue => "queue",
         }
     }
 
@@ -104,6 +110,8 @@ impl AuditObject {
             AuditObject::ServiceAccount => "Service account",
             AuditObject::Group => "Group",
             AuditObject::Vault => "Vault",
+            AuditObject::Project => "Project",
+            AuditObject::Queue => "Queue",
         }
     }
 }

@@ -31,6 +31,10 @@ pub enum AppError {
     /// The database (or another service the server needs) cannot be reached right now; retry later.
     #[error("the service is temporarily unavailable, please retry")]
     Unavailable,
+    /// Refused for a reason ClearML's API has a code of its own for (`errors.conf`): the REST API
+    /// answers with that status and subcode, the console shows the message.
+    #[error("{message}")]
+    Refused { code: Code, message: String },
     /// Something failed on the server; the details are in the server log under this request id.
     #[error("internal error (request {request_id})")]
     Internal { request_id: String },
@@ -55,6 +59,13 @@ impl AppError {
         Self::NotFound(what.into())
     }
 
+    pub fn refused(code: Code, message: impl Into<String>) -> Self {
+        Self::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// The HTTP status the REST API answers this error with.
     pub fn http_status(&self) -> u16 {
         match self {
@@ -64,6 +75,7 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Conflict(_) | Self::Taken { .. } => 409,
             Self::RateLimited { .. } => 429,
+            Self::Refused { code, .. } => code.status(),
             Self::Unavailable => 503,
             Self::Internal { .. } | Self::Transport(_) => 500,
         }
@@ -86,5 +98,67 @@ impl AppError {
             Self::Validation { field, .. } | Self::Taken { field, .. } => Some(field),
             _ => None,
         }
+    }
+}
+
+/// The refusals of ClearML's API that Atrium answers with ClearML's own status and subcode, named as
+/// clearml-server's `apierrors/errors.conf` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Code {
+    InvalidAccessKey,
+    InvalidRegex,
+    InvalidTaskId,
+    InvalidTaskStatus,
+    FailedChangingTaskStatus,
+    TaskCannotBeDeleted,
+    InvalidModelId,
+    InvalidProjectId,
+    ProjectHasTasks,
+    ProjectHasModels,
+    InvalidProjectName,
+    InvalidQueueId,
+    QueueNotEmpty,
+    InvalidQueueOrTaskNotQueued,
+    NoDefaultQueue,
+    MultipleDefaultQueues,
+    ExpectedUniqueData,
+    InvalidWorkerId,
+    WorkerNotRegistered,
+    EventsNotAdded,
+    /// An object id that names nothing (the kinds without a code of their own: datasets,
+    /// dataviews).
+    InvalidId,
+}
+
+impl Code {
+    /// HTTP status and ClearML subcode.
+    pub fn codes(self) -> (u16, u16) {
+        match self {
+            Self::InvalidRegex => (400, 21),
+            Self::InvalidAccessKey => (400, 75),
+            Self::InvalidTaskId => (400, 101),
+            Self::InvalidTaskStatus => (400, 110),
+            Self::FailedChangingTaskStatus => (400, 121),
+            Self::TaskCannotBeDeleted => (400, 123),
+            Self::EventsNotAdded => (400, 131),
+            Self::InvalidModelId => (400, 201),
+            Self::InvalidProjectId => (400, 401),
+            Self::ProjectHasTasks => (400, 402),
+            Self::ProjectHasModels => (400, 405),
+            Self::InvalidProjectName => (400, 407),
+            Self::InvalidQueueId => (400, 701),
+            Self::QueueNotEmpty => (400, 702),
+            Self::InvalidQueueOrTaskNotQueued => (400, 703),
+            Self::NoDefaultQueue => (400, 707),
+            Self::MultipleDefaultQueues => (400, 708),
+            Self::ExpectedUniqueData => (400, 801),
+            Self::InvalidWorkerId => (400, 1001),
+            Self::WorkerNotRegistered => (400, 1004),
+            Self::InvalidId => (400, 10),
+        }
+    }
+
+    pub fn status(self) -> u16 {
+        self.codes().0
     }
 }

@@ -3,6 +3,7 @@
 //! browser (inline validation) and in plain unit tests.
 
 pub mod audit;
+pub mod catalog;
 pub mod cloud_access;
 pub mod credentials;
 pub mod error;
@@ -16,5 +17,5 @@ pub mod tips;
 pub mod validate;
 pub mod vaults;
 
-pub use error::AppError;
+pub use error::{AppError, Code};
 pub use identity::{Identity, Role};

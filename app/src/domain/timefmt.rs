@@ -68,6 +68,22 @@ pub fn iso_utc(ms: i64) -> String {
     )
 }
 
+/// `2026-11-27T10:00:00.123+00:00`: millisecond precision, as ClearML writes its objects' times
+/// (strings in this form sort as the instants do).
+pub fn iso_millis(ms: i64) -> String {
+    let c = civil(ms);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+00:00",
+        c.year,
+        c.month,
+        c.day,
+        c.hour,
+        c.minute,
+        c.second,
+        ms.rem_euclid(1000)
+    )
+}
+
 /// `Nov 27, 2026`.
 pub fn short_date(ms: i64) -> String {
     let c = civil(ms);

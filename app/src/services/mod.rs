@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod cache;
+pub mod catalog;
 pub mod cloud_access;
 pub mod credentials;
 pub mod files;
@@ -40,6 +41,7 @@ pub struct Services {
     pub cloud_access: Arc<cloud_access::CloudAccessService>,
     pub vaults: Arc<vaults::VaultsService>,
     pub files: Arc<files::FilesService>,
+    pub catalog: Arc<catalog::CatalogService>,
 }
 
 impl Services {
@@ -61,6 +63,7 @@ impl Services {
             cloud_access: Arc::new(cloud_access::CloudAccessService { core: core.clone() }),
             vaults: Arc::new(vaults::VaultsService { core: core.clone() }),
             files: Arc::new(files::FilesService { core: core.clone() }),
+            catalog: Arc::new(catalog::CatalogService { core: core.clone() }),
             sessions: Arc::new(sessions::SessionsService { core: core.clone() }),
             profile: Arc::new(profile::ProfileService { core: core.clone() }),
             preferences: Arc::new(preferences::PreferencesService { core: core.clone() }),

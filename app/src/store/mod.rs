@@ -3,6 +3,7 @@
 //! SQLite and PostgreSQL: `$n` parameters, `ON CONFLICT`, `RETURNING`, integers as BIGINT.
 
 pub mod audit;
+pub mod catalog;
 pub mod cloud_access;
 pub mod credentials;
 pub mod files;

@@ -43,6 +43,10 @@ impl ApiError {
                 0,
                 format!("Internal server error (request {request_id})"),
             ),
+            AppError::Refused { code, message } => {
+                let (status, subcode) = code.codes();
+                Self::new(status, subcode, message)
+            }
             AppError::Validation { field, message } => {
                 Self::new(400, 12, format!("Validation error ({field}): {message}"))
             }

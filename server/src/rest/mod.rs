@@ -9,6 +9,7 @@ mod envelope;
 pub mod registry;
 
 mod audit;
+mod catalog;
 mod cloud_access;
 mod credentials;
 mod groups;
@@ -37,6 +38,10 @@ use crate::services::credentials::AuthFailure;
 use crate::state::AppState;
 
 pub use app::tokens::{MAX_API_VERSION, SERVER_VERSION};
+
+/// The parameter a JSON-lines body (ClearML's batch calls, such as `events.add_batch`) arrives
+/// in: the list of its lines' objects.
+pub const BATCH: &str = "_batch";
 
 /// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
 /// other path is left to the console and its static files.
@@ -287,8 +292,36 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
             );
         }
     };
+    let json_lines = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json-lines"));
     let mut params = if bytes.iter().all(u8::is_ascii_whitespace) {
         Map::new()
+    } else if json_lines {
+        let mut items = Vec::new();
+        for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<Value>(line) {
+                Ok(v @ Value::Object(_)) => items.push(v),
+                _ => {
+                    return envelope(
+                        &ctx,
+                        Err(ApiError::new(
+                            400,
+                            18,
+                            format!("Line {} of the batch is not a JSON object", n + 1),
+                        )),
+                    );
+                }
+            }
+        }
+        let mut m = Map::new();
+        m.insert(BATCH.into(), Value::Array(items));
+        m
     } else {
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => map,

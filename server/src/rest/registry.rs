@@ -145,6 +145,27 @@ macro_rules! endpoint {
         impersonation: $imp:literal,
         handler: $handler:ident($params:ty) -> $answer:ty $(,)?
     ) => {
+        $crate::rest::registry::endpoint!(@make $name, $summary, $access, $writes, $imp, None, $handler, $params, $answer)
+    };
+    (
+        name: $name:literal,
+        summary: $summary:literal,
+        access: $access:ident,
+        writes: $writes:literal,
+        impersonation: $imp:literal,
+        resource: ($kind:literal, $id_param:literal, $perm:ident),
+        handler: $handler:ident($params:ty) -> $answer:ty $(,)?
+    ) => {
+        $crate::rest::registry::endpoint!(@make $name, $summary, $access, $writes, $imp,
+            Some($crate::rest::registry::Resource {
+                kind: $kind,
+                id_param: $id_param,
+                permission: $crate::rest::registry::Permission::$perm,
+            }),
+            $handler, $params, $answer)
+    };
+    (@make $name:literal, $summary:literal, $access:ident, $writes:literal, $imp:literal, $resource:expr,
+     $handler:ident, $params:ty, $answer:ty) => {
         $crate::rest::registry::Endpoint {
             name: $name,
             summary: $summary,
@@ -152,7 +173,7 @@ macro_rules! endpoint {
             writes: $writes,
             impersonation: $imp,
             min_version: (1, 0),
-            resource: None,
+            resource: $resource,
             params: {
                 fn schema() -> schemars::Schema {
                     schemars::schema_for!($params)
@@ -208,7 +229,7 @@ pub struct Deleted {
 /// Every endpoint, area by area: one line per area.
 pub fn all() -> &'static [&'static Endpoint] {
     static ALL: LazyLock<Vec<&'static Endpoint>> = LazyLock::new(|| {
-        let areas: [&'static [Endpoint]; 11] = [
+        let areas: [&'static [Endpoint]; 17] = [
             super::server::ENDPOINTS,
             super::profile::ENDPOINTS,
             super::preferences::ENDPOINTS,
@@ -220,6 +241,12 @@ pub fn all() -> &'static [&'static Endpoint] {
             super::service_accounts::ENDPOINTS,
             super::groups::ENDPOINTS,
             super::vaults::ENDPOINTS,
+            super::catalog::projects::ENDPOINTS,
+            super::catalog::tasks::ENDPOINTS,
+            super::catalog::models::ENDPOINTS,
+            super::catalog::queues::ENDPOINTS,
+            super::catalog::workers::ENDPOINTS,
+            super::catalog::events::ENDPOINTS,
         ];
         areas.into_iter().flatten().collect()
     });

@@ -1,0 +1,217 @@
+//! The catalog: the ClearML objects the settings govern (projects, tasks, models, queues, workers
+//! and task events), served to the SDK and clearml-agent in ClearML's shapes. Every member of a
+//! workspace reads and changes its objects; the access rules narrow that. Project and queue
+//! changes are settings and go to the audit log; the frequent writes of running tasks and workers
+//! (status, pings, events) do not, and they leave the read caches alone.
+
+mod events;
+mod models;
+mod projects;
+mod queues;
+mod tasks;
+mod workers;
+
+pub use events::{Added, MAX_EVENTS_PER_TASK};
+pub use projects::ProjectDeleted;
+pub use queues::NextTask;
+pub use tasks::StatusNote;
+pub use workers::{WORKER_TIMEOUT_SECS, WorkerReport};
+
+use serde_json::{Map, Value, json};
+
+use app::domain::catalog::query::{Fields, Query};
+use app::domain::catalog::{HIDDEN, Kind};
+use app::domain::timefmt::iso_millis;
+use app::domain::{AppError, Identity};
+
+use crate::state::Core;
+use crate::store::{self, Conn};
+
+#[derive(Debug)]
+pub struct CatalogService {
+    pub core: std::sync::Arc<Core>,
+}
+
+/// A plain write transaction for the running tasks' frequent writes: no audit entry, no cache
+/// flush (nothing cached reads the catalog).
+pub(crate) type Tx = crate::state::Tx;
+
+impl CatalogService {
+    fn now(&self) -> i64 {
+        self.core.clock.now_ms()
+    }
+
+    async fn tx(&self) -> Result<Tx, AppError> {
+        self.core.db.begin_write().await.map_err(super::internal)
+    }
+
+    async fn read(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, AppError> {
+        Ok(self.core.db.pool.acquire().await?)
+    }
+
+    /// One object of the caller's workspace, or ClearML's "invalid id" refusal.
+    async fn load(
+        conn: &mut Conn,
+        who: &Identity,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Value, AppError> {
+        store::catalog::get(conn, &who.workspace_id, kind, id)
+            .await?
+            .ok_or_else(|| kind.not_found(id))
+    }
+
+    /// Lists a kind with ClearML's query parameters. Hidden objects (system tag `hidden`) are left
+    /// out unless `search_hidden` is set, the filter asks for the tag, or ids are named.
+    async fn list(
+        &self,
+        who: &Identity,
+        kind: Kind,
+        params: &Map<String, Value>,
+        fields: &Fields,
+        extend: impl Fn(&mut Vec<Value>),
+    ) -> Result<Vec<Value>, AppError> {
+        let query = Query::parse(params, fields)?;
+        let projects: Option<Vec<String>> = query.equal("project").map(|v| {
+            v.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        });
+        let mut conn = self.read().await?;
+        let mut docs = store::catalog::list(
+            &mut conn,
+            &who.workspace_id,
+            kind,
+            query.ids(),
+            projects.as_deref().filter(|p| !p.is_empty()),
+        )
+        .await?;
+        let show_hidden = params.get("search_hidden").and_then(Value::as_bool) == Some(true)
+            || query.ids().is_some()
+            || params
+                .get("system_tags")
+                .is_some_and(|t| t.to_string().contains(HIDDEN));
+        if !show_hidden {
+            docs.retain(|d| !has_tag(d, "system_tags", HIDDEN));
+        }
+        extend(&mut docs);
+        Ok(query.run(docs))
+    }
+}
+
+/// Whether a document carries a tag in this list field.
+pub fn has_tag(doc: &Value, field: &str, tag: &str) -> bool {
+    doc.get(field)
+        .and_then(Value::as_array)
+        .is_some_and(|a| a.iter().any(|t| t.as_str() == Some(tag)))
+}
+
+/// A list of text (tags): absent → empty; anything but a list of text refused naming the field.
+pub fn text_list(field: &str, v: Option<&Value>) -> Result<Value, AppError> {
+    match v {
+        None | Some(Value::Null) => Ok(json!([])),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            Ok(Value::Array(items.clone()))
+        }
+        Some(other) => Err(AppError::validation(
+            field,
+            format!("expected a list of text, got {other}"),
+        )),
+    }
+}
+
+/// An optional text field: absent or null → `None`; anything but text refused naming the field.
+pub fn opt_text<'a>(field: &str, v: Option<&'a Value>) -> Result<Option<&'a str>, AppError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(AppError::validation(
+            field,
+            format!("expected text, got {other}"),
+        )),
+    }
+}
+
+/// An object field (`execution`, `script`, …): absent → `None`; anything but an object refused.
+pub fn opt_object<'a>(
+    field: &str,
+    v: Option<&'a Value>,
+) -> Result<Option<&'a Map<String, Value>>, AppError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(other) => Err(AppError::validation(
+            field,
+            format!("expected an object, got {other}"),
+        )),
+    }
+}
+
+/// Copies the allowed fields of `fields` into `doc`, checking each value's type.
+fn apply_fields(
+    doc: &mut Value,
+    fields: &Map<String, Value>,
+    allowed: &[(&str, FieldType)],
+    ignored: &[&str],
+) -> Result<Vec<String>, AppError> {
+    let mut changed = Vec::new();
+    for (key, value) in fields {
+        if ignored.contains(&key.as_str()) {
+            continue;
+        }
+        // Fields the object does not have are ignored, as ClearML's request models ignore them
+        // (the SDK sends some of its own, such as `method`).
+        let Some((_, ty)) = allowed.iter().find(|(f, _)| f == key) else {
+            continue;
+        };
+        let ok = match ty {
+            FieldType::Text => value.is_string() || value.is_null(),
+            FieldType::TextList => text_list(key, Some(value)).is_ok(),
+            FieldType::Object => value.is_object() || value.is_null(),
+            FieldType::Bool => value.is_boolean(),
+            FieldType::Any => true,
+        };
+        if !ok {
+            return Err(AppError::validation(
+                key.clone(),
+                format!("`{key}` has the wrong type ({value})"),
+            ));
+        }
+        let value = match (ty, value) {
+            (FieldType::TextList, Value::Null) => json!([]),
+            _ => value.clone(),
+        };
+        doc[key.as_str()] = value;
+        changed.push(key.clone());
+    }
+    Ok(changed)
+}
+
+/// The type a settable field must have.
+#[derive(Debug, Clone, Copy)]
+enum FieldType {
+    Text,
+    TextList,
+    Object,
+    Bool,
+    Any,
+}
+
+/// A store error, where a unique name taken at the same moment by another request is ClearML's
+/// "expected unique data" refusal.
+fn unique_name(e: sqlx::Error, what: &str) -> AppError {
+    if store::is_unique_violation(&e) {
+        AppError::refused(
+            app::domain::Code::ExpectedUniqueData,
+            format!("a {what} with this name exists already"),
+        )
+    } else {
+        e.into()
+    }
+}
+
+/// ClearML's time format.
+fn stamp(ms: i64) -> Value {
+    Value::String(iso_millis(ms))
+}

@@ -1,0 +1,502 @@
+//! The catalog's documents (projects, tasks, models, queues, datasets, dataviews), queue entries,
+//! workers and task events. A document is written whole, with the columns listings narrow by copied
+//! from it; a status change names the status it read, so two changes at once cannot both win.
+
+use serde_json::Value;
+use sqlx::Row;
+
+use super::Conn;
+use crate::domain::catalog::Kind;
+
+/// The columns copied from a document.
+struct Columns<'a> {
+    id: &'a str,
+    name: &'a str,
+    project: Option<&'a str>,
+    status: Option<&'a str>,
+}
+
+fn columns(doc: &Value) -> Columns<'_> {
+    let text = |f: &str| doc.get(f).and_then(Value::as_str);
+    Columns {
+        id: text("id").unwrap_or_default(),
+        name: text("name").unwrap_or_default(),
+        project: text("project"),
+        status: text("status"),
+    }
+}
+
+fn parse(text: String) -> Result<Value, sqlx::Error> {
+    serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", from + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Stores a new document.
+pub async fn insert(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+    doc: &Value,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let c = columns(doc);
+    sqlx::query(
+        "INSERT INTO catalog (id, workspace_id, kind, name, project_id, status, doc, created_ms, updated_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(c.id)
+    .bind(workspace_id)
+    .bind(kind.as_str())
+    .bind(c.name)
+    .bind(c.project)
+    .bind(c.status)
+    .bind(doc.to_string())
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a document; with `expect_status`, only while its status is still that one. Whether a
+/// row changed.
+pub async fn replace(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+    doc: &Value,
+    expect_status: Option<&str>,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let c = columns(doc);
+    let guard = if expect_status.is_some() {
+        " AND status = $9"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE catalog SET name = $1, project_id = $2, status = $3, doc = $4, updated_ms = $5 \
+         WHERE id = $6 AND workspace_id = $7 AND kind = $8{guard}"
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(c.name)
+        .bind(c.project)
+        .bind(c.status)
+        .bind(doc.to_string())
+        .bind(now_ms)
+        .bind(c.id)
+        .bind(workspace_id)
+        .bind(kind.as_str());
+    if let Some(status) = expect_status {
+        q = q.bind(status);
+    }
+    let done = q.execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One document of the workspace.
+pub async fn get(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+    id: &str,
+) -> Result<Option<Value>, sqlx::Error> {
+    sqlx::query("SELECT doc FROM catalog WHERE id = $1 AND workspace_id = $2 AND kind = $3")
+        .bind(id)
+        .bind(workspace_id)
+        .bind(kind.as_str())
+        .fetch_optional(conn)
+        .await?
+        .map(|r| parse(r.try_get("doc")?))
+        .transpose()
+}
+
+/// The workspace's documents of a kind, narrowed to these ids and projects when given.
+pub async fn list(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+    ids: Option<&[String]>,
+    projects: Option<&[String]>,
+) -> Result<Vec<Value>, sqlx::Error> {
+    let mut sql = String::from("SELECT doc FROM catalog WHERE workspace_id = $1 AND kind = $2");
+    let mut n = 3;
+    if let Some(ids) = ids {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        sql.push_str(&format!(" AND id IN ({})", placeholders(n, ids.len())));
+        n += ids.len();
+    }
+    if let Some(projects) = projects {
+        if projects.is_empty() {
+            return Ok(vec![]);
+        }
+        sql.push_str(&format!(
+            " AND project_id IN ({})",
+            placeholders(n, projects.len())
+        ));
+    }
+    let mut q = sqlx::query(&sql).bind(workspace_id).bind(kind.as_str());
+    for id in ids.unwrap_or_default() {
+        q = q.bind(id);
+    }
+    for p in projects.unwrap_or_default() {
+        q = q.bind(p);
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| parse(r.try_get("doc")?))
+        .collect()
+}
+
+/// The document of a kind with this exact name (projects and queues have unique names).
+pub async fn by_name(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+    name: &str,
+) -> Result<Option<Value>, sqlx::Error> {
+    sqlx::query(
+        "SELECT doc FROM catalog WHERE workspace_id = $1 AND kind = $2 AND name = $3 ORDER BY created_ms, id",
+    )
+    .bind(workspace_id)
+    .bind(kind.as_str())
+    .bind(name)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .next()
+    .map(|r| parse(r.try_get("doc")?))
+    .transpose()
+}
+
+/// How many documents of a kind each of these projects holds directly.
+pub async fn count_in_projects(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+    projects: &[String],
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    if projects.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = format!(
+        "SELECT project_id, COUNT(*) AS n FROM catalog WHERE workspace_id = $1 AND kind = $2 \
+         AND project_id IN ({}) GROUP BY project_id",
+        placeholders(3, projects.len())
+    );
+    let mut q = sqlx::query(&sql).bind(workspace_id).bind(kind.as_str());
+    for p in projects {
+        q = q.bind(p);
+    }
+    q.fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.try_get("project_id")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// Deletes documents; how many went.
+pub async fn delete(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+    ids: &[String],
+) -> Result<u64, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let sql = format!(
+        "DELETE FROM catalog WHERE workspace_id = $1 AND kind = $2 AND id IN ({})",
+        placeholders(3, ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(workspace_id).bind(kind.as_str());
+    for id in ids {
+        q = q.bind(id);
+    }
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
+/// How many objects of each kind a workspace holds (usage).
+pub async fn count(conn: &mut Conn, workspace_id: &str, kind: Kind) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM catalog WHERE workspace_id = $1 AND kind = $2")
+        .bind(workspace_id)
+        .bind(kind.as_str())
+        .fetch_one(conn)
+        .await?
+        .try_get("n")
+}
+
+// ---------- queue entries ----------
+
+/// A queued task, as the queue lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub task_id: String,
+    pub added_ms: i64,
+}
+
+/// Puts a task at the back (or the front) of a queue, out of any queue it was in.
+pub async fn enqueue(
+    conn: &mut Conn,
+    workspace_id: &str,
+    queue_id: &str,
+    task_id: &str,
+    front: bool,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM queue_entries WHERE task_id = $1")
+        .bind(task_id)
+        .execute(&mut *conn)
+        .await?;
+    let edge = if front {
+        "COALESCE(MIN(position), 0) - 1"
+    } else {
+        "COALESCE(MAX(position), 0) + 1"
+    };
+    sqlx::query(&format!(
+        "INSERT INTO queue_entries (task_id, queue_id, workspace_id, position, added_ms) \
+         SELECT $1, $2, $3, {edge}, $4 FROM queue_entries WHERE queue_id = $2"
+    ))
+    .bind(task_id)
+    .bind(queue_id)
+    .bind(workspace_id)
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes a task out of whatever queue holds it; the queue it was in.
+pub async fn dequeue(conn: &mut Conn, task_id: &str) -> Result<Option<String>, sqlx::Error> {
+    let queue: Option<String> =
+        sqlx::query("SELECT queue_id FROM queue_entries WHERE task_id = $1")
+            .bind(task_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get("queue_id"))
+            .transpose()?;
+    if queue.is_some() {
+        sqlx::query("DELETE FROM queue_entries WHERE task_id = $1")
+            .bind(task_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(queue)
+}
+
+/// The queue that holds a task, if one does.
+pub async fn queue_of(conn: &mut Conn, task_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query("SELECT queue_id FROM queue_entries WHERE task_id = $1")
+        .bind(task_id)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| r.try_get("queue_id"))
+        .transpose()
+}
+
+/// A queue's entries, next first.
+pub async fn entries(conn: &mut Conn, queue_id: &str) -> Result<Vec<Entry>, sqlx::Error> {
+    sqlx::query(
+        "SELECT task_id, added_ms FROM queue_entries WHERE queue_id = $1 ORDER BY position, added_ms, task_id",
+    )
+    .bind(queue_id)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(Entry {
+            task_id: r.try_get("task_id")?,
+            added_ms: r.try_get("added_ms")?,
+        })
+    })
+    .collect()
+}
+
+/// Removes and returns the queue's next task. The entry is deleted by its task id; when another
+/// taker deleted it first no row goes and the next one is tried, so no task is handed out twice.
+pub async fn take_next(conn: &mut Conn, queue_id: &str) -> Result<Option<String>, sqlx::Error> {
+    loop {
+        let next: Option<String> = sqlx::query(
+            "SELECT task_id FROM queue_entries WHERE queue_id = $1 ORDER BY position, added_ms, task_id LIMIT 1",
+        )
+        .bind(queue_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("task_id"))
+        .transpose()?;
+        let Some(task_id) = next else {
+            return Ok(None);
+        };
+        let gone = sqlx::query("DELETE FROM queue_entries WHERE task_id = $1 AND queue_id = $2")
+            .bind(&task_id)
+            .bind(queue_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if gone == 1 {
+            return Ok(Some(task_id));
+        }
+    }
+}
+
+/// How many tasks wait in each of these queues.
+pub async fn queue_lengths(
+    conn: &mut Conn,
+    workspace_id: &str,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT queue_id, COUNT(*) AS n FROM queue_entries WHERE workspace_id = $1 GROUP BY queue_id",
+    )
+    .bind(workspace_id)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| Ok((r.try_get("queue_id")?, r.try_get("n")?)))
+    .collect()
+}
+
+// ---------- workers ----------
+
+/// Records a worker's registration or report; it expires at `expires_ms` unless it reports again.
+pub async fn put_worker(
+    conn: &mut Conn,
+    workspace_id: &str,
+    id: &str,
+    user_id: &str,
+    doc: &Value,
+    now_ms: i64,
+    expires_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO workers (workspace_id, id, user_id, doc, last_activity_ms, expires_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (workspace_id, id) DO UPDATE SET user_id = excluded.user_id, doc = excluded.doc, \
+         last_activity_ms = excluded.last_activity_ms, expires_ms = excluded.expires_ms",
+    )
+    .bind(workspace_id)
+    .bind(id)
+    .bind(user_id)
+    .bind(doc.to_string())
+    .bind(now_ms)
+    .bind(expires_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A worker that has not expired.
+pub async fn worker(
+    conn: &mut Conn,
+    workspace_id: &str,
+    id: &str,
+    now_ms: i64,
+) -> Result<Option<Value>, sqlx::Error> {
+    sqlx::query("SELECT doc FROM workers WHERE workspace_id = $1 AND id = $2 AND expires_ms > $3")
+        .bind(workspace_id)
+        .bind(id)
+        .bind(now_ms)
+        .fetch_optional(conn)
+        .await?
+        .map(|r| parse(r.try_get("doc")?))
+        .transpose()
+}
+
+/// The workspace's workers that have not expired, by id.
+pub async fn workers(
+    conn: &mut Conn,
+    workspace_id: &str,
+    now_ms: i64,
+) -> Result<Vec<Value>, sqlx::Error> {
+    sqlx::query("SELECT doc FROM workers WHERE workspace_id = $1 AND expires_ms > $2 ORDER BY id")
+        .bind(workspace_id)
+        .bind(now_ms)
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|r| parse(r.try_get("doc")?))
+        .collect()
+}
+
+/// Removes a worker (and every expired one of the workspace); whether it was registered.
+pub async fn remove_worker(
+    conn: &mut Conn,
+    workspace_id: &str,
+    id: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let gone =
+        sqlx::query("DELETE FROM workers WHERE workspace_id = $1 AND id = $2 AND expires_ms > $3")
+            .bind(workspace_id)
+            .bind(id)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    sqlx::query("DELETE FROM workers WHERE workspace_id = $1 AND expires_ms <= $2")
+        .bind(workspace_id)
+        .bind(now_ms)
+        .execute(conn)
+        .await?;
+    Ok(gone == 1)
+}
+
+// ---------- task events ----------
+
+/// How many events a task holds.
+pub async fn event_count(conn: &mut Conn, task_id: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM task_events WHERE task_id = $1")
+        .bind(task_id)
+        .fetch_one(conn)
+        .await?
+        .try_get("n")
+}
+
+/// Keeps one event of a task.
+pub async fn add_event(
+    conn: &mut Conn,
+    workspace_id: &str,
+    task_id: &str,
+    id: &str,
+    kind: &str,
+    timestamp_ms: i64,
+    doc: &Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO task_events (id, workspace_id, task_id, type, timestamp_ms, doc) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(workspace_id)
+    .bind(task_id)
+    .bind(kind)
+    .bind(timestamp_ms)
+    .bind(doc.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A task's events of a type (all types when `None`), oldest first.
+pub async fn events(
+    conn: &mut Conn,
+    task_id: &str,
+    kind: Option<&str>,
+) -> Result<Vec<Value>, sqlx::Error> {
+    sqlx::query(
+        "SELECT doc FROM task_events WHERE task_id = $1 AND ($2 = '' OR type = $2) ORDER BY timestamp_ms, id",
+    )
+    .bind(task_id)
+    .bind(kind.unwrap_or_default())
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| parse(r.try_get("doc")?))
+    .collect()
+}

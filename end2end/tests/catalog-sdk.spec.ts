@@ -1,0 +1,68 @@
+import { test, expect, Page } from '@playwright/test';
+import { server, login, catalog } from './helpers';
+
+/** Calls the REST API with the page's session cookie (same-origin POST, as the console would). */
+async function api(page: Page, name: string, data: unknown) {
+  const s = server();
+  const res = await page.request.post(`${s.url}/api/${name}`, { headers: { origin: s.url }, data });
+  return { status: res.status(), body: await res.json() };
+}
+
+test.describe.configure({ mode: 'serial' });
+
+let cole: { key: string; secret: string };
+let agent: { key: string; secret: string };
+
+test.beforeAll(async ({ browser }) => {
+  const cara = await (await browser.newContext()).newPage();
+  await login(cara, { login: 'cara@example.com', password: 'cara-password-1' });
+  const colePage = await (await browser.newContext()).newPage();
+  await login(colePage, { login: 'cole@example.com', password: 'cole-password-1' });
+  const cred = await api(colePage, 'auth.create_credentials', { label: 'catalog sdk' });
+  expect(cred.status).toBe(200);
+  cole = { key: cred.body.data.credentials.access_key, secret: cred.body.data.credentials.secret_key };
+  const sa = await api(cara, 'service_accounts.create', { name: 'catalog-agent', allow_impersonation: true });
+  expect(sa.status, JSON.stringify(sa.body)).toBe(200);
+  agent = { key: sa.body.data.credentials.access_key, secret: sa.body.data.credentials.secret_key };
+  // Cole's personal vault: the agent's run of Cole's task must see it.
+  const vault = await api(colePage, 'users.add_or_update_vault', {
+    vault: { scope: 'user', enabled: true, format: 'hocon', data: 'sdk.catalog_probe { owner: "cole-vault" }' },
+  });
+  expect(vault.status, JSON.stringify(vault.body)).toBe(200);
+});
+
+function keys() {
+  return ['--api', `${server().url}/api`, '--access-key', cole.key, '--secret-key', cole.secret];
+}
+
+test('the real SDK creates, lists, queues and dequeues tasks, and lists projects, queues and models', () => {
+  test.setTimeout(240_000);
+  const step = catalog(['objects', ...keys()]);
+  expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
+  expect(step.detail.statuses).toEqual(['queued', 'created']);
+});
+
+test('a Task.init run completes with its parameters, scalar and log events, and an artifact on the file server', () => {
+  test.setTimeout(240_000);
+  const step = catalog(['init_run', ...keys()]);
+  expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
+  expect(step.detail.hyperparams['General/lr']).toBe('0.25');
+  expect(step.detail.event_types).toEqual(expect.arrayContaining(['log', 'training_stats_scalar']));
+});
+
+test('Dataset.create uploads its files to the file server; list_datasets finds it and a local copy matches', () => {
+  test.setTimeout(240_000);
+  const step = catalog(['dataset', ...keys()]);
+  expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
+  expect(step.detail.files).toEqual(['a.txt', 'sub/b.txt']);
+});
+
+test('clearml-agent with a service account registers, takes the queued task, runs it as its owner with the owner\'s vault, and reports its end', () => {
+  test.setTimeout(300_000);
+  const step = catalog(['agent', ...keys(), '--agent-key', agent.key, '--agent-secret', agent.secret,
+    '--vault-key', 'sdk.catalog_probe.owner', '--vault-value', 'cole-vault']);
+  expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
+  expect(step.detail.status).toBe('failed');
+  expect(step.detail.probe.vault).toBe('cole-vault');
+  expect(step.detail.workers_seen.length).toBeGreaterThan(0);
+});
