@@ -116,6 +116,26 @@ pub async fn get(
         .transpose()
 }
 
+/// Takes the write lock on one document until the transaction ends, so that a read-change-write of
+/// it cannot overwrite a change committed meanwhile: on PostgreSQL a concurrent writer waits here and
+/// the read that follows sees its change (SQLite's `BEGIN IMMEDIATE` holds the lock already).
+pub async fn lock(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+    id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE catalog SET updated_ms = updated_ms WHERE id = $1 AND workspace_id = $2 AND kind = $3",
+    )
+    .bind(id)
+    .bind(workspace_id)
+    .bind(kind.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The workspace's documents of a kind, narrowed to these ids and projects when given.
 pub async fn list(
     conn: &mut Conn,

@@ -61,6 +61,18 @@ impl CatalogService {
             .ok_or_else(|| kind.not_found(id))
     }
 
+    /// One object to change in this write transaction, locked until it ends: two read-change-writes
+    /// of one object at once take turns instead of the later overwriting the earlier.
+    async fn load_for_update(
+        conn: &mut Conn,
+        who: &Identity,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Value, AppError> {
+        store::catalog::lock(conn, &who.workspace_id, kind, id).await?;
+        Self::load(conn, who, kind, id).await
+    }
+
     /// Lists a kind with ClearML's query parameters. Hidden objects (system tag `hidden`) are left
     /// out unless `search_hidden` is set, the filter asks for the tag, or ids are named.
     async fn list(

@@ -122,7 +122,7 @@ impl CatalogService {
         fields: &Map<String, Value>,
     ) -> Result<Map<String, Value>, AppError> {
         let mut tx = self.tx().await?;
-        let mut doc = Self::load(&mut tx, who, Kind::Model, id).await?;
+        let mut doc = Self::load_for_update(&mut tx, who, Kind::Model, id).await?;
         let changed = apply_fields(&mut doc, fields, SETTABLE, &["model", "force"])?;
         let now = self.now();
         doc["last_update"] = stamp(now);

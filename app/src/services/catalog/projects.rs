@@ -209,7 +209,7 @@ impl CatalogService {
         fields: &Map<String, Value>,
     ) -> Result<(u32, Map<String, Value>), AppError> {
         let mut tx = self.core.begin(who).await?;
-        let mut doc = Self::load(&mut tx, who, Kind::Project, id).await?;
+        let mut doc = Self::load_for_update(&mut tx, who, Kind::Project, id).await?;
         let old = name_of(&doc).to_string();
         let changed = apply_fields(&mut doc, fields, SETTABLE, &["project"])?;
         let mut renamed = None;

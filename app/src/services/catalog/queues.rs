@@ -179,7 +179,7 @@ impl CatalogService {
         fields: &Map<String, Value>,
     ) -> Result<Map<String, Value>, AppError> {
         let mut tx = self.core.begin(who).await?;
-        let mut doc = Self::load(&mut tx, who, Kind::Queue, id).await?;
+        let mut doc = Self::load_for_update(&mut tx, who, Kind::Queue, id).await?;
         let before = doc["name"].clone();
         let changed = apply_fields(&mut doc, fields, SETTABLE, &["queue"])?;
         if changed.iter().any(|f| f == "name") {

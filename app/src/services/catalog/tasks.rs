@@ -199,7 +199,7 @@ impl CatalogService {
         change: impl FnOnce(&mut Value, i64) -> Result<(), AppError>,
     ) -> Result<Value, AppError> {
         let mut tx = self.tx().await?;
-        let mut doc = Self::load(&mut tx, who, Kind::Task, id).await?;
+        let mut doc = Self::load_for_update(&mut tx, who, Kind::Task, id).await?;
         let now = self.now();
         change(&mut doc, now)?;
         doc["last_update"] = stamp(now);
@@ -286,7 +286,7 @@ impl CatalogService {
         extra: impl FnOnce(&mut Value, i64),
     ) -> Result<Map<String, Value>, AppError> {
         let mut tx = self.tx().await?;
-        let mut doc = Self::load(&mut tx, who, Kind::Task, id).await?;
+        let mut doc = Self::load_for_update(&mut tx, who, Kind::Task, id).await?;
         let from = status_of(&doc);
         from.check_move(to, note.force)?;
         let now = self.now();
@@ -413,7 +413,7 @@ impl CatalogService {
                 .to_string(),
         };
         let mut tx = self.tx().await?;
-        let mut doc = Self::load(&mut tx, who, Kind::Task, id).await?;
+        let mut doc = Self::load_for_update(&mut tx, who, Kind::Task, id).await?;
         let from = status_of(&doc);
         from.check_move(TaskStatus::Queued, note.force)?;
         let now = self.now();
@@ -470,7 +470,7 @@ impl CatalogService {
         note: &StatusNote,
     ) -> Result<Map<String, Value>, AppError> {
         let mut tx = self.tx().await?;
-        let mut doc = Self::load(&mut tx, who, Kind::Task, id).await?;
+        let mut doc = Self::load_for_update(&mut tx, who, Kind::Task, id).await?;
         let from = status_of(&doc);
         if from != TaskStatus::Queued {
             return Err(AppError::refused(
