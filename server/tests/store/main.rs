@@ -6,6 +6,7 @@
 mod common;
 
 mod audit;
+mod catalog;
 mod cloud_access;
 mod credentials;
 mod files;
