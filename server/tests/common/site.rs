@@ -118,6 +118,37 @@ impl Api {
     }
 }
 
+impl Api {
+    /// A bearer token of a service account Ada made (allowed to impersonate), acting as the user
+    /// `target` as clearml-agent does with `X-ClearML-Impersonate-As`.
+    pub async fn impersonating(&self, target: &str) -> String {
+        let (_, made) = self
+            .app
+            .with_auth(
+                "POST",
+                "/service_accounts.create",
+                &self.admin.basic,
+                r#"{"name": "agent", "allow_impersonation": true}"#,
+            )
+            .await;
+        let pair = &made["data"]["credentials"];
+        let key = basic(
+            pair["access_key"].as_str().expect("an access key"),
+            pair["secret_key"].as_str().expect("a secret key"),
+        );
+        let req = axum::http::Request::builder()
+            .uri("/auth.login")
+            .header(axum::http::header::HOST, "127.0.0.1:3000")
+            .header(axum::http::header::AUTHORIZATION, key)
+            .header("x-clearml-impersonate-as", target)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (_, _, bytes) = self.app.send(req).await;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        format!("Bearer {}", v["data"]["token"].as_str().expect("a token"))
+    }
+}
+
 impl Fixture for Api {
     fn build(db: Db) -> impl Future<Output = Self> {
         Api::new(db)

@@ -9,6 +9,7 @@ mod common;
 mod audit;
 mod authorisation;
 mod body_limits;
+mod catalog;
 mod cloud_access;
 mod credentials;
 mod envelope;

@@ -10,7 +10,8 @@ use app::domain::{AppError, Code, Identity, Role};
 use atrium_server::db::Db;
 use atrium_server::services::Services;
 use atrium_server::services::catalog::{
-    CatalogService, MAX_EVENTS_PER_TASK, StatusNote, WORKER_TIMEOUT_SECS, WorkerReport,
+    CatalogService, MAX_EVENTS_PER_TASK, ProjectDeleted, StatusNote, WORKER_TIMEOUT_SECS,
+    WorkerReport,
 };
 use serde_json::{Map, Value, json};
 
@@ -69,6 +70,17 @@ impl Catalog {
             .project_id_by_name(self.who(), name)
             .await
             .unwrap()
+    }
+
+    async fn delete_project(
+        &self,
+        id: &str,
+        force: bool,
+        contents: bool,
+    ) -> Result<ProjectDeleted, AppError> {
+        self.svc()
+            .delete_project(self.who(), id, force, contents)
+            .await
     }
 
     /// A `created` training task, in `project` when given.
@@ -248,15 +260,9 @@ async fn a_project_holding_tasks_or_models_is_deleted_only_with_force(db: Db) {
         )
         .await
         .unwrap();
-    let r = c
-        .svc()
-        .delete_project(c.who(), &with_task, false, false)
-        .await;
+    let r = c.delete_project(&with_task, false, false).await;
     assert_eq!(refusal(r), Code::ProjectHasTasks);
-    let r = c
-        .svc()
-        .delete_project(c.who(), &with_model, false, false)
-        .await;
+    let r = c.delete_project(&with_model, false, false).await;
     assert_eq!(refusal(r), Code::ProjectHasModels);
     assert_eq!(c.project_names(json!({})).await, ["models", "tasks"]);
 }
@@ -265,11 +271,7 @@ async fn a_forced_project_delete_leaves_its_tasks_without_a_project(db: Db) {
     let c = Catalog::new(db).await;
     let p = c.project("p").await;
     let t = c.task("t", Some(&p)).await;
-    let done = c
-        .svc()
-        .delete_project(c.who(), &p, true, false)
-        .await
-        .unwrap();
+    let done = c.delete_project(&p, true, false).await.unwrap();
     assert_eq!((done.deleted, done.disassociated_tasks), (1, 1));
     assert_eq!(c.get(&t).await["project"], Value::Null);
 }
@@ -278,11 +280,7 @@ async fn deleting_a_project_with_its_contents_deletes_its_tasks(db: Db) {
     let c = Catalog::new(db).await;
     let p = c.project("p").await;
     let t = c.task("t", Some(&p)).await;
-    let done = c
-        .svc()
-        .delete_project(c.who(), &p, true, true)
-        .await
-        .unwrap();
+    let done = c.delete_project(&p, true, true).await.unwrap();
     assert_eq!(done.deleted_tasks, 1);
     assert_eq!(
         refusal(c.svc().task(c.who(), &t).await),
@@ -295,11 +293,7 @@ async fn sub_projects_go_with_their_parent(db: Db) {
     c.project("a/b/c").await;
     c.project("other").await;
     let a = c.project_named("a").await.unwrap();
-    let done = c
-        .svc()
-        .delete_project(c.who(), &a, false, false)
-        .await
-        .unwrap();
+    let done = c.delete_project(&a, false, false).await.unwrap();
     assert_eq!(done.deleted, 3);
     assert_eq!(c.project_names(json!({})).await, ["other"]);
 }
@@ -511,22 +505,16 @@ async fn a_queue_keeps_its_order_and_moves_tasks_to_the_front_or_back(db: Db) {
     let q = c.queue("q").await;
     let t = c.queued(&q, 3).await;
     assert_eq!(c.entries(&q).await, t);
-    let place = c
-        .svc()
-        .move_in_queue(c.who(), &q, &t[2], true)
-        .await
-        .unwrap();
-    assert_eq!(place, 0);
+    let last_to = async |front| {
+        let s = c.svc();
+        s.move_in_queue(c.who(), &q, &t[2], front).await.unwrap()
+    };
+    assert_eq!(last_to(true).await, 0, "its new place");
     assert_eq!(
         c.entries(&q).await,
         [t[2].clone(), t[0].clone(), t[1].clone()]
     );
-    let place = c
-        .svc()
-        .move_in_queue(c.who(), &q, &t[2], false)
-        .await
-        .unwrap();
-    assert_eq!(place, 2);
+    assert_eq!(last_to(false).await, 2);
     let first = c.svc().next_task(c.who(), &q).await.unwrap().unwrap();
     assert_eq!(first.task, t[0], "first in, first out");
 }
@@ -734,6 +722,10 @@ fn worker(id: &str) -> WorkerReport {
     }
 }
 
+async fn register(c: &Catalog, id: &str) {
+    c.svc().register_worker(c.who(), &worker(id)).await.unwrap();
+}
+
 async fn worker_ids(c: &Catalog) -> Vec<String> {
     c.svc()
         .workers(c.who(), None)
@@ -746,10 +738,7 @@ async fn worker_ids(c: &Catalog) -> Vec<String> {
 
 async fn a_registered_worker_reports_and_is_listed(db: Db) {
     let c = Catalog::new(db).await;
-    c.svc()
-        .register_worker(c.who(), &worker("gpu-1"))
-        .await
-        .unwrap();
+    register(&c, "gpu-1").await;
     c.svc()
         .worker_report(c.who(), &worker("gpu-1"))
         .await
@@ -766,10 +755,7 @@ async fn an_unregistered_worker_cannot_report(db: Db) {
 
 async fn a_silent_worker_expires_after_its_timeout(db: Db) {
     let c = Catalog::new(db).await;
-    c.svc()
-        .register_worker(c.who(), &worker("gpu-1"))
-        .await
-        .unwrap();
+    register(&c, "gpu-1").await;
     c.w.services
         .core
         .clock
@@ -781,10 +767,7 @@ async fn a_silent_worker_expires_after_its_timeout(db: Db) {
 
 async fn an_unregistered_worker_is_gone(db: Db) {
     let c = Catalog::new(db).await;
-    c.svc()
-        .register_worker(c.who(), &worker("gpu-1"))
-        .await
-        .unwrap();
+    register(&c, "gpu-1").await;
     c.svc().unregister_worker(c.who(), "gpu-1").await.unwrap();
     assert!(worker_ids(&c).await.is_empty());
     let r = c.svc().unregister_worker(c.who(), "gpu-1").await;
