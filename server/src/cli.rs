@@ -196,7 +196,7 @@ pub fn settings_of(args: &ServeArgs) -> anyhow_like::Result<Settings> {
         session_ms: args.session_hours.max(1) * 3600 * 1000,
         max_body_bytes: args.max_body_bytes,
         smtp: args.smtp.settings()?,
-        files: args.files_settings(),
+        files: args.files_settings()?,
     })
 }
 
@@ -277,6 +277,7 @@ fn offline_settings() -> Settings {
         files: app::services::files::FilesSettings {
             root: std::path::PathBuf::from("files"),
             max_bytes: 0,
+            bucket: None,
         },
     }
 }

@@ -79,7 +79,95 @@ pub struct ServeArgs {
     #[arg(long, env = "ATRIUM_SESSION_HOURS", default_value_t = 24 * 7)]
     pub session_hours: i64,
     #[command(flatten)]
+    pub bucket: BucketArgs,
+    #[command(flatten)]
     pub smtp: SmtpArgs,
+}
+
+/// The S3-compatible bucket the file server keeps files in instead of `--files-dir` (which then
+/// only holds uploads under way). Without a bucket name, files stay in the folder.
+#[derive(Debug, Clone, Args)]
+pub struct BucketArgs {
+    /// The bucket's name; set it to keep files as objects `<workspace id>/<path>` in it.
+    #[arg(long, env = "ATRIUM_FILES_BUCKET")]
+    pub files_bucket: Option<String>,
+    /// The S3 endpoint URL, for a S3-compatible server (MinIO, moto …). Default: AWS,
+    /// `https://s3.<region>.amazonaws.com`.
+    #[arg(long, env = "ATRIUM_FILES_BUCKET_ENDPOINT")]
+    pub files_bucket_endpoint: Option<String>,
+    /// The bucket's region (signed into every request).
+    #[arg(long, env = "ATRIUM_FILES_BUCKET_REGION", default_value = "us-east-1")]
+    pub files_bucket_region: String,
+    /// The access key id.
+    #[arg(long, env = "ATRIUM_FILES_BUCKET_ACCESS_KEY")]
+    pub files_bucket_access_key: Option<String>,
+    /// The secret access key (prefer the environment or --files-bucket-secret-key-file: a flag
+    /// shows in the process list).
+    #[arg(long, env = "ATRIUM_FILES_BUCKET_SECRET_KEY", hide_env_values = true)]
+    pub files_bucket_secret_key: Option<String>,
+    /// A file holding the secret access key (its first line).
+    #[arg(long, env = "ATRIUM_FILES_BUCKET_SECRET_KEY_FILE")]
+    pub files_bucket_secret_key_file: Option<PathBuf>,
+    /// Path-style URLs (`endpoint/bucket/key`) rather than virtual-hosted ones
+    /// (`bucket.endpoint/key`). Default: path style with --files-bucket-endpoint, virtual-hosted
+    /// for AWS.
+    #[arg(long, env = "ATRIUM_FILES_BUCKET_PATH_STYLE", action = clap::ArgAction::Set)]
+    pub files_bucket_path_style: Option<bool>,
+}
+
+impl BucketArgs {
+    /// The bucket settings in effect: none without a bucket name, an error for an incomplete set.
+    pub fn settings(&self) -> Result<Option<app::services::files::bucket::BucketSettings>, String> {
+        let Some(bucket) = self.files_bucket.as_deref().filter(|b| !b.is_empty()) else {
+            return Ok(None);
+        };
+        let region = self.files_bucket_region.clone();
+        let access_key = self
+            .files_bucket_access_key
+            .clone()
+            .ok_or("--files-bucket-access-key (ATRIUM_FILES_BUCKET_ACCESS_KEY) is required with --files-bucket")?;
+        let secret_key = match (
+            &self.files_bucket_secret_key,
+            &self.files_bucket_secret_key_file,
+        ) {
+            (Some(_), Some(_)) => {
+                return Err("give the bucket's secret key once: --files-bucket-secret-key or --files-bucket-secret-key-file".into());
+            }
+            (Some(s), None) => s.clone(),
+            (None, Some(file)) => std::fs::read_to_string(file)
+                .map_err(|e| {
+                    format!(
+                        "cannot read the bucket's secret key from {}: {e}",
+                        file.display()
+                    )
+                })?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string(),
+            (None, None) => {
+                return Err("--files-bucket-secret-key-file (ATRIUM_FILES_BUCKET_SECRET_KEY_FILE) or ATRIUM_FILES_BUCKET_SECRET_KEY is required with --files-bucket".into());
+            }
+        };
+        if secret_key.is_empty() {
+            return Err("the bucket's secret key is empty".into());
+        }
+        let endpoint = self
+            .files_bucket_endpoint
+            .clone()
+            .unwrap_or_else(|| format!("https://s3.{region}.amazonaws.com"));
+        Ok(Some(app::services::files::bucket::BucketSettings {
+            path_style: self
+                .files_bucket_path_style
+                .unwrap_or(self.files_bucket_endpoint.is_some()),
+            endpoint,
+            bucket: bucket.to_string(),
+            region,
+            access_key,
+            secret_key,
+        }))
+    }
 }
 
 /// The mail server invitation links go out through. Without a host, the console shows each link to
@@ -150,15 +238,24 @@ impl ServeArgs {
         format!("{}{}", public.trim_end_matches('/'), crate::files::PREFIX)
     }
 
+    /// The file server's folder (its files, or with a bucket its uploads under way).
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| self.db.data_dir.join("files"))
+    }
+
     /// Where the file server keeps files, and the largest it accepts.
-    pub fn files_settings(&self) -> app::services::files::FilesSettings {
-        app::services::files::FilesSettings {
-            root: self
-                .files_dir
-                .clone()
-                .unwrap_or_else(|| self.db.data_dir.join("files")),
+    pub fn files_settings(&self) -> Result<app::services::files::FilesSettings, String> {
+        let bucket = match self.bucket.settings()? {
+            Some(b) => Some(app::services::files::bucket::Bucket::new(&b)?),
+            None => None,
+        };
+        Ok(app::services::files::FilesSettings {
+            root: self.files_dir(),
             max_bytes: self.files_max_bytes,
-        }
+            bucket,
+        })
     }
 
     /// The site folder: the flag, else `site` beside the executable, else `target/site` under the
@@ -179,11 +276,16 @@ impl ServeArgs {
     /// A summary for the start-up log; secrets are masked.
     pub fn describe(&self) -> String {
         format!(
-            "bind={} public_url={} files_url={} files_dir={} files_max_bytes={} database={} data_dir={} site_dir={} master_key={} self_hosted={} max_body_bytes={} session_hours={} smtp={}",
+            "bind={} public_url={} files_url={} files_dir={} files_bucket={} files_max_bytes={} database={} data_dir={} site_dir={} master_key={} self_hosted={} max_body_bytes={} session_hours={} smtp={}",
             self.bind,
             self.public_url(),
             self.files_url(),
-            self.files_settings().root.display(),
+            self.files_dir().display(),
+            match self.bucket.settings() {
+                Ok(Some(b)) => b.describe(),
+                Ok(None) => "(none: files are kept in files_dir)".into(),
+                Err(e) => format!("(invalid: {e})"),
+            },
             self.files_max_bytes,
             self.db.url_masked(),
             self.db.data_dir.display(),

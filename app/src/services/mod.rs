@@ -62,7 +62,7 @@ impl Services {
             }),
             cloud_access: Arc::new(cloud_access::CloudAccessService { core: core.clone() }),
             vaults: Arc::new(vaults::VaultsService { core: core.clone() }),
-            files: Arc::new(files::FilesService { core: core.clone() }),
+            files: Arc::new(files::FilesService::new(core.clone())),
             catalog: Arc::new(catalog::CatalogService { core: core.clone() }),
             sessions: Arc::new(sessions::SessionsService { core: core.clone() }),
             profile: Arc::new(profile::ProfileService { core: core.clone() }),

@@ -97,3 +97,34 @@ pub async fn usage(conn: &mut Conn, workspace_id: &str) -> Result<(i64, i64), sq
 pub async fn total_bytes(conn: &mut Conn, workspace_id: &str) -> Result<i64, sqlx::Error> {
     Ok(usage(conn, workspace_id).await?.0)
 }
+
+/// A recorded path in the way of a file at `path`: one of its folders recorded as a file, or a
+/// file under `path` as a folder. A bucket, unlike a folder, would hold both; the file server keeps
+/// the folder's rule everywhere.
+pub async fn in_the_way(
+    conn: &mut Conn,
+    workspace_id: &str,
+    path: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let folders: Vec<&str> = path.match_indices('/').map(|(i, _)| &path[..i]).collect();
+    let mut sql = String::from(
+        "SELECT path FROM stored_files WHERE workspace_id = $1 \
+         AND (SUBSTR(path, 1, CAST($2 AS INTEGER)) = $3",
+    );
+    for i in 0..folders.len() {
+        sql.push_str(&format!(" OR path = ${}", i + 4));
+    }
+    sql.push_str(") LIMIT 1");
+    let under = format!("{path}/");
+    let mut q = sqlx::query(&sql)
+        .bind(workspace_id)
+        .bind(under.chars().count() as i64)
+        .bind(under.as_str());
+    for f in &folders {
+        q = q.bind(*f);
+    }
+    q.fetch_optional(conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
+}

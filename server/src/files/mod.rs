@@ -27,7 +27,7 @@ use app::domain::AppError;
 use app::domain::files::{FilePath, percent_decode, too_large_message};
 
 use crate::services::credentials::AuthFailure;
-use crate::services::files::UploadError;
+use crate::services::files::{Stored, UploadError};
 use crate::state::AppState;
 
 /// Where the file server is mounted.
@@ -229,12 +229,23 @@ async fn download(
             .any(|kv| kv == "download" || kv.starts_with("download="))
     });
     let name = path.names().last().unwrap_or_default().to_string();
-    let served = tower_http::services::ServeFile::new(&located.full_path)
-        .oneshot(req)
-        .await;
-    let mut res = match served {
-        Ok(res) => res.map(Body::new),
-        Err(e) => return error(&crate::services::internal(e)),
+    let mut res = match located.stored {
+        Stored::File(full_path) => {
+            match tower_http::services::ServeFile::new(&full_path)
+                .oneshot(req)
+                .await
+            {
+                Ok(res) => res.map(Body::new),
+                Err(e) => return error(&crate::services::internal(e)),
+            }
+        }
+        Stored::Object(key) => {
+            let head = req.method() == Method::HEAD;
+            match state.services.files.fetch(&key, head, req.headers()).await {
+                Ok(res) => from_bucket(res, &name),
+                Err(e) => return error(&e),
+            }
+        }
     };
     let headers = res.headers_mut();
     // Files are whatever members uploaded: never let one run as a page of this site.
@@ -262,6 +273,32 @@ async fn download(
         }
     }
     res
+}
+
+/// The bucket's answer as the client's: its status, body (streamed on) and the headers a file's
+/// answer has, with the type guessed from the name as for a file in the folder.
+fn from_bucket(res: http::Response<hyper::body::Incoming>, name: &str) -> Response {
+    let (parts, body) = res.into_parts();
+    let mut out = Response::new(Body::new(body));
+    *out.status_mut() = parts.status;
+    for h in [
+        header::CONTENT_LENGTH,
+        header::CONTENT_RANGE,
+        header::ACCEPT_RANGES,
+        header::ETAG,
+        header::LAST_MODIFIED,
+    ] {
+        if let Some(v) = parts.headers.get(&h) {
+            out.headers_mut().insert(h, v.clone());
+        }
+    }
+    if parts.status.is_success() {
+        let mime = mime_guess::from_path(name).first_or_octet_stream();
+        if let Ok(v) = HeaderValue::from_str(mime.as_ref()) {
+            out.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
+    }
+    out
 }
 
 async fn delete(

@@ -8,6 +8,7 @@
 )]
 
 pub mod router;
+pub mod s3;
 pub mod site;
 pub mod workspace;
 
@@ -43,6 +44,7 @@ pub fn settings() -> Settings {
             root: std::env::temp_dir().join(format!("atrium-files-{}", crypto::new_id())),
             // Over the API's body limit above, so that tests show uploads are not held to it.
             max_bytes: 256 * 1024,
+            bucket: None,
         },
     }
 }

@@ -21,7 +21,11 @@ pub struct App {
 
 impl App {
     pub async fn new(db: atrium_server::db::Db) -> Self {
-        let services = services_over(db);
+        Self::over(services_over(db))
+    }
+
+    /// The router over these services.
+    pub fn over(services: Services) -> Self {
         let options = atrium_server::http::leptos_options(
             "/nonexistent-site",
             "127.0.0.1:3000".parse().unwrap(),

@@ -31,7 +31,11 @@ pub struct Workspace {
 
 impl Workspace {
     pub async fn new(db: Db) -> Self {
-        let services = services_over(db.clone());
+        Self::over(db.clone(), services_over(db)).await
+    }
+
+    /// The workspace made through these services over `db`.
+    pub async fn over(db: Db, services: Services) -> Self {
         let ada = user(&services, "ada@example.com", Role::Admin, RESEARCH).await;
         let bob = user(&services, "bob@example.com", Role::Member, RESEARCH).await;
         Self {

@@ -1,6 +1,8 @@
 //! The file server's store and service: files kept in their workspace's own space and recorded with
 //! their size in the upload's transaction; overwrites replace the count, deletes remove file and
 //! record, concurrent uploads of one path never leave a torn file, and links are never followed.
+//! Every behaviour but the links runs twice: files in the folder, and objects in a bucket of moto's
+//! S3 server on loopback.
 
 use app::domain::files::FilePath;
 use app::domain::{AppError, Identity, Role};
@@ -9,8 +11,12 @@ use atrium_server::services::Services;
 use atrium_server::services::files::UploadError;
 use atrium_server::store;
 
-use crate::common::identity_of;
+use http_body_util::BodyExt;
+
+use atrium_server::services::files::Stored;
+
 use crate::common::workspace::Workspace;
+use crate::common::{identity_of, s3};
 
 fn path(raw: &str) -> FilePath {
     FilePath::parse(raw).unwrap()
@@ -31,10 +37,28 @@ async fn upload(s: &Services, who: &Identity, at: &str, bytes: &[u8]) -> Result<
     s.files.finish_upload(who, &path(at), up).await
 }
 
-/// The bytes of a stored file as the service locates it.
+/// The bytes of a stored file as the service locates and sends it.
 async fn read(s: &Services, who: &Identity, at: &str) -> Result<Vec<u8>, AppError> {
     let found = s.files.locate(who, &path(at)).await?;
-    Ok(std::fs::read(found.full_path).unwrap())
+    match found.stored {
+        Stored::File(full_path) => Ok(std::fs::read(full_path).unwrap()),
+        Stored::Object(key) => {
+            let res = s.files.fetch(&key, false, &http::HeaderMap::new()).await?;
+            assert_eq!(res.status(), 200);
+            let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+            assert_eq!(bytes.len() as u64, found.size_bytes);
+            Ok(bytes)
+        }
+    }
+}
+
+/// What the backend holds at `at` in `workspace` (`<files dir>/<workspace>/<path>`, or the object
+/// `<workspace>/<path>` as moto has it), looked at from outside the service.
+async fn kept(s: &Services, workspace: &str, at: &str) -> Option<Vec<u8>> {
+    match s3::bucket_of(&s.core.settings) {
+        Some(bucket) => s3::object(&bucket, &format!("{workspace}/{at}")).await,
+        None => std::fs::read(root(s).join(workspace).join(at)).ok(),
+    }
 }
 
 fn root(s: &Services) -> std::path::PathBuf {
@@ -48,8 +72,7 @@ fn temporary_files(s: &Services) -> usize {
         .unwrap_or(0)
 }
 
-async fn an_upload_is_kept_in_the_workspace_space_and_recorded(db: Db) {
-    let w = Workspace::new(db).await;
+async fn an_upload_is_kept_in_the_workspace_space_and_recorded(w: Workspace) {
     let size = upload(
         &w.services,
         &w.member,
@@ -59,10 +82,16 @@ async fn an_upload_is_kept_in_the_workspace_space_and_recorded(db: Db) {
     .await
     .unwrap();
     assert_eq!(size, 5);
-    let on_disk = root(&w.services)
-        .join(&w.member.workspace_id)
-        .join("project/task.1/artifacts/a.txt");
-    assert_eq!(std::fs::read(on_disk).unwrap(), b"hello");
+    assert_eq!(
+        kept(
+            &w.services,
+            &w.member.workspace_id,
+            "project/task.1/artifacts/a.txt"
+        )
+        .await
+        .as_deref(),
+        Some(&b"hello"[..])
+    );
     let mut conn = w.conn().await;
     let row = store::files::get(
         &mut conn,
@@ -90,8 +119,7 @@ async fn an_upload_is_kept_in_the_workspace_space_and_recorded(db: Db) {
     assert_eq!(temporary_files(&w.services), 0);
 }
 
-async fn the_total_sums_every_file_of_the_workspace(db: Db) {
-    let w = Workspace::new(db).await;
+async fn the_total_sums_every_file_of_the_workspace(w: Workspace) {
     upload(&w.services, &w.member, "a", &[1; 100])
         .await
         .unwrap();
@@ -102,8 +130,7 @@ async fn the_total_sums_every_file_of_the_workspace(db: Db) {
     assert_eq!(w.services.files.usage(&w.admin).await.unwrap(), (350, 3));
 }
 
-async fn an_overwrite_replaces_the_file_and_its_count(db: Db) {
-    let w = Workspace::new(db).await;
+async fn an_overwrite_replaces_the_file_and_its_count(w: Workspace) {
     upload(&w.services, &w.member, "model.bin", &[1; 1000])
         .await
         .unwrap();
@@ -126,8 +153,7 @@ async fn an_overwrite_replaces_the_file_and_its_count(db: Db) {
     );
 }
 
-async fn a_delete_removes_the_file_and_its_record(db: Db) {
-    let w = Workspace::new(db).await;
+async fn a_delete_removes_the_file_and_its_record(w: Workspace) {
     upload(&w.services, &w.member, "d/e/f.txt", b"bytes")
         .await
         .unwrap();
@@ -142,7 +168,10 @@ async fn a_delete_removes_the_file_and_its_record(db: Db) {
     let e = read(&w.services, &w.member, "d/e/f.txt").await.unwrap_err();
     assert!(matches!(e, AppError::NotFound(_)), "{e:?}");
     assert_eq!(w.services.files.usage(&w.member).await.unwrap(), (4, 1));
-    let space = root(&w.services).join(&w.member.workspace_id);
+    let ws = &w.member.workspace_id;
+    assert_eq!(kept(&w.services, ws, "d/e/f.txt").await, None);
+    assert!(kept(&w.services, ws, "keep.txt").await.is_some());
+    let space = root(&w.services).join(ws);
     assert!(!space.join("d").exists(), "empty folders go with the file");
     let again = w
         .services
@@ -153,8 +182,7 @@ async fn a_delete_removes_the_file_and_its_record(db: Db) {
     assert!(matches!(again, AppError::NotFound(_)), "{again:?}");
 }
 
-async fn another_workspace_cannot_read_or_delete_the_files(db: Db) {
-    let w = Workspace::new(db).await;
+async fn another_workspace_cannot_read_or_delete_the_files(w: Workspace) {
     let oz = identity_of(&w.person("oz@example.com", Role::Admin, "Elsewhere").await);
     upload(&w.services, &w.member, "secret.txt", b"research only")
         .await
@@ -181,13 +209,18 @@ async fn another_workspace_cannot_read_or_delete_the_files(db: Db) {
         b"elsewhere"
     );
     assert_eq!(w.services.files.usage(&oz).await.unwrap(), (9, 1));
+    assert_eq!(
+        kept(&w.services, &oz.workspace_id, "secret.txt")
+            .await
+            .as_deref(),
+        Some(&b"elsewhere"[..])
+    );
     assert_eq!(w.services.files.usage(&w.member).await.unwrap(), (13, 1));
 }
 
 /// Sixteen uploads of one path at once, each of a different size and byte: the file left is
 /// exactly one of them, whole, and the record has its size.
-async fn concurrent_uploads_of_one_path_leave_one_whole_file(db: Db) {
-    let w = Workspace::new(db).await;
+async fn concurrent_uploads_of_one_path_leave_one_whole_file(w: Workspace) {
     let mut tasks = Vec::new();
     for i in 0..16u8 {
         let s = w.services.clone();
@@ -207,14 +240,17 @@ async fn concurrent_uploads_of_one_path_leave_one_whole_file(db: Db) {
     assert!(bytes.iter().all(|b| *b == first), "a torn file");
     assert_eq!(bytes.len(), 20_000 + usize::from(first) * 1000);
     assert_eq!(
+        kept(&w.services, &w.member.workspace_id, "shared/weights.bin").await,
+        Some(bytes.clone())
+    );
+    assert_eq!(
         w.services.files.usage(&w.member).await.unwrap(),
         (bytes.len() as i64, 1)
     );
     assert_eq!(temporary_files(&w.services), 0);
 }
 
-async fn an_upload_over_the_limit_is_refused_and_leaves_nothing(db: Db) {
-    let w = Workspace::new(db).await;
+async fn an_upload_over_the_limit_is_refused_and_leaves_nothing(w: Workspace) {
     let limit = w.services.files.max_bytes();
     let e = upload(
         &w.services,
@@ -233,8 +269,7 @@ async fn an_upload_over_the_limit_is_refused_and_leaves_nothing(db: Db) {
         .unwrap();
 }
 
-async fn an_abandoned_upload_leaves_no_temporary_file(db: Db) {
-    let w = Workspace::new(db).await;
+async fn an_abandoned_upload_leaves_no_temporary_file(w: Workspace) {
     let mut up = w.services.files.begin_upload().await.unwrap();
     up.write(b"half of it").await.unwrap();
     assert_eq!(temporary_files(&w.services), 1);
@@ -242,8 +277,7 @@ async fn an_abandoned_upload_leaves_no_temporary_file(db: Db) {
     assert_eq!(temporary_files(&w.services), 0);
 }
 
-async fn links_in_the_space_are_never_followed(db: Db) {
-    let w = Workspace::new(db).await;
+async fn links_in_the_space_are_never_followed(w: Workspace) {
     upload(&w.services, &w.member, "real/file.txt", b"inside")
         .await
         .unwrap();
@@ -283,8 +317,7 @@ async fn links_in_the_space_are_never_followed(db: Db) {
     let _ = std::fs::remove_dir_all(outside);
 }
 
-async fn a_file_and_a_folder_cannot_share_a_path(db: Db) {
-    let w = Workspace::new(db).await;
+async fn a_file_and_a_folder_cannot_share_a_path(w: Workspace) {
     upload(&w.services, &w.member, "a/b.txt", b"x")
         .await
         .unwrap();
@@ -297,8 +330,7 @@ async fn a_file_and_a_folder_cannot_share_a_path(db: Db) {
     assert_eq!(w.services.files.usage(&w.member).await.unwrap(), (1, 1));
 }
 
-async fn the_store_upserts_and_deletes_records(db: Db) {
-    let w = Workspace::new(db).await;
+async fn the_store_upserts_and_deletes_records(w: Workspace) {
     let ws = &w.member.workspace_id;
     let mut conn = w.conn().await;
     store::files::put(&mut conn, ws, "x", 10, 1, "u1")
@@ -330,7 +362,30 @@ async fn the_store_upserts_and_deletes_records(db: Db) {
     );
 }
 
-crate::on_both_databases!(
+/// Declares each behaviour on SQLite and PostgreSQL, with files in the folder and in a bucket.
+macro_rules! in_folder_and_bucket {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use atrium_server::db::Db;
+
+                async fn folder(db: Db) {
+                    super::$name(super::Workspace::new(db).await).await
+                }
+
+                async fn bucket(db: Db) {
+                    let settings = crate::common::s3::settings_with_bucket().await;
+                    let services = crate::common::services_with(db.clone(), settings);
+                    super::$name(super::Workspace::over(db, services).await).await
+                }
+
+                crate::on_both_databases!(folder, bucket);
+            }
+        )*
+    };
+}
+
+in_folder_and_bucket!(
     an_upload_is_kept_in_the_workspace_space_and_recorded,
     the_total_sums_every_file_of_the_workspace,
     an_overwrite_replaces_the_file_and_its_count,
@@ -339,7 +394,18 @@ crate::on_both_databases!(
     concurrent_uploads_of_one_path_leave_one_whole_file,
     an_upload_over_the_limit_is_refused_and_leaves_nothing,
     an_abandoned_upload_leaves_no_temporary_file,
-    links_in_the_space_are_never_followed,
     a_file_and_a_folder_cannot_share_a_path,
-    the_store_upserts_and_deletes_records,
+);
+
+async fn links_in_the_folder_are_never_followed(db: Db) {
+    links_in_the_space_are_never_followed(Workspace::new(db).await).await
+}
+
+async fn the_store_upserts_and_deletes_records_in(db: Db) {
+    the_store_upserts_and_deletes_records(Workspace::new(db).await).await
+}
+
+crate::on_both_databases!(
+    links_in_the_folder_are_never_followed,
+    the_store_upserts_and_deletes_records_in,
 );

@@ -9,10 +9,21 @@
 //! row lock), so that concurrent uploads of one path take turns: the last one to commit is the file
 //! on disk and the size on record. Deleting takes the same lock, removes the file and its record.
 //! No audit entry is written per file: uploads are as frequent as a training run's artifacts.
+//!
+//! With a bucket configured ([`bucket`]), files are objects `<workspace id>/<path>` in it instead;
+//! uploads still spool to the temporary folder and are then sent with their length. The rules on
+//! paths, the records and the sizes stay the same. S3 has no rename under a lock, so writers of one
+//! object take turns in the process (PostgreSQL also holds the record's row lock while the object is
+//! sent, for other replicas); on SQLite the object is sent before the short write transaction that
+//! records it, so that the database's single write lock is never held during a transfer. Either way
+//! the last upload to be recorded is the object in the bucket.
 
+pub mod bucket;
+
+use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::io::AsyncWriteExt;
 
@@ -30,11 +41,52 @@ pub struct FilesSettings {
     pub root: PathBuf,
     /// The largest file accepted, in bytes.
     pub max_bytes: u64,
+    /// The bucket files are kept in instead of the folder (which then only holds `.tmp`).
+    pub bucket: Option<bucket::Bucket>,
 }
 
 #[derive(Debug)]
 pub struct FilesService {
     pub core: Arc<Core>,
+    turns: Turns,
+}
+
+/// Writers of one object waiting for their turn, by object key (an entry lives while it is used).
+#[derive(Debug, Default)]
+struct Turns(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+/// One writer's turn at an object, until dropped.
+struct Turn<'a> {
+    turns: &'a Turns,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    _held: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Turns {
+    async fn take(&self, key: &str) -> Turn<'_> {
+        let lock = {
+            let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(key.to_string()).or_default().clone()
+        };
+        let held = lock.clone().lock_owned().await;
+        Turn {
+            turns: self,
+            key: key.to_string(),
+            lock,
+            _held: held,
+        }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut map = self.turns.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Only the map's handle and this one left: nobody waits (a waiter clones under this lock).
+        if Arc::strong_count(&self.lock) == 2 {
+            map.remove(&self.key);
+        }
+    }
 }
 
 /// Why an upload's bytes were not taken.
@@ -89,25 +141,138 @@ impl Drop for Upload {
     }
 }
 
+/// Where a stored file is kept.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    /// A file in the folder (sent as a file, with ranges and conditional requests).
+    File(PathBuf),
+    /// An object in the bucket, by key ([`FilesService::fetch`] sends it).
+    Object(String),
+}
+
 /// A stored file ready to be sent.
 #[derive(Debug, Clone)]
 pub struct Located {
-    pub full_path: PathBuf,
+    pub stored: Stored,
     pub size_bytes: u64,
 }
 
 impl FilesService {
+    pub fn new(core: Arc<Core>) -> Self {
+        Self {
+            core,
+            turns: Turns::default(),
+        }
+    }
+
+    fn bucket(&self) -> Option<&bucket::Bucket> {
+        self.settings().bucket.as_ref()
+    }
+
+    /// The object key of `path` in the caller's workspace.
+    fn object_key(who: &Identity, path: &FilePath) -> Result<String, AppError> {
+        Ok(format!("{}/{}", workspace_id(who)?, path.as_str()))
+    }
+
+    /// Sends the object a [`Located`] names (`HEAD` without its body), with the client's range
+    /// and conditional headers; the answer's body streams from the bucket.
+    pub async fn fetch(
+        &self,
+        key: &str,
+        head: bool,
+        headers: &http::HeaderMap,
+    ) -> Result<http::Response<hyper::body::Incoming>, AppError> {
+        let bucket = self
+            .bucket()
+            .ok_or_else(|| internal("an object located without a bucket"))?;
+        bucket.get(key, head, headers).await
+    }
+
+    /// Sends a finished upload to the bucket and records it, taking turns with other writers of
+    /// the object (see the module's note).
+    async fn finish_in_bucket(
+        &self,
+        bucket: &bucket::Bucket,
+        who: &Identity,
+        path: &FilePath,
+        upload: &Upload,
+    ) -> Result<(), AppError> {
+        let key = Self::object_key(who, path)?;
+        {
+            let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+            if let Some(other) =
+                store::files::in_the_way(&mut conn, &who.workspace_id, path.as_str()).await?
+            {
+                return Err(if other.len() < path.as_str().len() {
+                    AppError::Conflict(format!("{other} is a file, so it cannot hold other files."))
+                } else {
+                    AppError::Conflict(format!("{path} is a folder of other files."))
+                });
+            }
+        }
+        let size = upload.written;
+        let _turn = self.turns.take(&key).await;
+        let file = tokio::fs::File::open(&upload.tmp).await.map_err(internal)?;
+        let now = self.core.clock.now_ms();
+        let (ws, user) = (&who.workspace_id, &who.user_id);
+        if self.core.db.kind == crate::db::Kind::Postgres {
+            let mut tx = self.core.db.begin_write().await.map_err(internal)?;
+            store::files::put(&mut tx, ws, path.as_str(), size as i64, now, user).await?;
+            bucket.put(&key, file, size).await?;
+            tx.commit().await.map_err(internal)?;
+        } else {
+            // Never hold SQLite's write lock across a transfer.
+            bucket.put(&key, file, size).await?;
+            let mut tx = self.core.db.begin_write().await.map_err(internal)?;
+            store::files::put(&mut tx, ws, path.as_str(), size as i64, now, user).await?;
+            tx.commit().await.map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes an object and its record, in turn with the object's writers.
+    async fn delete_in_bucket(
+        &self,
+        bucket: &bucket::Bucket,
+        who: &Identity,
+        path: &FilePath,
+    ) -> Result<(), AppError> {
+        let key = Self::object_key(who, path)?;
+        let _turn = self.turns.take(&key).await;
+        let ws = &who.workspace_id;
+        if self.core.db.kind == crate::db::Kind::Postgres {
+            let mut tx = self.core.db.begin_write().await.map_err(internal)?;
+            let recorded = store::files::delete(&mut tx, ws, path.as_str()).await?;
+            if !recorded && !bucket.exists(&key).await? {
+                return Err(not_found());
+            }
+            bucket.delete(&key).await?;
+            tx.commit().await.map_err(internal)?;
+        } else {
+            // Never hold SQLite's write lock across a request to the bucket.
+            let recorded = {
+                let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+                store::files::get(&mut conn, ws, path.as_str())
+                    .await?
+                    .is_some()
+            };
+            if !recorded && !bucket.exists(&key).await? {
+                return Err(not_found());
+            }
+            bucket.delete(&key).await?;
+            let mut tx = self.core.db.begin_write().await.map_err(internal)?;
+            store::files::delete(&mut tx, ws, path.as_str()).await?;
+            tx.commit().await.map_err(internal)?;
+        }
+        Ok(())
+    }
     fn settings(&self) -> &FilesSettings {
         &self.core.settings.files
     }
 
     /// The workspace's own space. Workspace ids are opaque hex, so they never name anything else.
     fn space(&self, who: &Identity) -> Result<PathBuf, AppError> {
-        let id = &who.workspace_id;
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(internal(format!("unexpected workspace id {id:?}")));
-        }
-        Ok(self.settings().root.join(id))
+        Ok(self.settings().root.join(workspace_id(who)?))
     }
 
     /// The largest file accepted, in bytes.
@@ -142,12 +307,17 @@ impl FilesService {
         path: &FilePath,
         mut upload: Upload,
     ) -> Result<u64, AppError> {
-        let space = self.space(who)?;
-        let target = checked_target(&space, path, false).await?;
         if let Some(mut file) = upload.file.take() {
             file.flush().await.map_err(internal)?;
+            if let Some(bucket) = self.bucket() {
+                drop(file);
+                self.finish_in_bucket(bucket, who, path, &upload).await?;
+                return Ok(upload.written);
+            }
             file.sync_all().await.map_err(internal)?;
         }
+        let space = self.space(who)?;
+        let target = checked_target(&space, path, false).await?;
         let size = upload.written;
         let mut tx = self.core.db.begin_write().await.map_err(internal)?;
         let now = self.core.clock.now_ms();
@@ -172,11 +342,24 @@ impl FilesService {
     /// The stored file at `path` in the caller's workspace, to be sent; not found when it does not
     /// exist, is a folder, or the way to it passes through a link.
     pub async fn locate(&self, who: &Identity, path: &FilePath) -> Result<Located, AppError> {
+        if self.bucket().is_some() {
+            // The record says what the bucket holds (a missing object is still not found when sent).
+            let key = Self::object_key(who, path)?;
+            let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+            let row = store::files::get(&mut conn, &who.workspace_id, path.as_str()).await?;
+            return match row {
+                Some(r) => Ok(Located {
+                    stored: Stored::Object(key),
+                    size_bytes: u64::try_from(r.size_bytes).unwrap_or_default(),
+                }),
+                None => Err(not_found()),
+            };
+        }
         let space = self.space(who)?;
         let target = checked_target(&space, path, true).await?;
         match tokio::fs::symlink_metadata(&target).await {
             Ok(m) if m.is_file() => Ok(Located {
-                full_path: target,
+                stored: Stored::File(target),
                 size_bytes: m.len(),
             }),
             Ok(_) => Err(not_found()),
@@ -187,6 +370,9 @@ impl FilesService {
 
     /// Deletes the file at `path` in the caller's workspace and its record.
     pub async fn delete(&self, who: &Identity, path: &FilePath) -> Result<(), AppError> {
+        if let Some(bucket) = self.bucket() {
+            return self.delete_in_bucket(bucket, who, path).await;
+        }
         let space = self.space(who)?;
         let target = checked_target(&space, path, true).await?;
         let mut tx = self.core.db.begin_write().await.map_err(internal)?;
@@ -224,6 +410,16 @@ impl FilesService {
 
 fn not_found() -> AppError {
     AppError::not_found("file")
+}
+
+/// The caller's workspace id, which names its space. Workspace ids are opaque hex, so they never
+/// name anything else.
+fn workspace_id(who: &Identity) -> Result<&str, AppError> {
+    let id = &who.workspace_id;
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(internal(format!("unexpected workspace id {id:?}")));
+    }
+    Ok(id)
 }
 
 /// The full path of `path` in `space`, after checking that no folder on the way (nor the file
