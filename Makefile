@@ -64,7 +64,8 @@ sdk-venv:
 	  python3 -m venv $(SDK_VENV) && $(SDK_VENV)/bin/pip install -q --disable-pip-version-check clearml==$(CLEARML_VERSION) clearml-agent==$(CLEARML_AGENT_VERSION); }
 
 # Python venv with moto's S3-compatible server, for end2end/tests/cloud-access.spec.ts (presigned links
-# fetched from a real S3 API on loopback); created only when missing or outdated.
+# fetched from a real S3 API on loopback) and the file server's bucket backend (server/tests/store and
+# http files tests, end2end/tests/files-sdk.spec.ts); created only when missing or outdated.
 S3_VENV := $(HOME)/.cache/atrium/s3venv
 MOTO_VERSION := 5.2.5
 s3-venv:
@@ -142,9 +143,9 @@ unit:
 
 # Every integration test of the server crate: the store suite, invitations (with a real SMTP server on
 # loopback) and the concurrency test on SQLite and PostgreSQL, HTTP and REST tests in process, and the
-# kill -9 durability test against the binary.
-store-tests: smtp-venv
-	ATRIUM_SMTP_PYTHON=$(SMTP_VENV)/bin/python cargo test -p server --tests
+# kill -9 durability test against the binary; the file server's bucket backend against moto's S3 server.
+store-tests: smtp-venv s3-venv
+	ATRIUM_SMTP_PYTHON=$(SMTP_VENV)/bin/python ATRIUM_S3_VENV=$(S3_VENV) cargo test -p server --tests
 
 # The specs run the debug server and bundle; the transfer budget (tests/budget.spec.ts) is measured on
 # the release bundle, which the same debug server serves from its own folder.

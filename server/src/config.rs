@@ -341,6 +341,68 @@ mod tests {
         );
     }
 
+    fn serve(args: &[&str]) -> ServeArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        <Cli as clap::Parser>::try_parse_from(std::iter::once("atrium").chain(args.iter().copied()))
+            .unwrap()
+            .serve
+    }
+
+    #[test]
+    fn the_bucket_secret_is_read_from_a_file_and_never_described() {
+        let file =
+            std::env::temp_dir().join(format!("atrium-bucket-secret-{}", std::process::id()));
+        std::fs::write(&file, "s3cr3t-value\n").unwrap();
+        let args = serve(&[
+            "--files-bucket",
+            "atrium-files",
+            "--files-bucket-endpoint",
+            "http://127.0.0.1:9000",
+            "--files-bucket-access-key",
+            "AKIA1",
+            "--files-bucket-secret-key-file",
+            file.to_str().unwrap(),
+        ]);
+        let b = args.bucket.settings().unwrap().unwrap();
+        assert_eq!(b.secret_key, "s3cr3t-value");
+        assert!(b.path_style, "a custom endpoint defaults to path style");
+        let described = args.describe();
+        assert!(
+            described.contains("s3://atrium-files at http://127.0.0.1:9000"),
+            "{described}"
+        );
+        assert!(!described.contains("s3cr3t"), "{described}");
+        assert!(!format!("{b:?}").contains("s3cr3t"));
+        std::fs::remove_file(file).unwrap();
+    }
+
+    #[test]
+    fn a_bucket_needs_its_keys_and_defaults_to_aws() {
+        let e = serve(&["--files-bucket", "b1"])
+            .bucket
+            .settings()
+            .unwrap_err();
+        assert!(e.contains("--files-bucket-access-key"), "{e}");
+        let args = serve(&[
+            "--files-bucket",
+            "b1",
+            "--files-bucket-access-key",
+            "k",
+            "--files-bucket-secret-key",
+            "s",
+            "--files-bucket-region",
+            "eu-west-1",
+        ]);
+        let b = args.bucket.settings().unwrap().unwrap();
+        assert_eq!(b.endpoint, "https://s3.eu-west-1.amazonaws.com");
+        assert!(!b.path_style);
+        assert!(serve(&[]).bucket.settings().unwrap().is_none());
+    }
+
     #[test]
     fn masks_passwords() {
         assert_eq!(

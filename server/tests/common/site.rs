@@ -91,7 +91,16 @@ pub struct Api {
 
 impl Api {
     pub async fn new(db: Db) -> Self {
-        let app = App::new(db).await;
+        Self::over(App::new(db).await).await
+    }
+
+    /// The same people, with the file server keeping files in a fresh bucket on moto.
+    pub async fn in_bucket(db: Db) -> Self {
+        let settings = super::s3::settings_with_bucket().await;
+        Self::over(App::over(super::services_with(db, settings))).await
+    }
+
+    async fn over(app: App) -> Self {
         let (k, s) = app.key_pair("ada@example.com", Role::Admin, "A").await;
         let admin = Key::new(k, s);
         let (k, s) = app.key_pair("max@example.com", Role::Member, "A").await;

@@ -6,7 +6,9 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
+use crate::common::s3;
 use crate::common::site::{Api, Console, on_sqlite};
+use crate::common::with_sqlite;
 
 const BOUNDARY: &str = "atrium-test-boundary";
 
@@ -398,6 +400,107 @@ async fn the_root_answers_ok() {
             get(&api, None, "/files").await,
             (StatusCode::OK, b"OK\n".to_vec())
         );
+    })
+    .await
+}
+
+/// With a bucket: the same answers, the bytes kept as the object `<workspace id>/<path>`; ranges and
+/// `HEAD` are the bucket's, passed on; another workspace sees nothing; a delete removes the object.
+#[tokio::test]
+async fn in_a_bucket_files_round_trip_with_ranges_and_stay_in_their_workspace() {
+    with_sqlite(|db| async move {
+        let api = Api::in_bucket(db).await;
+        let bucket = s3::bucket_of(&api.app.services.core.settings).unwrap();
+        let auth = Some(api.admin.basic.as_str());
+        let (s, body) = put(&api, auth, "/dir/my data.csv", b"a,b\n1,2\n").await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(body, r#"["dir/my data.csv"]"#);
+        let ws = api
+            .app
+            .services
+            .workspaces
+            .identity_for("ada@example.com", None)
+            .await
+            .unwrap()
+            .workspace_id;
+        assert_eq!(
+            s3::object(&bucket, &format!("{ws}/dir/my data.csv")).await,
+            Some(b"a,b\n1,2\n".to_vec())
+        );
+
+        let (s, headers, bytes) = api
+            .app
+            .send(request("GET", "/files/dir/my%20data.csv", auth, vec![]))
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(bytes, b"a,b\n1,2\n");
+        assert_eq!(headers[header::CONTENT_LENGTH], "8");
+        assert_eq!(headers[header::CONTENT_TYPE], "text/csv");
+        assert_eq!(
+            headers[header::CONTENT_SECURITY_POLICY],
+            "default-src 'none'; sandbox"
+        );
+
+        let mut ranged = request("GET", "/files/dir/my%20data.csv", auth, vec![]);
+        ranged
+            .headers_mut()
+            .insert(header::RANGE, "bytes=2-4".parse().unwrap());
+        let (s, headers, bytes) = api.app.send(ranged).await;
+        assert_eq!(s, 206);
+        assert_eq!(bytes, b"b\n1");
+        assert_eq!(headers[header::CONTENT_RANGE], "bytes 2-4/8");
+
+        let (s, headers, bytes) = api
+            .app
+            .send(request("HEAD", "/files/dir/my%20data.csv", auth, vec![]))
+            .await;
+        assert_eq!(
+            (s, headers[header::CONTENT_LENGTH].to_str().unwrap()),
+            (StatusCode::OK, "8")
+        );
+        assert!(bytes.is_empty());
+
+        // The other workspace's administrator: not found, and the object stays.
+        let bob = Some(api.outsider.basic.as_str());
+        assert_eq!(get(&api, bob, "/files/dir/my%20data.csv").await.0, 404);
+        assert_eq!(delete(&api, bob, "/files/dir/my%20data.csv").await, 404);
+        // Another member of the workspace overwrites it; the count is the new size.
+        let (s, body) = put(&api, Some(&api.member.basic), "dir/my data.csv", b"x").await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(get(&api, auth, "/files/dir/my%20data.csv").await.1, b"x");
+        let ada = api
+            .app
+            .services
+            .workspaces
+            .identity_for("ada@example.com", None)
+            .await
+            .unwrap();
+        assert_eq!(api.app.services.files.usage(&ada).await.unwrap(), (1, 1));
+
+        assert_eq!(delete(&api, auth, "/files/dir/my%20data.csv").await, 200);
+        assert_eq!(get(&api, auth, "/files/dir/my%20data.csv").await.0, 404);
+        assert_eq!(delete(&api, auth, "/files/dir/my%20data.csv").await, 404);
+        assert_eq!(
+            s3::object(&bucket, &format!("{ws}/dir/my data.csv")).await,
+            None
+        );
+        assert_eq!(api.app.services.files.usage(&ada).await.unwrap(), (0, 0));
+    })
+    .await
+}
+
+#[tokio::test]
+async fn in_a_bucket_an_upload_over_the_limit_is_413_and_stores_nothing() {
+    with_sqlite(|db| async move {
+        let api = Api::in_bucket(db).await;
+        let auth = Some(api.admin.basic.as_str());
+        let limit = api.app.services.files.max_bytes() as usize;
+        let (s, body) = put(&api, auth, "big.bin", &vec![1; limit + 1]).await;
+        assert_eq!(s, 413, "{body}");
+        assert_eq!(get(&api, auth, "/files/big.bin").await.0, 404);
+        let (s, body) = put(&api, auth, "big.bin", &vec![2; limit]).await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(get(&api, auth, "/files/big.bin").await.1, vec![2; limit]);
     })
     .await
 }
