@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
     /// Manage users.
@@ -204,7 +204,7 @@ pub fn settings_of(args: &ServeArgs) -> anyhow_like::Result<Settings> {
 pub async fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Migrate(db)) => migrate(&db).await,
         Some(Command::User {
             action:

@@ -79,25 +79,41 @@ async fn token(api: &Api) -> String {
     format!("Bearer {}", v["data"]["token"].as_str().unwrap())
 }
 
+/// Ada's identity in workspace "A".
+async fn ada(api: &Api) -> app::domain::Identity {
+    api.app
+        .services
+        .workspaces
+        .identity_for("ada@example.com", None)
+        .await
+        .unwrap()
+}
+
+/// Uploads `dir/my data.csv` and downloads it: the bytes, its length and type, and the header that
+/// keeps it from running as a page.
+async fn a_csv_round_trips(api: &Api, auth: Option<&str>) {
+    let (s, body) = put(api, auth, "/dir/my data.csv", b"a,b\n1,2\n").await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body, r#"["dir/my data.csv"]"#);
+    let (s, headers, bytes) = api
+        .app
+        .send(request("GET", "/files/dir/my%20data.csv", auth, vec![]))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(bytes, b"a,b\n1,2\n");
+    assert_eq!(headers[header::CONTENT_LENGTH], "8");
+    assert_eq!(headers[header::CONTENT_TYPE], "text/csv");
+    assert_eq!(
+        headers[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; sandbox"
+    );
+}
+
 #[tokio::test]
 async fn a_key_pair_uploads_downloads_and_deletes() {
     on_sqlite(async |api: Api| {
         let auth = Some(api.admin.basic.as_str());
-        let (s, body) = put(&api, auth, "/dir/my data.csv", b"a,b\n1,2\n").await;
-        assert_eq!(s, 200, "{body}");
-        assert_eq!(body, r#"["dir/my data.csv"]"#);
-
-        let (s, headers, bytes) = api
-            .app
-            .send(request("GET", "/files/dir/my%20data.csv", auth, vec![]))
-            .await;
-        assert_eq!(s, 200);
-        assert_eq!(bytes, b"a,b\n1,2\n");
-        assert_eq!(headers[header::CONTENT_LENGTH], "8");
-        assert_eq!(
-            headers[header::CONTENT_SECURITY_POLICY],
-            "default-src 'none'; sandbox"
-        );
+        a_csv_round_trips(&api, auth).await;
 
         assert_eq!(delete(&api, auth, "/files/dir/my%20data.csv").await, 200);
         assert_eq!(get(&api, auth, "/files/dir/my%20data.csv").await.0, 404);
@@ -334,13 +350,7 @@ async fn an_upload_over_the_limit_is_413_and_below_it_passes_the_api_body_limit(
         let (s, body) = put(&api, auth, "big.bin", &vec![2; limit]).await;
         assert_eq!(s, 200, "{body}");
         assert_eq!(get(&api, auth, "/files/big.bin").await.1.len(), limit);
-        let ada = api
-            .app
-            .services
-            .workspaces
-            .identity_for("ada@example.com", None)
-            .await
-            .unwrap();
+        let ada = ada(&api).await;
         assert_eq!(
             api.app.services.files.usage(&ada).await.unwrap(),
             (limit as i64, 1)
@@ -412,33 +422,11 @@ async fn in_a_bucket_files_round_trip_with_ranges_and_stay_in_their_workspace() 
         let api = Api::in_bucket(db).await;
         let bucket = s3::bucket_of(&api.app.services.core.settings).unwrap();
         let auth = Some(api.admin.basic.as_str());
-        let (s, body) = put(&api, auth, "/dir/my data.csv", b"a,b\n1,2\n").await;
-        assert_eq!(s, 200, "{body}");
-        assert_eq!(body, r#"["dir/my data.csv"]"#);
-        let ws = api
-            .app
-            .services
-            .workspaces
-            .identity_for("ada@example.com", None)
-            .await
-            .unwrap()
-            .workspace_id;
+        a_csv_round_trips(&api, auth).await;
+        let ws = ada(&api).await.workspace_id;
         assert_eq!(
             s3::object(&bucket, &format!("{ws}/dir/my data.csv")).await,
             Some(b"a,b\n1,2\n".to_vec())
-        );
-
-        let (s, headers, bytes) = api
-            .app
-            .send(request("GET", "/files/dir/my%20data.csv", auth, vec![]))
-            .await;
-        assert_eq!(s, 200);
-        assert_eq!(bytes, b"a,b\n1,2\n");
-        assert_eq!(headers[header::CONTENT_LENGTH], "8");
-        assert_eq!(headers[header::CONTENT_TYPE], "text/csv");
-        assert_eq!(
-            headers[header::CONTENT_SECURITY_POLICY],
-            "default-src 'none'; sandbox"
         );
 
         let mut ranged = request("GET", "/files/dir/my%20data.csv", auth, vec![]);
@@ -468,13 +456,7 @@ async fn in_a_bucket_files_round_trip_with_ranges_and_stay_in_their_workspace() 
         let (s, body) = put(&api, Some(&api.member.basic), "dir/my data.csv", b"x").await;
         assert_eq!(s, 200, "{body}");
         assert_eq!(get(&api, auth, "/files/dir/my%20data.csv").await.1, b"x");
-        let ada = api
-            .app
-            .services
-            .workspaces
-            .identity_for("ada@example.com", None)
-            .await
-            .unwrap();
+        let ada = ada(&api).await;
         assert_eq!(api.app.services.files.usage(&ada).await.unwrap(), (1, 1));
 
         assert_eq!(delete(&api, auth, "/files/dir/my%20data.csv").await, 200);
