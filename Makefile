@@ -110,7 +110,7 @@ site-release: tools tools-compress
 	cargo build -p frontend --target wasm32-unknown-unknown --profile wasm-release
 	@rm -rf $(RELEASE_DIR)/site/pkg && mkdir -p $(RELEASE_DIR)/site/pkg
 	wasm-bindgen --target web --no-typescript --out-dir $(RELEASE_DIR)/site/pkg --out-name atrium $(WASM_RELEASE)
-	$(NPM_BIN)/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+	$(NPM_BIN)/wasm-opt -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
 	  $(RELEASE_DIR)/site/pkg/atrium_bg.wasm -o $(RELEASE_DIR)/site/pkg/atrium_bg.wasm
 	$(call finish_site,$(RELEASE_DIR)/site,11,9)
 

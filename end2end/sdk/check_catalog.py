@@ -16,6 +16,10 @@ step failed.
   check_catalog.py ... dataset
       Dataset.create with two files, upload, finalize; Dataset.list_datasets finds it and a local copy holds the
       files as they were
+  check_catalog.py ... hyper
+      Hyper-Datasets and dataviews through APIClient (the SDK's own service definitions): a dataset with two
+      versions, one published; get_versions (published ones by default, all on request), get_all, get_by_name; a dataview of a version, archived and back;
+      deleting a published version others build on is refused
   check_catalog.py ... agent --agent-key K --agent-secret S [--vault-key KEY --vault-value V]
       a task whose script is stored in the task (no repository) is queued by the key's owner; `clearml-agent daemon
       --queue Q --use-owner-token` with the agent's key pair (a service account that may impersonate) registers as a
@@ -211,7 +215,62 @@ def child_dataset(p):
     return {"ok": not problems, "detail": detail}
 
 
-CHILD_STEPS = {"objects": child_objects, "init_run": child_init_run, "dataset": child_dataset}
+def child_hyper(p):
+    """Hyper-Datasets and dataviews through the SDK's own service definitions (APIClient)."""
+    from clearml.backend_api.session.client import APIClient
+
+    client = APIClient()
+    problems = []
+    name = f"frames-{uuid.uuid4().hex[:6]}"
+    ds = client.datasets.create(name=name, comment="street scenes", tags=["cars"])
+    v1 = client.datasets.create_version(dataset=ds.id, name="v1")
+    v2 = client.datasets.create_version(dataset=ds.id, name="v2", parent=v1.id)
+    client.datasets.publish_version(version=v1.id)
+    def versions(**kw):
+        res = client.datasets.get_versions(dataset=ds.id, **kw)
+        return getattr(res, "versions", res)
+
+    published = [v.name for v in versions()]
+    if published != ["v1"]:
+        problems.append(f"get_versions gave {published}: by default only published versions")
+    every = versions(only_published=False)
+    names = [v.name for v in every]
+    statuses = {v.name: getattr(v.status, "value", v.status) for v in every}
+    if names != ["v2", "v1"]:
+        problems.append(f"get_versions(only_published=False) gave {names}, expected newest first")
+    if statuses.get("v1") != "published" or statuses.get("v2") != "draft":
+        problems.append(f"version statuses are {statuses}")
+    listed = [(d.name, d.version_count) for d in client.datasets.get_all(name=f"^{name}$")]
+    if listed != [(name, 2)]:
+        problems.append(f"datasets.get_all gave {listed}")
+    by_name = client.datasets.get_by_name(dataset=name)
+    if by_name.dataset.id != ds.id:
+        problems.append("datasets.get_by_name found another dataset")
+    project = client.projects.create(name=f"{p['project']}-views").id
+    dv = client.dataviews.create(name="training view", project=project,
+                                 versions=[{"dataset": ds.id, "version": v1.id}])
+    views = [x.name for x in client.dataviews.get_all(project=[project])]
+    if views != ["training view"]:
+        problems.append(f"dataviews.get_all gave {views}")
+    client.dataviews.archive_many(ids=[dv.id])
+    if client.dataviews.get_all(project=[project]):
+        problems.append("an archived dataview is still in the default listing")
+    client.dataviews.unarchive_many(ids=[dv.id])
+    refused = None
+    try:
+        client.datasets.delete_version(version=v1.id)
+    except Exception as ex:
+        refused = str(ex)
+    if not refused:
+        problems.append("a published version that another builds on was deleted")
+    detail = {"dataset": ds.id, "versions": names, "statuses": statuses, "dataviews": views,
+              "refused": (refused or "")[:300]}
+    if problems:
+        detail["problems"] = problems
+    return {"ok": not problems, "detail": detail}
+
+
+CHILD_STEPS = {"objects": child_objects, "init_run": child_init_run, "dataset": child_dataset, "hyper": child_hyper}
 
 
 def child_main(step, params_path, result_path):
@@ -342,7 +401,7 @@ def main():
         child_main(*sys.argv[2:])
         return 0
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("step", choices=["objects", "init_run", "dataset", "agent"])
+    p.add_argument("step", choices=["objects", "init_run", "dataset", "hyper", "agent"])
     p.add_argument("--api", required=True, help="api_server URL")
     p.add_argument("--files", help="files_server URL")
     p.add_argument("--access-key", required=True)

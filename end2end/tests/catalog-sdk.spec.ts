@@ -57,6 +57,13 @@ test('Dataset.create uploads its files to the file server; list_datasets finds i
   expect(step.detail.files).toEqual(['a.txt', 'sub/b.txt']);
 });
 
+test('Hyper-Datasets with versions and dataviews through the SDK\'s service definitions', () => {
+  test.setTimeout(240_000);
+  const step = catalog(['hyper', ...keys()]);
+  expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
+  expect(step.detail.versions).toEqual(['v2', 'v1']);
+});
+
 test('clearml-agent with a service account registers, takes the queued task, runs it as its owner with the owner\'s vault, and reports its end', () => {
   test.setTimeout(300_000);
   const step = catalog(['agent', ...keys(), '--agent-key', agent.key, '--agent-secret', agent.secret,

@@ -34,3 +34,40 @@ test('the set-up link works only once', async ({ page }) => {
   await page.goto(s.setupUrl);
   await expect(page.getByRole('heading', { name: 'This set-up link is no longer valid' })).toBeVisible();
 });
+
+test('the first workspace starts with examples; "Don\'t show examples" and "Show hidden projects" change its listings', async ({ page }) => {
+  await page.goto(`${s.url}/login`);
+  await hydrated(page);
+  await page.fill('#login', 'grace@example.com');
+  await page.fill('#password', 'compilers-rule-1');
+  await page.click('button[type=submit]');
+  await expect(page).toHaveURL(/\/settings\/profile/);
+  const list = async (name: string, data: unknown = {}) => {
+    const res = await page.request.post(`${s.url}/api/${name}`, { headers: { origin: s.url }, data });
+    expect(res.status(), name).toBe(200);
+    const body = await res.json();
+    const key = name.split('.')[0];
+    return (body.data[key] as { name: string }[]).map((o) => o.name).sort();
+  };
+  expect(await list('projects.get_all')).toEqual(['Examples']);
+  expect(await list('tasks.get_all')).toEqual(['Train a digit classifier']);
+  expect(await list('models.get_all')).toEqual(['Digit classifier']);
+  expect(await list('queues.get_all')).toEqual(['default']);
+  // The example dataset, as clearml.Dataset.list_datasets asks for it.
+  expect(await list('tasks.get_all', { system_tags: ['dataset'], search_hidden: true })).toEqual(['Digits']);
+
+  await page.goto(`${s.url}/settings/configuration`);
+  await hydrated(page);
+  await page.locator('label[for=pref-show-hidden]').click();
+  await expect(page.locator('#prefs-status')).toHaveText('Saved');
+  expect(await list('projects.get_all')).toEqual(['Examples', 'Examples/.datasets', 'Examples/.datasets/Digits']);
+
+  await page.locator('label[for=pref-hide-examples]').click();
+  await expect(page.locator('#prefs-status')).toHaveText('Saved');
+  await shot(page, 'preferences-examples-hidden');
+  expect(await list('projects.get_all')).toEqual([]);
+  expect(await list('tasks.get_all')).toEqual([]);
+  expect(await list('models.get_all')).toEqual([]);
+  // The default queue is no example: it stays.
+  expect(await list('queues.get_all')).toEqual(['default']);
+});

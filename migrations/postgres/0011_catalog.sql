@@ -1,7 +1,7 @@
 -- The ClearML objects the settings govern: projects, tasks, models, queues, datasets and dataviews.
 -- Each object is the JSON document ClearML's API answers with (`doc`); the columns beside it are
--- copies of the fields listings narrow by, written together with the document. Project and queue
--- names are unique in a workspace.
+-- copies of the fields listings narrow by, written together with the document. Project, queue and
+-- dataset names are unique in a workspace.
 CREATE TABLE catalog (
     id TEXT PRIMARY KEY,
     workspace_id TEXT NOT NULL REFERENCES workspaces(id),
@@ -15,6 +15,7 @@ CREATE TABLE catalog (
 );
 CREATE UNIQUE INDEX catalog_project_name ON catalog(workspace_id, name) WHERE kind = 'project';
 CREATE UNIQUE INDEX catalog_queue_name ON catalog(workspace_id, name) WHERE kind = 'queue';
+CREATE UNIQUE INDEX catalog_dataset_name ON catalog(workspace_id, name) WHERE kind = 'dataset';
 CREATE INDEX catalog_listing ON catalog(workspace_id, kind, project_id);
 
 -- A queued task's place in its queue (a task is in one queue at most). Positions grow at the back

@@ -29,6 +29,7 @@ fn caller(identity: Identity) -> Caller {
         credential_id: None,
         impersonated: None,
         impersonated_since: None,
+        token: None,
     }
 }
 

@@ -18,6 +18,15 @@ pub struct Caller {
     pub impersonated: Option<String>,
     /// When that impersonation began (seconds since the epoch).
     pub impersonated_since: Option<i64>,
+    /// The token the request came with, when it came with one.
+    pub token: Option<TokenRef>,
+}
+
+/// A token a request came with: its id (which `auth.logout` ends) and when it expires.
+#[derive(Debug, Clone)]
+pub struct TokenRef {
+    pub id: String,
+    pub expires_ms: i64,
 }
 
 /// The request's id, for error messages that point into the server log.

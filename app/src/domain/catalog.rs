@@ -21,16 +21,19 @@ pub enum Kind {
     Model,
     Queue,
     Dataset,
+    /// A version of a Hyper-Dataset.
+    DatasetVersion,
     Dataview,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Project,
         Kind::Task,
         Kind::Model,
         Kind::Queue,
         Kind::Dataset,
+        Kind::DatasetVersion,
         Kind::Dataview,
     ];
 
@@ -41,6 +44,7 @@ impl Kind {
             Kind::Model => "model",
             Kind::Queue => "queue",
             Kind::Dataset => "dataset",
+            Kind::DatasetVersion => "dataset_version",
             Kind::Dataview => "dataview",
         }
     }
@@ -56,7 +60,7 @@ impl Kind {
             Kind::Task => Code::InvalidTaskId,
             Kind::Model => Code::InvalidModelId,
             Kind::Queue => Code::InvalidQueueId,
-            Kind::Dataset | Kind::Dataview => Code::InvalidId,
+            Kind::Dataset | Kind::DatasetVersion | Kind::Dataview => Code::InvalidId,
         }
     }
 
@@ -64,7 +68,7 @@ impl Kind {
     pub fn not_found(self, id: &str) -> AppError {
         AppError::refused(
             self.invalid_id(),
-            format!("invalid {} id: {id}", self.as_str()),
+            format!("invalid {} id: {id}", self.as_str().replace('_', " ")),
         )
     }
 }
@@ -175,6 +179,8 @@ pub const HIDDEN: &str = "hidden";
 pub const DEFAULT_QUEUE: &str = "default";
 /// The system tag of the objects `make run` creates as examples.
 pub const EXAMPLE: &str = "example";
+/// The system tag of archived dataviews.
+pub const ARCHIVED: &str = "archived";
 /// The deepest project path ClearML allows.
 pub const MAX_PROJECT_DEPTH: usize = 10;
 

@@ -103,7 +103,10 @@ impl AppError {
 
 /// The refusals of ClearML's API that Atrium answers with ClearML's own status and subcode, named as
 /// clearml-server's `apierrors/errors.conf` names them.
+/// On the wire (server functions) a code is its status and subcode as one number,
+/// `status * 10000 + subcode`, which keeps the browser's bundle free of a decoder of names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "u32", try_from = "u32")]
 pub enum Code {
     InvalidAccessKey,
     InvalidRegex,
@@ -160,5 +163,47 @@ impl Code {
 
     pub fn status(self) -> u16 {
         self.codes().0
+    }
+
+    pub const ALL: [Code; 21] = [
+        Code::InvalidAccessKey,
+        Code::InvalidRegex,
+        Code::InvalidTaskId,
+        Code::InvalidTaskStatus,
+        Code::FailedChangingTaskStatus,
+        Code::TaskCannotBeDeleted,
+        Code::InvalidModelId,
+        Code::InvalidProjectId,
+        Code::ProjectHasTasks,
+        Code::ProjectHasModels,
+        Code::InvalidProjectName,
+        Code::InvalidQueueId,
+        Code::QueueNotEmpty,
+        Code::InvalidQueueOrTaskNotQueued,
+        Code::NoDefaultQueue,
+        Code::MultipleDefaultQueues,
+        Code::ExpectedUniqueData,
+        Code::InvalidWorkerId,
+        Code::WorkerNotRegistered,
+        Code::EventsNotAdded,
+        Code::InvalidId,
+    ];
+}
+
+impl From<Code> for u32 {
+    fn from(c: Code) -> u32 {
+        let (status, subcode) = c.codes();
+        u32::from(status) * 10_000 + u32::from(subcode)
+    }
+}
+
+impl TryFrom<u32> for Code {
+    type Error = String;
+
+    fn try_from(n: u32) -> Result<Code, String> {
+        Code::ALL
+            .into_iter()
+            .find(|c| u32::from(*c) == n)
+            .ok_or_else(|| format!("unknown error code {n}"))
     }
 }

@@ -61,9 +61,9 @@ pub struct Caches {
     pub credentials: TtlMap<String, std::sync::Arc<crate::store::credentials::AuthRow>>,
     /// Credential ids by access key.
     pub access_keys: TtlMap<String, String>,
-    /// Tokens whose signature was checked: their credential id and expiry (a token's bytes always
+    /// Tokens whose signature was checked and that were not logged out (a token's bytes always
     /// verify the same way, so only its expiry and credential need checking again).
-    pub tokens: TtlMap<String, (String, i64, Option<String>, Option<i64>)>,
+    pub tokens: TtlMap<String, CheckedToken>,
     /// Identities that tokens impersonate, by user and workspace.
     pub impersonated: TtlMap<(String, String), app::domain::Identity>,
     /// `users.get_current_user` answers (the serialized `data`), by user and workspace: the SDK and
@@ -79,6 +79,19 @@ impl Caches {
         self.impersonated.clear();
         self.current_users.clear();
     }
+}
+
+/// What a checked token says.
+#[derive(Debug, Clone)]
+pub struct CheckedToken {
+    /// The token's own id (its `session_id` claim), by which `auth.logout` ends it.
+    pub id: String,
+    /// The credential it was issued from.
+    pub credential_id: String,
+    /// Expiry, seconds since the epoch.
+    pub exp: i64,
+    pub impersonated: Option<String>,
+    pub impersonated_since: Option<i64>,
 }
 
 /// The PostgreSQL channel replicas announce their changes on.

@@ -7,7 +7,9 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 
-use app::api::backend::Caller;
+use app::api::backend::{Caller, TokenRef};
+
+use super::cache::CheckedToken;
 use app::domain::credentials::{self, CredentialInfo, Hosts, NewCredential};
 use app::domain::{AppError, Identity};
 
@@ -211,6 +213,7 @@ impl CredentialsService {
             credential_id: Some(row.id.clone()),
             impersonated: None,
             impersonated_since: None,
+            token: None,
         })
     }
 
@@ -280,7 +283,7 @@ impl CredentialsService {
     pub async fn authenticate_token(&self, token: &str) -> Result<Caller, AuthFailure> {
         let now = self.core.clock.now_ms();
         let caches = &self.core.caches;
-        let (cid, exp, imp, imp_since) = match caches.tokens.get(token, now) {
+        let checked = match caches.tokens.get(token, now) {
             Some(hit) => hit,
             None => {
                 let claims = self
@@ -288,19 +291,31 @@ impl CredentialsService {
                     .tokens
                     .verify(token, now)
                     .map_err(|e| AuthFailure::BadToken(e.to_string()))?;
-                caches.tokens.put(
-                    token.to_string(),
-                    (
-                        claims.cid.clone(),
-                        claims.exp,
-                        claims.imp.clone(),
-                        claims.imp_since,
-                    ),
-                    now,
-                );
-                (claims.cid, claims.exp, claims.imp, claims.imp_since)
+                let mut conn = self.core.db.pool.acquire().await.map_err(lookup_failed)?;
+                if store::credentials::token_revoked(&mut conn, &claims.session_id)
+                    .await
+                    .map_err(lookup_failed)?
+                {
+                    return Err(AuthFailure::BadToken("the token was logged out".into()));
+                }
+                let checked = CheckedToken {
+                    id: claims.session_id,
+                    credential_id: claims.cid,
+                    exp: claims.exp,
+                    impersonated: claims.imp,
+                    impersonated_since: claims.imp_since,
+                };
+                caches.tokens.put(token.to_string(), checked.clone(), now);
+                checked
             }
         };
+        let CheckedToken {
+            id: token_id,
+            credential_id: cid,
+            exp,
+            impersonated: imp,
+            impersonated_since: imp_since,
+        } = checked;
         if exp <= now / 1000 {
             return Err(AuthFailure::BadToken("expired token".into()));
         }
@@ -356,7 +371,39 @@ impl CredentialsService {
             credential_id: Some(row.id.clone()),
             impersonated: imp,
             impersonated_since: imp_since,
+            token: Some(TokenRef {
+                id: token_id,
+                expires_ms: exp * 1000,
+            }),
         })
+    }
+
+    /// `auth.logout`: the token the caller called with stops working at once, on every replica
+    /// (other tokens of the same key pair keep working). A call made with a key pair has no token
+    /// to end.
+    pub async fn logout(&self, caller: &Caller) -> Result<(), AppError> {
+        let Some(token) = &caller.token else {
+            return Err(AppError::validation(
+                "Authorization",
+                "auth.logout ends the token it is called with; this call carries a key pair",
+            ));
+        };
+        let who = &caller.identity;
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
+        store::credentials::revoke_token(&mut tx, &token.id, token.expires_ms, now).await?;
+        let cid = caller.credential_id.clone().unwrap_or_default();
+        tx.audit(
+            "token.logout",
+            Object {
+                kind: AuditObject::Credentials,
+                id: &cid,
+                name: "API token",
+            },
+            &serde_json::json!({"after": {"token_expires": app::domain::timefmt::iso_utc(token.expires_ms)}}),
+        )
+        .await?;
+        tx.commit().await
     }
 
     /// A token for a caller that authenticated with a key pair or a token, for `expiration_sec`
@@ -451,7 +498,12 @@ impl CredentialsService {
     ) -> Result<(String, CredentialInfo, Identity), AppError> {
         let (id, info) = store::credentials::find_owned(conn, &who.user_id, access_key.trim())
             .await?
-            .ok_or_else(|| AppError::not_found("credentials with this access key"))?;
+            .ok_or_else(|| {
+                AppError::refused(
+                    app::domain::Code::InvalidAccessKey,
+                    format!("access key not found: {}", access_key.trim()),
+                )
+            })?;
         let role = store::workspaces::membership(conn, &who.user_id, &info.workspace_id)
             .await?
             .map_or(who.role, |m| m.role);

@@ -93,6 +93,7 @@ impl SessionsService {
             credential_id: None,
             impersonated: None,
             impersonated_since: None,
+            token: None,
         }))
     }
 
@@ -381,6 +382,7 @@ impl SessionsService {
             &json!({"after": {"workspace": created.workspace_name, "admin": created.email}}),
         )
         .await?;
+        crate::services::catalog::create_examples(&mut tx, &identity, now).await?;
         let session = start_session(&self.core, &mut tx, now, &identity, &client_ip).await?;
         tx.commit().await?;
         Ok(session)

@@ -520,3 +520,37 @@ pub async fn events(
     .map(|r| parse(r.try_get("doc")?))
     .collect()
 }
+
+/// Replaces a registered worker's document, leaving its expiry as it is; whether it was there.
+pub async fn update_worker(
+    conn: &mut Conn,
+    workspace_id: &str,
+    id: &str,
+    doc: &Value,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE workers SET doc = $1 WHERE workspace_id = $2 AND id = $3 AND expires_ms > $4",
+    )
+    .bind(doc.to_string())
+    .bind(workspace_id)
+    .bind(id)
+    .bind(now_ms)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The workspace's registered workers whose cluster report carries this key.
+pub async fn workers_of_cluster(
+    conn: &mut Conn,
+    workspace_id: &str,
+    now_ms: i64,
+    key: &str,
+) -> Result<Vec<Value>, sqlx::Error> {
+    Ok(workers(conn, workspace_id, now_ms)
+        .await?
+        .into_iter()
+        .filter(|w| w["cluster_report"]["key"].as_str() == Some(key))
+        .collect())
+}

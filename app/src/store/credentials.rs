@@ -216,3 +216,36 @@ pub async fn revoke_all_in_workspace(
         .await?
         .rows_affected())
 }
+
+/// Ends a token (`auth.logout`) until it would have expired anyway; tokens already past their
+/// expiry are forgotten on the way.
+pub async fn revoke_token(
+    conn: &mut Conn,
+    token_id: &str,
+    expires_ms: i64,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM revoked_tokens WHERE expires_ms <= $1")
+        .bind(now_ms)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO revoked_tokens (token_id, expires_ms) VALUES ($1, $2) ON CONFLICT (token_id) DO NOTHING",
+    )
+    .bind(token_id)
+    .bind(expires_ms)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether a token was logged out.
+pub async fn token_revoked(conn: &mut Conn, token_id: &str) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT 1 AS one FROM revoked_tokens WHERE token_id = $1")
+            .bind(token_id)
+            .fetch_optional(conn)
+            .await?
+            .is_some(),
+    )
+}

@@ -20,6 +20,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         handler: login(LoginParams) -> Token,
     },
     endpoint! {
+        name: "auth.logout",
+        summary: "end the token this call carries: it stops working at once (other tokens of the key pair do not)",
+        access: Credential,
+        writes: true,
+        impersonation: true,
+        handler: logout(NoParams) -> Empty,
+    },
+    endpoint! {
         name: "auth.create_credentials",
         summary: "a new key pair (`label`, `expires_in_days`, `workspace`); the secret is returned once",
         access: Member,
@@ -72,6 +80,18 @@ async fn login(ctx: Ctx, p: LoginParams) -> Result<Token, AppError> {
         .issue_token(caller, p.expiration_sec, ctx.impersonate.as_deref())
         .await?;
     Ok(Token { token })
+}
+
+/// An empty answer.
+#[derive(Serialize, JsonSchema)]
+pub struct Empty {}
+
+async fn logout(ctx: Ctx, _: NoParams) -> Result<Empty, AppError> {
+    ctx.services()
+        .credentials
+        .logout(&ctx.api_caller()?)
+        .await?;
+    Ok(Empty {})
 }
 
 #[derive(Deserialize, JsonSchema)]

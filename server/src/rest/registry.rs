@@ -49,7 +49,9 @@ pub enum Permission {
     Modify,
 }
 
-/// The object an endpoint acts on: its type, the parameter that carries its id, and the permission.
+/// The object an endpoint acts on: its type, the parameter that carries its id (empty when the
+/// endpoint names none: a creation or the default queue; for a creation it names the project the
+/// object goes into), and the permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resource {
     pub kind: &'static str,
@@ -229,7 +231,7 @@ pub struct Deleted {
 /// Every endpoint, area by area: one line per area.
 pub fn all() -> &'static [&'static Endpoint] {
     static ALL: LazyLock<Vec<&'static Endpoint>> = LazyLock::new(|| {
-        let areas: [&'static [Endpoint]; 17] = [
+        let areas: [&'static [Endpoint]; 19] = [
             super::server::ENDPOINTS,
             super::profile::ENDPOINTS,
             super::preferences::ENDPOINTS,
@@ -247,6 +249,8 @@ pub fn all() -> &'static [&'static Endpoint] {
             super::catalog::queues::ENDPOINTS,
             super::catalog::workers::ENDPOINTS,
             super::catalog::events::ENDPOINTS,
+            super::catalog::datasets::ENDPOINTS,
+            super::catalog::dataviews::ENDPOINTS,
         ];
         areas.into_iter().flatten().collect()
     });

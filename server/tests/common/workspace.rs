@@ -110,6 +110,7 @@ pub fn caller(identity: &Identity) -> Caller {
         credential_id: None,
         impersonated: None,
         impersonated_since: None,
+        token: None,
     }
 }
 

@@ -306,3 +306,179 @@ async fn a_browser_session_cannot_change_the_catalog_from_another_site() {
     })
     .await
 }
+
+#[tokio::test]
+async fn a_dataset_lists_its_published_versions_unless_asked_for_all() {
+    on_sqlite(async |w: Api| {
+        let ds = ok(&w, "datasets.create", json!({"name": "scenes"})).await["id"].clone();
+        let v1 = ok(
+            &w,
+            "datasets.create_version",
+            json!({"dataset": ds, "name": "v1"}),
+        )
+        .await["id"]
+            .clone();
+        ok(
+            &w,
+            "datasets.create_version",
+            json!({"dataset": ds, "name": "v2", "parent": v1}),
+        )
+        .await;
+        ok(&w, "datasets.publish_version", json!({"version": v1})).await;
+        let names = |d: Value| -> Vec<String> {
+            d["versions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names(ok(&w, "datasets.get_versions", json!({"dataset": ds})).await),
+            ["v1"]
+        );
+        let all = ok(
+            &w,
+            "datasets.get_versions",
+            json!({"dataset": ds, "only_published": false}),
+        )
+        .await;
+        assert_eq!(names(all), ["v2", "v1"]);
+        let got = ok(&w, "datasets.get_by_id", json!({"dataset": ds})).await;
+        assert_eq!(got["dataset"]["version_count"], 2);
+        assert_eq!(got["dataset"]["head_version"]["name"], "v2");
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_published_version_changes_or_goes_only_with_force() {
+    on_sqlite(async |w: Api| {
+        let ds = ok(&w, "datasets.create", json!({"name": "scenes"})).await["id"].clone();
+        let v1 = ok(
+            &w,
+            "datasets.create_version",
+            json!({"dataset": ds, "name": "v1"}),
+        )
+        .await["id"]
+            .clone();
+        ok(&w, "datasets.publish_version", json!({"version": v1})).await;
+        refused(
+            member(
+                &w,
+                "datasets.update_version",
+                json!({"version": v1, "name": "x"}),
+            )
+            .await,
+            12,
+        );
+        refused(
+            member(&w, "datasets.delete_version", json!({"version": v1})).await,
+            12,
+        );
+        refused(
+            member(&w, "datasets.delete", json!({"dataset": ds})).await,
+            12,
+        );
+        let d = ok(
+            &w,
+            "datasets.delete",
+            json!({"dataset": ds, "delete_all_versions": true, "force": true}),
+        )
+        .await;
+        assert_eq!(d["deleted_versions"], json!([v1]));
+        refused(
+            member(&w, "datasets.get_by_id", json!({"dataset": ds})).await,
+            10,
+        );
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_dataset_name_is_unique_and_a_dataview_names_existing_versions() {
+    on_sqlite(async |w: Api| {
+        let ds = ok(&w, "datasets.create", json!({"name": "scenes"})).await["id"].clone();
+        refused(
+            member(&w, "datasets.create", json!({"name": "scenes"})).await,
+            801,
+        );
+        refused(
+            member(
+                &w,
+                "dataviews.create",
+                json!({"name": "v", "versions": [{"dataset": ds, "version": "nosuch"}]}),
+            )
+            .await,
+            10,
+        );
+        let dv = ok(
+            &w,
+            "dataviews.create",
+            json!({"name": "v", "versions": [{"dataset": ds}]}),
+        )
+        .await["id"]
+            .clone();
+        ok(&w, "dataviews.archive_many", json!({"ids": [dv]})).await;
+        assert_eq!(
+            ok(&w, "dataviews.get_all", json!({})).await["dataviews"],
+            json!([])
+        );
+        let archived = ok(
+            &w,
+            "dataviews.get_all",
+            json!({"system_tags": ["archived"]}),
+        )
+        .await;
+        assert_eq!(archived["dataviews"][0]["id"], dv);
+        let moved = ok(
+            &w,
+            "dataviews.move",
+            json!({"ids": [dv], "project_name": "views/train"}),
+        )
+        .await;
+        let project = ok(&w, "projects.get_all", json!({"name": "^views/train$"})).await;
+        assert_eq!(moved["project_id"], project["projects"][0]["id"]);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn another_workspace_cannot_see_a_dataset() {
+    on_sqlite(async |w: Api| {
+        let ds = ok(&w, "datasets.create", json!({"name": "scenes"})).await["id"].clone();
+        refused(
+            call(
+                &w,
+                &w.outsider.basic,
+                "datasets.get_by_id",
+                json!({"dataset": ds}),
+            )
+            .await,
+            10,
+        );
+        let theirs = call(&w, &w.outsider.basic, "datasets.get_all", json!({})).await;
+        assert_eq!(theirs.1["data"]["datasets"], json!([]));
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_worker_keeps_its_runtime_properties_and_cluster_report() {
+    on_sqlite(async |w: Api| {
+        refused(member(&w, "workers.get_runtime_properties", json!({"worker": "box:0"})).await, 1004);
+        ok(&w, "workers.register", json!({"worker": "box:0"})).await;
+        ok(&w, "workers.set_runtime_properties",
+            json!({"worker": "box:0", "runtime_properties": [{"key": "available_gpus", "value": "0,1"}]})).await;
+        let props = ok(&w, "workers.get_runtime_properties", json!({"worker": "box:0"})).await;
+        assert_eq!(props["runtime_properties"], json!([{"key": "available_gpus", "value": "0,1"}]));
+        ok(&w, "workers.cluster_report",
+            json!({"worker": "box:0", "key": "rack-1", "resource_groups": ["gpu"], "properties": {"max_gpus": 2}})).await;
+        let all = ok(&w, "workers.get_all", json!({})).await;
+        assert_eq!(all["workers"][0]["cluster_report"]["properties"]["max_gpus"], 2);
+        ok(&w, "workers.cluster_unregister", json!({"key": "rack-1"})).await;
+        let all = ok(&w, "workers.get_all", json!({})).await;
+        assert!(all["workers"][0].get("cluster_report").is_none(), "{all}");
+    })
+    .await
+}

@@ -774,7 +774,82 @@ async fn an_unregistered_worker_is_gone(db: Db) {
     assert_eq!(refusal(r), Code::WorkerNotRegistered);
 }
 
+// ---------- names taken at once, examples and preferences ----------
+
+/// Sixteen creations of one name at once make one object; the others are ClearML's "expected
+/// unique data" refusal.
+async fn one_name_taken_by_sixteen_at_once_makes_one_object(db: Db) {
+    let c = Catalog::new(db).await;
+    for kind in ["project", "queue", "dataset"] {
+        let (s, who) = owned(&c);
+        let outcomes = at_once(16, |_| {
+            let (s, who) = (s.clone(), who.clone());
+            async move {
+                let f = fields(json!({"name": "shared"}));
+                match kind {
+                    "project" => s.catalog.create_project(&who, &f).await,
+                    "queue" => s.catalog.create_queue(&who, &f).await,
+                    _ => s.catalog.create_dataset(&who, &f).await,
+                }
+            }
+        })
+        .await;
+        let made = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert_eq!(made, 1, "{kind}: {outcomes:?}");
+        for lost in outcomes.into_iter().filter(Result::is_err) {
+            assert_eq!(refusal(lost), Code::ExpectedUniqueData, "{kind}");
+        }
+    }
+}
+
+async fn the_examples_are_listed_until_a_preference_hides_them(db: Db) {
+    let c = Catalog::new(db).await;
+    let mut conn = c.w.conn().await;
+    let now = c.w.services.core.clock.now_ms();
+    atrium_server::services::catalog::create_examples(&mut conn, c.who(), now)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(c.project_names(json!({})).await, ["Examples"]);
+    let prefs = &c.w.services.preferences;
+    let mut p = prefs.get(c.who()).await.unwrap();
+    p.show_hidden_projects = true;
+    prefs.save(c.who(), p.clone()).await.unwrap();
+    assert_eq!(
+        c.project_names(json!({})).await,
+        [
+            "Examples",
+            "Examples/.datasets",
+            "Examples/.datasets/Digits"
+        ]
+    );
+    assert_eq!(
+        c.project_names(json!({"search_hidden": false})).await,
+        ["Examples"],
+        "an explicit search_hidden wins over the preference"
+    );
+    p.hide_examples = true;
+    prefs.save(c.who(), p).await.unwrap();
+    assert!(c.project_names(json!({})).await.is_empty());
+    let tasks = c.svc().tasks(c.who(), &fields(json!({}))).await.unwrap();
+    assert!(tasks.is_empty(), "{tasks:?}");
+    let asked = c
+        .svc()
+        .tasks(c.who(), &fields(json!({"system_tags": ["example"]})))
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = asked.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["Digits", "Train a digit classifier"],
+        "asking for the tag lists them anyway (the hidden dataset too: hidden ones are shown)"
+    );
+}
+
 crate::on_both_databases!(
+    one_name_taken_by_sixteen_at_once_makes_one_object,
+    the_examples_are_listed_until_a_preference_hides_them,
     a_nested_project_is_created_with_its_ancestors,
     a_taken_project_name_is_refused,
     renaming_a_project_renames_its_sub_projects,

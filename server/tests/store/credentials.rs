@@ -2,6 +2,7 @@
 //! revoking by their owner, expiry and the workspace's maximum lifetime.
 
 use app::api::backend::Caller;
+use app::domain::Code;
 use app::domain::credentials::{NewCredential, is_access_key, is_secret};
 use app::domain::{AppError, Role};
 use atrium_server::db::Db;
@@ -137,11 +138,17 @@ async fn others_cannot_relabel_or_revoke_ones_key(db: Db) {
     let credentials = &w.services.credentials;
     assert!(matches!(
         credentials.revoke(&w.member, &key).await,
-        Err(AppError::NotFound(_))
+        Err(AppError::Refused {
+            code: Code::InvalidAccessKey,
+            ..
+        })
     ));
     assert!(matches!(
         credentials.relabel(&w.member, &key, "x").await,
-        Err(AppError::NotFound(_))
+        Err(AppError::Refused {
+            code: Code::InvalidAccessKey,
+            ..
+        })
     ));
 }
 
@@ -195,7 +202,10 @@ async fn a_revoked_key_is_no_longer_listed_nor_found(db: Db) {
     assert!(credentials.list(&w.admin).await.unwrap().is_empty());
     assert!(matches!(
         credentials.revoke(&w.admin, &key).await,
-        Err(AppError::NotFound(_))
+        Err(AppError::Refused {
+            code: Code::InvalidAccessKey,
+            ..
+        })
     ));
 }
 

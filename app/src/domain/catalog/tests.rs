@@ -257,3 +257,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn every_code_crosses_the_wire_as_its_status_and_subcode() {
+    for code in Code::ALL {
+        let wire = serde_json::to_value(code).unwrap();
+        let (status, subcode) = code.codes();
+        assert_eq!(wire, json!(u32::from(status) * 10_000 + u32::from(subcode)));
+        assert_eq!(serde_json::from_value::<Code>(wire).unwrap(), code);
+    }
+    assert!(serde_json::from_value::<Code>(json!(4_000_099)).is_err());
+}

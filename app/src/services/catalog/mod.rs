@@ -4,14 +4,18 @@
 //! changes are settings and go to the audit log; the frequent writes of running tasks and workers
 //! (status, pings, events) do not, and they leave the read caches alone.
 
+mod datasets;
 mod events;
+mod examples;
 mod models;
 mod projects;
 mod queues;
 mod tasks;
 mod workers;
 
+pub use datasets::DatasetDeleted;
 pub use events::{Added, MAX_EVENTS_PER_TASK};
+pub use examples::{EXAMPLE_PROJECT, create_examples};
 pub use projects::ProjectDeleted;
 pub use queues::NextTask;
 pub use tasks::StatusNote;
@@ -20,7 +24,7 @@ pub use workers::{WORKER_TIMEOUT_SECS, WorkerReport};
 use serde_json::{Map, Value, json};
 
 use app::domain::catalog::query::{Fields, Query};
-use app::domain::catalog::{HIDDEN, Kind};
+use app::domain::catalog::{EXAMPLE, HIDDEN, Kind};
 use app::domain::timefmt::iso_millis;
 use app::domain::{AppError, Identity};
 
@@ -74,7 +78,9 @@ impl CatalogService {
     }
 
     /// Lists a kind with ClearML's query parameters. Hidden objects (system tag `hidden`) are left
-    /// out unless `search_hidden` is set, the filter asks for the tag, or ids are named.
+    /// out unless `search_hidden` is set (its default is the caller's "Show hidden projects"
+    /// preference), the filter asks for the tag, or ids are named; with the "Don't show examples"
+    /// preference, so are the examples.
     async fn list(
         &self,
         who: &Identity,
@@ -91,6 +97,7 @@ impl CatalogService {
                 .collect()
         });
         let mut conn = self.read().await?;
+        let prefs = crate::services::preferences::load_preferences(&mut conn, &who.user_id).await?;
         let mut docs = store::catalog::list(
             &mut conn,
             &who.workspace_id,
@@ -99,13 +106,23 @@ impl CatalogService {
             projects.as_deref().filter(|p| !p.is_empty()),
         )
         .await?;
-        let show_hidden = params.get("search_hidden").and_then(Value::as_bool) == Some(true)
-            || query.ids().is_some()
-            || params
-                .get("system_tags")
-                .is_some_and(|t| t.to_string().contains(HIDDEN));
+        let asks_for = |tag: &str| {
+            query.ids().is_some()
+                || params
+                    .get("system_tags")
+                    .is_some_and(|t| t.to_string().contains(tag))
+        };
+        // The caller's "Show hidden projects" preference is the default of `search_hidden`.
+        let show_hidden = params
+            .get("search_hidden")
+            .and_then(Value::as_bool)
+            .unwrap_or(prefs.show_hidden_projects)
+            || asks_for(HIDDEN);
         if !show_hidden {
             docs.retain(|d| !has_tag(d, "system_tags", HIDDEN));
+        }
+        if prefs.hide_examples && !asks_for(EXAMPLE) {
+            docs.retain(|d| !has_tag(d, "system_tags", EXAMPLE));
         }
         extend(&mut docs);
         Ok(query.run(docs))

@@ -235,9 +235,11 @@ impl CatalogService {
         }
         let now = tx.now();
         for e in &entries {
-            if let Some(mut t) =
-                store::catalog::get(&mut tx, &who.workspace_id, Kind::Task, &e.task_id).await?
-            {
+            store::catalog::lock(&mut tx, &who.workspace_id, Kind::Task, &e.task_id).await?;
+            let task =
+                store::catalog::get(&mut tx, &who.workspace_id, Kind::Task, &e.task_id).await?;
+            // A task that left the queued status meanwhile (a worker took it) keeps its status.
+            if let Some(mut t) = task.filter(|t| t["status"].as_str() == Some("queued")) {
                 t["status"] = json!("created");
                 t["status_changed"] = stamp(now);
                 t["status_message"] = json!("queue deleted");

@@ -20,7 +20,6 @@ pub struct WorkerReport {
     pub queues: Vec<String>,
     pub task: Option<String>,
     pub tags: Vec<String>,
-    pub ip: Option<String>,
 }
 
 impl CatalogService {
@@ -75,7 +74,6 @@ impl CatalogService {
             "id": r.worker,
             "user": {"id": who.user_id, "name": who.user_name},
             "company": {"id": who.workspace_id, "name": who.workspace_name},
-            "ip": r.ip,
             "register_time": register_time,
             "last_activity_time": stamp(now),
             "last_report_time": stamp(now),
@@ -147,5 +145,130 @@ impl CatalogService {
             });
         }
         Ok(all)
+    }
+
+    /// Changes a registered worker's document (refused for one that is not registered).
+    async fn change_worker(
+        &self,
+        who: &Identity,
+        worker: &str,
+        change: impl FnOnce(&mut Value, i64),
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        let mut tx = self.tx().await?;
+        let Some(mut doc) = store::catalog::worker(&mut tx, &who.workspace_id, worker, now).await?
+        else {
+            return Err(AppError::refused(
+                Code::WorkerNotRegistered,
+                format!("worker {worker} is not registered"),
+            ));
+        };
+        change(&mut doc, now);
+        store::catalog::update_worker(&mut tx, &who.workspace_id, worker, &doc, now).await?;
+        tx.commit().await.map_err(crate::services::internal)?;
+        Ok(())
+    }
+
+    /// `workers.get_runtime_properties`: what the worker (or an administrator) set about it, such as
+    /// the GPUs it may use; properties past their expiry are left out.
+    pub async fn runtime_properties(
+        &self,
+        who: &Identity,
+        worker: &str,
+    ) -> Result<Vec<Value>, AppError> {
+        let now = self.now();
+        let mut conn = self.read().await?;
+        let doc = store::catalog::worker(&mut conn, &who.workspace_id, worker, now)
+            .await?
+            .ok_or_else(|| {
+                AppError::refused(
+                    Code::WorkerNotRegistered,
+                    format!("worker {worker} is not registered"),
+                )
+            })?;
+        let live = |p: &&Value| p["expires_ms"].as_i64().is_none_or(|at| at > now);
+        Ok(doc["runtime_properties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(live)
+            .map(|p| json!({"key": p["key"], "value": p["value"]}))
+            .collect())
+    }
+
+    /// `workers.set_runtime_properties`: `{key, value, expiry}` items (expiry in seconds), each
+    /// replacing the property of that key.
+    pub async fn set_runtime_properties(
+        &self,
+        who: &Identity,
+        worker: &str,
+        items: &[Value],
+    ) -> Result<(), AppError> {
+        let mut set = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let key = item["key"]
+                .as_str()
+                .filter(|k| !k.is_empty())
+                .ok_or_else(|| {
+                    AppError::validation(
+                        format!("runtime_properties[{i}]"),
+                        "a property needs a key",
+                    )
+                })?;
+            set.push((
+                key.to_string(),
+                item["value"].clone(),
+                item["expiry"].as_i64(),
+            ));
+        }
+        self.change_worker(who, worker, |doc, now| {
+            let mut props: Vec<Value> = doc["runtime_properties"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for (key, value, expiry) in set {
+                props.retain(|p| p["key"].as_str() != Some(&key));
+                let mut p = json!({"key": key, "value": value});
+                if let Some(secs) = expiry.filter(|s| *s > 0) {
+                    p["expires_ms"] = json!(now + secs * 1000);
+                }
+                props.push(p);
+            }
+            doc["runtime_properties"] = Value::Array(props);
+        })
+        .await
+    }
+
+    /// `workers.cluster_report`: what a worker reports of the resources it serves (its cluster key,
+    /// resource groups and limits), kept with the worker for the resource configuration.
+    pub async fn cluster_report(
+        &self,
+        who: &Identity,
+        worker: &str,
+        report: Value,
+    ) -> Result<(), AppError> {
+        self.change_worker(who, worker, |doc, now| {
+            let mut report = report;
+            report["received"] = stamp(now);
+            doc["cluster_report"] = report;
+        })
+        .await
+    }
+
+    /// `workers.cluster_unregister`: the cluster key's reports are dropped.
+    pub async fn cluster_unregister(&self, who: &Identity, key: &str) -> Result<u32, AppError> {
+        let now = self.now();
+        let mut tx = self.tx().await?;
+        let mut n = 0;
+        for mut w in
+            store::catalog::workers_of_cluster(&mut tx, &who.workspace_id, now, key).await?
+        {
+            let id = w["id"].as_str().unwrap_or_default().to_string();
+            w.as_object_mut().map(|m| m.remove("cluster_report"));
+            store::catalog::update_worker(&mut tx, &who.workspace_id, &id, &w, now).await?;
+            n += 1;
+        }
+        tx.commit().await.map_err(crate::services::internal)?;
+        Ok(n)
     }
 }

@@ -3,6 +3,8 @@
 //! declares the object it acts on (type, id parameter, read or modify) for the access rules, and
 //! allows impersonating tokens: clearml-agent runs a task as the task's owner.
 
+pub mod datasets;
+pub mod dataviews;
 pub mod events;
 pub mod models;
 pub mod projects;
