@@ -44,6 +44,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import check_sdk  # noqa: E402
 from check_sdk import default_python, isolated_env, tail  # noqa: E402
 
 STEP_TIMEOUT_SEC = 180
@@ -273,18 +274,6 @@ def child_hyper(p):
 CHILD_STEPS = {"objects": child_objects, "init_run": child_init_run, "dataset": child_dataset, "hyper": child_hyper}
 
 
-def child_main(step, params_path, result_path):
-    params = json.loads(Path(params_path).read_text())
-    try:
-        result = CHILD_STEPS[step](params)
-    except Exception as ex:
-        import traceback
-
-        result = {"ok": False, "detail": {"error": type(ex).__name__, "message": str(ex),
-                                          "traceback": tail(traceback.format_exc(), 3000)}}
-    Path(result_path).write_text(json.dumps(result, default=str))
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Parent side
 # --------------------------------------------------------------------------------------------------------------
@@ -292,24 +281,7 @@ def child_main(step, params_path, result_path):
 
 def run_child(args, step, params, home):
     write_config(home, args.api, args.files, args.access_key, args.secret_key)
-    params_path = Path(home) / f".{step}.params.json"
-    result_path = Path(home) / f".{step}.result.json"
-    params_path.write_text(json.dumps(params))
-    try:
-        proc = subprocess.run(
-            [args.python, os.path.abspath(__file__), "--child", step, str(params_path), str(result_path)],
-            env=isolated_env(home), cwd=home, capture_output=True, text=True, timeout=args.timeout,
-        )
-    except subprocess.TimeoutExpired as ex:
-        return {"ok": False, "detail": {"error": f"timed out after {args.timeout}s",
-                                        "output": tail((ex.stdout or b"").decode("utf-8", "replace"))}}
-    if not result_path.exists():
-        return {"ok": False, "detail": {"error": f"step process exited {proc.returncode} without a result",
-                                        "output": tail(proc.stdout + proc.stderr)}}
-    result = json.loads(result_path.read_text())
-    if not result["ok"]:
-        result["detail"]["sdk_output"] = tail(proc.stdout + proc.stderr)
-    return result
+    return check_sdk.run_child(args, step, params, home, script=__file__)
 
 
 PROBE = """import sys
@@ -398,7 +370,7 @@ def step_agent(args, home):
 
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        child_main(*sys.argv[2:])
+        check_sdk.child_main(*sys.argv[2:], steps=CHILD_STEPS)
         return 0
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("step", choices=["objects", "init_run", "dataset", "hyper", "agent"])

@@ -29,6 +29,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import check_sdk  # noqa: E402
+
 STEP_TIMEOUT_SEC = 120
 
 
@@ -187,51 +190,19 @@ def child_delete(p, home):
 CHILD_STEPS = {"round_trip": child_round_trip, "traversal": child_traversal, "delete": child_delete}
 
 
-def child_main(step, params_path, result_path):
-    params = json.loads(Path(params_path).read_text())
-    try:
-        result = CHILD_STEPS[step](params, os.environ["HOME"])
-    except Exception as ex:
-        import traceback
-
-        result = {"ok": False, "detail": {"error": type(ex).__name__, "message": str(ex),
-                                          "traceback": tail(traceback.format_exc(), 3000)}}
-    Path(result_path).write_text(json.dumps(result, default=str))
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Parent side
 # --------------------------------------------------------------------------------------------------------------
 
 
 def run_child(args, step, params, home):
-    params_path = Path(home) / f".{step}.params.json"
-    result_path = Path(home) / f".{step}.result.json"
-    params_path.write_text(json.dumps(params))
-    try:
-        proc = subprocess.run(
-            [args.python, os.path.abspath(__file__), "--child", step, str(params_path), str(result_path)],
-            env=isolated_env(home, params),
-            cwd=home,
-            capture_output=True,
-            text=True,
-            timeout=args.timeout,
-        )
-    except subprocess.TimeoutExpired as ex:
-        return {"ok": False, "detail": {"error": f"timed out after {args.timeout}s",
-                                        "output": tail((ex.stdout or b"").decode("utf-8", "replace"))}}
-    if not result_path.exists():
-        return {"ok": False, "detail": {"error": f"step process exited {proc.returncode} without a result",
-                                        "output": tail(proc.stdout + proc.stderr)}}
-    result = json.loads(result_path.read_text())
-    if not result["ok"]:
-        result["detail"]["sdk_output"] = tail(proc.stdout + proc.stderr)
-    return result
+    return check_sdk.run_child(args, step, params, home, script=__file__, env=isolated_env(home, params))
 
 
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "--child":
-        child_main(*sys.argv[2:])
+        steps = {name: (lambda p, f=f: f(p, os.environ["HOME"])) for name, f in CHILD_STEPS.items()}
+        check_sdk.child_main(*sys.argv[2:], steps=steps)
         return 0
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -339,10 +339,11 @@ CHILD_STEPS = {
 }
 
 
-def child_main(step, params_path, result_path):
+def child_main(step, params_path, result_path, steps=None):
+    """Runs one child step (of `steps`, this script's by default) and writes its result."""
     params = json.loads(Path(params_path).read_text())
     try:
-        result = CHILD_STEPS[step](params)
+        result = (steps or CHILD_STEPS)[step](params)
     except Exception as ex:
         import traceback
 
@@ -356,14 +357,15 @@ def child_main(step, params_path, result_path):
 # --------------------------------------------------------------------------------------------------------------
 
 
-def run_child(args, step, params, home):
+def run_child(args, step, params, home, script=None, env=None):
+    """Runs `script --child step` (this script by default) in the SDK's Python in `home`; its result."""
     params_path = Path(home) / f".{step}.params.json"
     result_path = Path(home) / f".{step}.result.json"
     params_path.write_text(json.dumps(params))
     try:
         proc = subprocess.run(
-            [args.python, os.path.abspath(__file__), "--child", step, str(params_path), str(result_path)],
-            env=isolated_env(home),
+            [args.python, os.path.abspath(script or __file__), "--child", step, str(params_path), str(result_path)],
+            env=env or isolated_env(home),
             cwd=home,
             capture_output=True,
             text=True,

@@ -11,6 +11,7 @@ mod tests;
 use serde::{Deserialize, Serialize};
 
 use super::{AppError, Code};
+use query::Fields;
 
 /// The kinds of catalog objects, one table row each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -61,6 +62,63 @@ impl Kind {
             Kind::Model => Code::InvalidModelId,
             Kind::Queue => Code::InvalidQueueId,
             Kind::Dataset | Kind::DatasetVersion | Kind::Dataview => Code::InvalidId,
+        }
+    }
+
+    /// Which fields of this kind's documents `get_all` filters how.
+    pub fn fields(self) -> Fields {
+        match self {
+            Kind::Project => Fields {
+                patterns: &["name", "basename"],
+                equal: &["user", "company"],
+                search: &["id", "name", "description"],
+            },
+            Kind::Task => Fields {
+                patterns: &["name", "comment"],
+                equal: &[
+                    "project",
+                    "status",
+                    "type",
+                    "user",
+                    "parent",
+                    "execution.queue",
+                    "status_message",
+                ],
+                search: &["id", "name", "comment"],
+            },
+            Kind::Model => Fields {
+                patterns: &["name", "comment"],
+                equal: &[
+                    "project",
+                    "task",
+                    "framework",
+                    "ready",
+                    "uri",
+                    "user",
+                    "parent",
+                ],
+                search: &["id", "name", "comment", "uri"],
+            },
+            Kind::Queue => Fields {
+                patterns: &["name"],
+                equal: &["user"],
+                search: &["id", "name"],
+            },
+            Kind::Dataset => Fields {
+                patterns: &["name"],
+                equal: &["project", "user"],
+                search: &["id", "name", "comment"],
+            },
+            Kind::DatasetVersion => Fields {
+                patterns: &["name"],
+                equal: &["dataset", "status", "published", "parent", "task", "user"],
+                search: &["id", "name", "comment"],
+            },
+            Kind::Dataview => Fields {
+                patterns: &["name", "description"],
+                equal: &["project", "user", "status"],
+                search: &["id", "name", "description"],
+            },
         }
     }
 

@@ -1,24 +1,11 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::query::{Fields, Query, select};
+use super::query::{Query, select};
 use super::*;
 
-const TASK_FIELDS: Fields = Fields {
-    patterns: &["name"],
-    equal: &[
-        "project",
-        "status",
-        "type",
-        "user",
-        "parent",
-        "execution.queue",
-    ],
-    search: &["id", "name", "comment"],
-};
-
 fn q(params: Value) -> Query {
-    Query::parse(params.as_object().unwrap(), &TASK_FIELDS).unwrap()
+    Query::parse(params.as_object().unwrap(), &Kind::Task.fields()).unwrap()
 }
 
 fn ids(docs: &[Value]) -> Vec<&str> {
@@ -99,7 +86,7 @@ fn names_are_regular_expressions_and_case_sensitive() {
     );
     let err = Query::parse(
         json!({"name": "(unclosed"}).as_object().unwrap(),
-        &TASK_FIELDS,
+        &Kind::Task.fields(),
     )
     .unwrap_err();
     assert!(matches!(
@@ -202,7 +189,7 @@ fn pages_count_from_zero_and_need_a_size() {
         json!({"page_size": -1}),
         json!({"page_size": "x"}),
     ] {
-        let err = Query::parse(bad.as_object().unwrap(), &TASK_FIELDS).unwrap_err();
+        let err = Query::parse(bad.as_object().unwrap(), &Kind::Task.fields()).unwrap_err();
         assert_eq!(err.field(), Some("page_size"), "{bad}");
         assert_eq!(err.http_status(), 400);
     }

@@ -5,33 +5,15 @@
 
 use serde_json::{Map, Value, json};
 
-use app::domain::catalog::query::Fields;
 use app::domain::catalog::{self as rules, ARCHIVED, Kind};
 use app::domain::{AppError, Code, Identity};
 
 use super::{
-    CatalogService, FieldType, apply_fields, has_tag, opt_text, stamp, text_list, unique_name,
+    CatalogService, FieldType, apply_fields, has_tag, new_name, opt_text, stamp, text_list,
+    unique_name,
 };
 use crate::crypto::new_id;
 use crate::store::{self, Conn};
-
-pub const DATASET_FIELDS: Fields = Fields {
-    patterns: &["name"],
-    equal: &["project", "user"],
-    search: &["id", "name", "comment"],
-};
-
-pub const VERSION_FIELDS: Fields = Fields {
-    patterns: &["name"],
-    equal: &["dataset", "status", "published", "parent", "task", "user"],
-    search: &["id", "name", "comment"],
-};
-
-pub const DATAVIEW_FIELDS: Fields = Fields {
-    patterns: &["name", "description"],
-    equal: &["project", "user", "status"],
-    search: &["id", "name", "description"],
-};
 
 const DATASET_SETTABLE: &[(&str, FieldType)] = &[
     ("name", FieldType::Text),
@@ -86,17 +68,6 @@ fn is_published(v: &Value) -> bool {
 }
 
 impl CatalogService {
-    async fn check_project_id(
-        conn: &mut Conn,
-        who: &Identity,
-        doc: &Value,
-    ) -> Result<(), AppError> {
-        if let Some(p) = doc.get("project").and_then(Value::as_str) {
-            Self::load(conn, who, Kind::Project, p).await?;
-        }
-        Ok(())
-    }
-
     /// A dataset's versions, newest first.
     async fn versions_of(
         conn: &mut Conn,
@@ -135,9 +106,7 @@ impl CatalogService {
         who: &Identity,
         params: &Map<String, Value>,
     ) -> Result<Vec<Value>, AppError> {
-        let found = self
-            .list(who, Kind::Dataset, params, &DATASET_FIELDS, |_| {})
-            .await?;
+        let found = self.list(who, Kind::Dataset, params, |_| {}).await?;
         let mut conn = self.read().await?;
         let mut out = Vec::with_capacity(found.len());
         for d in found {
@@ -168,11 +137,7 @@ impl CatalogService {
         who: &Identity,
         fields: &Map<String, Value>,
     ) -> Result<String, AppError> {
-        let name = rules::object_name(
-            Kind::Dataset,
-            "name",
-            opt_text("name", fields.get("name"))?.unwrap_or_default(),
-        )?;
+        let name = new_name(Kind::Dataset, fields)?;
         let now = self.now();
         let mut doc = json!({
             "id": new_id(), "name": name, "user": who.user_id, "company": who.workspace_id,
@@ -184,7 +149,7 @@ impl CatalogService {
             doc[f] = text_list(f, doc.get(f))?;
         }
         let mut tx = self.tx().await?;
-        Self::check_project_id(&mut tx, who, &doc).await?;
+        Self::check_refs(&mut tx, who, &doc).await?;
         if store::catalog::by_name(&mut tx, &who.workspace_id, Kind::Dataset, &name)
             .await?
             .is_some()
@@ -224,15 +189,12 @@ impl CatalogService {
         }
         let now = self.now();
         doc["last_update"] = stamp(now);
-        Self::check_project_id(&mut tx, who, &doc).await?;
+        Self::check_refs(&mut tx, who, &doc).await?;
         store::catalog::replace(&mut tx, &who.workspace_id, kind, &doc, None, now)
             .await
             .map_err(|e| unique_name(e, kind.as_str()))?;
         tx.commit().await.map_err(crate::services::internal)?;
-        Ok(changed
-            .into_iter()
-            .filter_map(|f| doc.get(&f).map(|v| (f, v.clone())))
-            .collect())
+        Ok(Self::picked(&doc, changed))
     }
 
     pub async fn update_dataset(
@@ -309,7 +271,7 @@ impl CatalogService {
             .unwrap_or(true);
         drop(conn);
         let mut found = self
-            .list(who, Kind::DatasetVersion, &params, &VERSION_FIELDS, |_| {})
+            .list(who, Kind::DatasetVersion, &params, |_| {})
             .await?;
         if only_published {
             found.retain(|v| v.get("status").is_none_or(|s| s == "published"));
@@ -325,11 +287,7 @@ impl CatalogService {
     ) -> Result<String, AppError> {
         let dataset = opt_text("dataset", fields.get("dataset"))?
             .ok_or_else(|| AppError::validation("dataset", "`dataset` is required"))?;
-        let name = rules::object_name(
-            Kind::DatasetVersion,
-            "name",
-            opt_text("name", fields.get("name"))?.unwrap_or_default(),
-        )?;
+        let name = new_name(Kind::DatasetVersion, fields)?;
         let now = self.now();
         let mut doc = json!({
             "id": new_id(), "name": name, "dataset": dataset, "user": who.user_id, "company": who.workspace_id,
@@ -454,7 +412,7 @@ impl CatalogService {
 
     /// Checks the dataset versions a dataview names (`versions: [{dataset, version}]`).
     async fn check_dataview(conn: &mut Conn, who: &Identity, doc: &Value) -> Result<(), AppError> {
-        Self::check_project_id(conn, who, doc).await?;
+        Self::check_refs(conn, who, doc).await?;
         for (i, item) in doc["versions"].as_array().into_iter().flatten().enumerate() {
             let field = format!("versions[{i}]");
             let dataset = item["dataset"]
@@ -484,13 +442,11 @@ impl CatalogService {
         if params.get("system_tags").is_none() {
             params.insert("system_tags".into(), json!([format!("-{ARCHIVED}")]));
         }
-        self.list(who, Kind::Dataview, &params, &DATAVIEW_FIELDS, |_| {})
-            .await
+        self.list(who, Kind::Dataview, &params, |_| {}).await
     }
 
     pub async fn dataview(&self, who: &Identity, id: &str) -> Result<Value, AppError> {
-        let mut conn = self.read().await?;
-        Self::load(&mut conn, who, Kind::Dataview, id).await
+        self.get(who, Kind::Dataview, id).await
     }
 
     pub async fn create_dataview(
@@ -498,11 +454,7 @@ impl CatalogService {
         who: &Identity,
         fields: &Map<String, Value>,
     ) -> Result<String, AppError> {
-        let name = rules::object_name(
-            Kind::Dataview,
-            "name",
-            opt_text("name", fields.get("name"))?.unwrap_or_default(),
-        )?;
+        let name = new_name(Kind::Dataview, fields)?;
         let now = self.now();
         let mut doc = json!({
             "id": new_id(), "name": name, "user": who.user_id, "company": who.workspace_id,

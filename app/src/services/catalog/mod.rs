@@ -23,7 +23,7 @@ pub use workers::{WORKER_TIMEOUT_SECS, WorkerReport};
 
 use serde_json::{Map, Value, json};
 
-use app::domain::catalog::query::{Fields, Query};
+use app::domain::catalog::query::Query;
 use app::domain::catalog::{EXAMPLE, HIDDEN, Kind};
 use app::domain::timefmt::iso_millis;
 use app::domain::{AppError, Identity};
@@ -77,6 +77,31 @@ impl CatalogService {
         Self::load(conn, who, kind, id).await
     }
 
+    /// One object of the caller's workspace (`get_by_id`).
+    pub async fn get(&self, who: &Identity, kind: Kind, id: &str) -> Result<Value, AppError> {
+        let mut conn = self.read().await?;
+        Self::load(&mut conn, who, kind, id).await
+    }
+
+    /// Checks that the objects a document names are in the caller's workspace: its `project`, and
+    /// the `task` a model or dataset version came from.
+    async fn check_refs(conn: &mut Conn, who: &Identity, doc: &Value) -> Result<(), AppError> {
+        for (field, kind) in [("project", Kind::Project), ("task", Kind::Task)] {
+            if let Some(id) = doc.get(field).and_then(Value::as_str) {
+                Self::load(conn, who, kind, id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The fields `changed` as the document now has them (the `fields` of an update's answer).
+    fn picked(doc: &Value, changed: Vec<String>) -> Map<String, Value> {
+        changed
+            .into_iter()
+            .filter_map(|f| doc.get(&f).map(|v| (f, v.clone())))
+            .collect()
+    }
+
     /// Lists a kind with ClearML's query parameters. Hidden objects (system tag `hidden`) are left
     /// out unless `search_hidden` is set (its default is the caller's "Show hidden projects"
     /// preference), the filter asks for the tag, or ids are named; with the "Don't show examples"
@@ -86,10 +111,9 @@ impl CatalogService {
         who: &Identity,
         kind: Kind,
         params: &Map<String, Value>,
-        fields: &Fields,
         extend: impl Fn(&mut Vec<Value>),
     ) -> Result<Vec<Value>, AppError> {
-        let query = Query::parse(params, fields)?;
+        let query = Query::parse(params, &kind.fields())?;
         let projects: Option<Vec<String>> = query.equal("project").map(|v| {
             v.iter()
                 .filter_map(Value::as_str)
@@ -134,6 +158,16 @@ pub fn has_tag(doc: &Value, field: &str, tag: &str) -> bool {
     doc.get(field)
         .and_then(Value::as_array)
         .is_some_and(|a| a.iter().any(|t| t.as_str() == Some(tag)))
+}
+
+/// The `name` of a new object: trimmed, not empty (ClearML's names for tasks, models, queues,
+/// datasets and dataviews).
+fn new_name(kind: Kind, fields: &Map<String, Value>) -> Result<String, AppError> {
+    app::domain::catalog::object_name(
+        kind,
+        "name",
+        opt_text("name", fields.get("name"))?.unwrap_or_default(),
+    )
 }
 
 /// A list of text (tags): absent → empty; anything but a list of text refused naming the field.

@@ -3,27 +3,12 @@
 
 use serde_json::{Map, Value, json};
 
-use app::domain::catalog::query::Fields;
-use app::domain::catalog::{self as rules, Kind};
+use app::domain::catalog::Kind;
 use app::domain::{AppError, Identity};
 
-use super::{CatalogService, FieldType, apply_fields, opt_text, stamp, text_list};
+use super::{CatalogService, FieldType, apply_fields, new_name, opt_text, stamp, text_list};
 use crate::crypto::new_id;
 use crate::store;
-
-pub const MODEL_FIELDS: Fields = Fields {
-    patterns: &["name", "comment"],
-    equal: &[
-        "project",
-        "task",
-        "framework",
-        "ready",
-        "uri",
-        "user",
-        "parent",
-    ],
-    search: &["id", "name", "comment", "uri"],
-};
 
 const SETTABLE: &[(&str, FieldType)] = &[
     ("name", FieldType::Text),
@@ -49,29 +34,11 @@ impl CatalogService {
         who: &Identity,
         params: &Map<String, Value>,
     ) -> Result<Vec<Value>, AppError> {
-        self.list(who, Kind::Model, params, &MODEL_FIELDS, |_| {})
-            .await
+        self.list(who, Kind::Model, params, |_| {}).await
     }
 
     pub async fn model(&self, who: &Identity, id: &str) -> Result<Value, AppError> {
-        let mut conn = self.read().await?;
-        Self::load(&mut conn, who, Kind::Model, id).await
-    }
-
-    /// Checks the project and task a model names.
-    async fn check_links(
-        &self,
-        conn: &mut store::Conn,
-        who: &Identity,
-        doc: &Value,
-    ) -> Result<(), AppError> {
-        if let Some(p) = doc.get("project").and_then(Value::as_str) {
-            Self::load(conn, who, Kind::Project, p).await?;
-        }
-        if let Some(t) = doc.get("task").and_then(Value::as_str) {
-            Self::load(conn, who, Kind::Task, t).await?;
-        }
-        Ok(())
+        self.get(who, Kind::Model, id).await
     }
 
     /// `models.create`: a name and a URI at least.
@@ -80,11 +47,7 @@ impl CatalogService {
         who: &Identity,
         fields: &Map<String, Value>,
     ) -> Result<String, AppError> {
-        let name = rules::object_name(
-            Kind::Model,
-            "name",
-            opt_text("name", fields.get("name"))?.unwrap_or_default(),
-        )?;
+        let name = new_name(Kind::Model, fields)?;
         let uri = opt_text("uri", fields.get("uri"))?
             .ok_or_else(|| AppError::validation("uri", "a model needs a uri"))?;
         let now = self.now();
@@ -108,7 +71,7 @@ impl CatalogService {
             doc[f] = text_list(f, doc.get(f))?;
         }
         let mut tx = self.tx().await?;
-        self.check_links(&mut tx, who, &doc).await?;
+        Self::check_refs(&mut tx, who, &doc).await?;
         store::catalog::insert(&mut tx, &who.workspace_id, Kind::Model, &doc, now).await?;
         tx.commit().await.map_err(crate::services::internal)?;
         Ok(doc["id"].as_str().unwrap_or_default().to_string())
@@ -126,13 +89,10 @@ impl CatalogService {
         let changed = apply_fields(&mut doc, fields, SETTABLE, &["model", "force"])?;
         let now = self.now();
         doc["last_update"] = stamp(now);
-        self.check_links(&mut tx, who, &doc).await?;
+        Self::check_refs(&mut tx, who, &doc).await?;
         store::catalog::replace(&mut tx, &who.workspace_id, Kind::Model, &doc, None, now).await?;
         tx.commit().await.map_err(crate::services::internal)?;
-        Ok(changed
-            .into_iter()
-            .filter_map(|f| doc.get(&f).map(|v| (f, v.clone())))
-            .collect())
+        Ok(Self::picked(&doc, changed))
     }
 
     /// `models.set_ready`: published.

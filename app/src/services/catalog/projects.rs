@@ -4,7 +4,6 @@
 use serde_json::{Map, Value, json};
 
 use app::domain::audit::AuditObject;
-use app::domain::catalog::query::Fields;
 use app::domain::catalog::{self as rules, Kind, TaskStatus};
 use app::domain::{AppError, Code, Identity};
 
@@ -12,12 +11,6 @@ use super::{CatalogService, FieldType, apply_fields, opt_text, stamp, text_list,
 use crate::crypto::new_id;
 use crate::services::Object;
 use crate::store::{self, Conn};
-
-pub const PROJECT_FIELDS: Fields = Fields {
-    patterns: &["name", "basename"],
-    equal: &["user", "company"],
-    search: &["id", "name", "description"],
-};
 
 const SETTABLE: &[(&str, FieldType)] = &[
     ("name", FieldType::Text),
@@ -76,7 +69,7 @@ impl CatalogService {
         if !parents.is_empty() && parent_paths.is_empty() {
             return Ok(vec![]);
         }
-        self.list(who, Kind::Project, params, &PROJECT_FIELDS, |docs| {
+        self.list(who, Kind::Project, params, |docs| {
             if !parents.is_empty() {
                 docs.retain(|d| {
                     parent_paths.iter().any(|p| {
@@ -141,8 +134,7 @@ impl CatalogService {
     }
 
     pub async fn project(&self, who: &Identity, id: &str) -> Result<Value, AppError> {
-        let mut conn = self.read().await?;
-        Self::load(&mut conn, who, Kind::Project, id).await
+        self.get(who, Kind::Project, id).await
     }
 
     /// Creates a project with any missing ancestors; a taken name is ClearML's "expected unique
@@ -245,10 +237,7 @@ impl CatalogService {
         if let Some(new) = &renamed {
             rename_subtree(&mut tx, who, &old, new, now).await?;
         }
-        let mut out = Map::new();
-        for f in &changed {
-            out.insert(f.clone(), doc[f.as_str()].clone());
-        }
+        let out = Self::picked(&doc, changed);
         tx.audit(
             "project.update",
             Object {

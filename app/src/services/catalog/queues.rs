@@ -4,22 +4,15 @@
 use serde_json::{Map, Value, json};
 
 use app::domain::audit::AuditObject;
-use app::domain::catalog::query::Fields;
 use app::domain::catalog::{self as rules, DEFAULT_QUEUE, Kind, TaskStatus};
 use app::domain::{AppError, Code, Identity};
 
 use super::{
-    CatalogService, FieldType, apply_fields, has_tag, opt_text, stamp, text_list, unique_name,
+    CatalogService, FieldType, apply_fields, has_tag, new_name, stamp, text_list, unique_name,
 };
 use crate::crypto::new_id;
 use crate::services::Object;
 use crate::store::{self, Conn};
-
-pub const QUEUE_FIELDS: Fields = Fields {
-    patterns: &["name"],
-    equal: &["user"],
-    search: &["id", "name"],
-};
 
 const SETTABLE: &[(&str, FieldType)] = &[
     ("name", FieldType::Text),
@@ -55,9 +48,7 @@ impl CatalogService {
         who: &Identity,
         params: &Map<String, Value>,
     ) -> Result<Vec<Value>, AppError> {
-        let found = self
-            .list(who, Kind::Queue, params, &QUEUE_FIELDS, |_| {})
-            .await?;
+        let found = self.list(who, Kind::Queue, params, |_| {}).await?;
         let wants_entries = match params.get("only_fields") {
             Some(Value::Array(f)) => f
                 .iter()
@@ -122,11 +113,7 @@ impl CatalogService {
         who: &Identity,
         fields: &Map<String, Value>,
     ) -> Result<String, AppError> {
-        let name = rules::object_name(
-            Kind::Queue,
-            "name",
-            opt_text("name", fields.get("name"))?.unwrap_or_default(),
-        )?;
+        let name = new_name(Kind::Queue, fields)?;
         let mut tx = self.core.begin(who).await?;
         let now = tx.now();
         let mut doc = json!({
@@ -195,10 +182,7 @@ impl CatalogService {
         store::catalog::replace(&mut tx, &who.workspace_id, Kind::Queue, &doc, None, now)
             .await
             .map_err(|e| unique_name(e, "queue"))?;
-        let out: Map<String, Value> = changed
-            .iter()
-            .filter_map(|f| doc.get(f).map(|v| (f.clone(), v.clone())))
-            .collect();
+        let out = Self::picked(&doc, changed);
         let name = doc["name"].as_str().unwrap_or_default();
         tx.audit(
             "queue.update",

@@ -6,27 +6,12 @@
 
 use serde_json::{Map, Value, json};
 
-use app::domain::catalog::query::Fields;
-use app::domain::catalog::{self as rules, Kind, TASK_TYPES, TaskStatus};
+use app::domain::catalog::{Kind, TASK_TYPES, TaskStatus};
 use app::domain::{AppError, Code, Identity};
 
-use super::{CatalogService, FieldType, apply_fields, opt_text, stamp, text_list};
+use super::{CatalogService, FieldType, apply_fields, new_name, opt_text, stamp, text_list};
 use crate::crypto::new_id;
 use crate::store;
-
-pub const TASK_FIELDS: Fields = Fields {
-    patterns: &["name", "comment"],
-    equal: &[
-        "project",
-        "status",
-        "type",
-        "user",
-        "parent",
-        "execution.queue",
-        "status_message",
-    ],
-    search: &["id", "name", "comment"],
-};
 
 /// What `tasks.create` and `tasks.edit` set.
 const SETTABLE: &[(&str, FieldType)] = &[
@@ -106,26 +91,11 @@ impl CatalogService {
         who: &Identity,
         params: &Map<String, Value>,
     ) -> Result<Vec<Value>, AppError> {
-        self.list(who, Kind::Task, params, &TASK_FIELDS, |_| {})
-            .await
+        self.list(who, Kind::Task, params, |_| {}).await
     }
 
     pub async fn task(&self, who: &Identity, id: &str) -> Result<Value, AppError> {
-        let mut conn = self.read().await?;
-        Self::load(&mut conn, who, Kind::Task, id).await
-    }
-
-    /// Checks a project id the caller names.
-    async fn check_project(
-        &self,
-        conn: &mut store::Conn,
-        who: &Identity,
-        doc: &Value,
-    ) -> Result<(), AppError> {
-        if let Some(p) = doc.get("project").and_then(Value::as_str) {
-            Self::load(conn, who, Kind::Project, p).await?;
-        }
-        Ok(())
+        self.get(who, Kind::Task, id).await
     }
 
     /// `tasks.create`: a `created` task of the caller.
@@ -134,11 +104,7 @@ impl CatalogService {
         who: &Identity,
         fields: &Map<String, Value>,
     ) -> Result<String, AppError> {
-        let name = rules::object_name(
-            Kind::Task,
-            "name",
-            opt_text("name", fields.get("name"))?.unwrap_or_default(),
-        )?;
+        let name = new_name(Kind::Task, fields)?;
         let kind = opt_text("type", fields.get("type"))?
             .ok_or_else(|| AppError::validation("type", "a task needs a type"))?;
         if !TASK_TYPES.contains(&kind) {
@@ -184,7 +150,7 @@ impl CatalogService {
             doc.as_object_mut().map(|m| m.remove("output_dest"));
         }
         let mut tx = self.tx().await?;
-        self.check_project(&mut tx, who, &doc).await?;
+        Self::check_refs(&mut tx, who, &doc).await?;
         store::catalog::insert(&mut tx, &who.workspace_id, Kind::Task, &doc, now).await?;
         tx.commit().await.map_err(crate::services::internal)?;
         Ok(id_of(&doc))
@@ -205,7 +171,7 @@ impl CatalogService {
         doc["last_update"] = stamp(now);
         doc["last_change"] = stamp(now);
         doc["last_changed_by"] = json!(who.user_id);
-        self.check_project(&mut tx, who, &doc).await?;
+        Self::check_refs(&mut tx, who, &doc).await?;
         store::catalog::replace(&mut tx, &who.workspace_id, Kind::Task, &doc, None, now).await?;
         tx.commit().await.map_err(crate::services::internal)?;
         Ok(doc)
@@ -246,10 +212,7 @@ impl CatalogService {
                 Ok(())
             })
             .await?;
-        Ok(changed
-            .into_iter()
-            .filter_map(|f| doc.get(&f).map(|v| (f, v.clone())))
-            .collect())
+        Ok(Self::picked(&doc, changed))
     }
 
     /// `tasks.update`: name, tags, comment, project and the output error, in any status.
@@ -269,10 +232,7 @@ impl CatalogService {
                 Ok(())
             })
             .await?;
-        Ok(changed
-            .into_iter()
-            .filter_map(|f| doc.get(&f).map(|v| (f, v.clone())))
-            .collect())
+        Ok(Self::picked(&doc, changed))
     }
 
     /// Moves a task to another status under ClearML's rules, only from the status it was read in;
