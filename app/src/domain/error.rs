@@ -128,6 +128,8 @@ pub enum Code {
     InvalidWorkerId,
     WorkerNotRegistered,
     EventsNotAdded,
+    /// An endpoint for administrators called by a member (403/20 `role_not_allowed`).
+    RoleNotAllowed,
     /// An object id that names nothing (the kinds without a code of their own: datasets,
     /// dataviews).
     InvalidId,
@@ -158,6 +160,7 @@ impl Code {
             Self::InvalidWorkerId => (400, 1001),
             Self::WorkerNotRegistered => (400, 1004),
             Self::InvalidId => (400, 10),
+            Self::RoleNotAllowed => (403, 20),
         }
     }
 
@@ -165,7 +168,7 @@ impl Code {
         self.codes().0
     }
 
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::InvalidAccessKey,
         Code::InvalidRegex,
         Code::InvalidTaskId,
@@ -187,6 +190,7 @@ impl Code {
         Code::WorkerNotRegistered,
         Code::EventsNotAdded,
         Code::InvalidId,
+        Code::RoleNotAllowed,
     ];
 }
 

@@ -32,7 +32,7 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 
 use app::api::backend::{Caller, RequestId};
-use app::domain::AppError;
+use app::domain::{AppError, Code};
 
 use crate::services::credentials::AuthFailure;
 use crate::state::AppState;
@@ -204,9 +204,17 @@ fn admit(
             return Err(AppError::Unauthorized);
         }
         Access::Credential => {}
+        // clearml-server's answer for an endpoint the caller's role may not call: 403/20.
         Access::Admin => caller
             .identity
-            .require_admin(&format!("call {}", endpoint.name))?,
+            .require_admin(&format!("call {}", endpoint.name))
+            .map_err(|e| match e {
+                AppError::Forbidden(what) => AppError::refused(
+                    Code::RoleNotAllowed,
+                    format!("forbidden (not allowed for role): only administrators may {what}"),
+                ),
+                other => other,
+            })?,
     }
     let by_cookie = !parts
         .headers

@@ -15,6 +15,15 @@ async fn members_cannot_list_the_users() {
             (s.as_u16(), v["meta"]["result_code"].as_u64()),
             (403, Some(403))
         );
+        // clearml-server's code for an endpoint the caller's role may not call.
+        assert_eq!(subcode(&v), 20, "{v}");
+        assert!(
+            v["meta"]["result_msg"]
+                .as_str()
+                .unwrap()
+                .contains("only administrators may call users.get_all"),
+            "{v}"
+        );
     })
     .await
 }

@@ -57,7 +57,7 @@ pub(super) fn PreferencesPanel(initial: Preferences) -> impl IntoView {
                 help="List projects that are marked hidden (pipelines' and datasets' internal projects)."
                 checked=field(|p| p.show_hidden_projects) on_change=update(|p, v| p.show_hidden_projects = v)/>
             <Toggle id="pref-hide-examples" label="Don't show examples"
-                help="Hide the example projects and pipelines."
+                help="Leave the example project and its task, model and dataset out of your listings."
                 checked=field(|p| p.hide_examples) on_change=update(|p, v| p.hide_examples = v)/>
             <Toggle id="pref-disable-hidpi" label="Disable HiDPI browser scale override"
                 help="On high-density screens Atrium zooms out slightly so that more fits; turn this on to use the browser's own scale."
