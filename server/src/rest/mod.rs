@@ -263,7 +263,7 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
     }
     let Some(endpoint) = registry::find(&api.endpoint) else {
         // A call a client makes that Atrium does not serve is worth knowing about.
-        tracing::warn!(endpoint = %api.endpoint, "unknown endpoint called");
+        tracing::warn!(endpoint = ?api.endpoint, "unknown endpoint called");
         return envelope(
             &ctx,
             Err(ApiError::new(
