@@ -681,3 +681,37 @@ pub fn fuzz_vault_parse(data: &[u8]) {
         );
     }
 }
+
+/// A decimal number as HOCON and YAML write them: an optional sign, digits with an optional
+/// fraction (or a fraction alone), and an optional exponent. `trailing_dot`: whether `1.` counts
+/// (YAML's core schema) or a dot needs digits after it (HOCON).
+fn is_decimal(text: &str, trailing_dot: bool) -> bool {
+    fn digits(s: &[u8]) -> usize {
+        s.iter().take_while(|b| b.is_ascii_digit()).count()
+    }
+    let s = text.as_bytes();
+    let mut i = usize::from(matches!(s.first(), Some(b'-' | b'+')));
+    let whole = digits(&s[i..]);
+    i += whole;
+    if s.get(i) == Some(&b'.') {
+        let fraction = digits(&s[i + 1..]);
+        if fraction == 0 && (whole == 0 || !trailing_dot) {
+            return false;
+        }
+        i += 1 + fraction;
+    } else if whole == 0 {
+        return false;
+    }
+    if matches!(s.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(s.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let exponent = digits(&s[i..]);
+        if exponent == 0 {
+            return false;
+        }
+        i += exponent;
+    }
+    i == s.len()
+}

@@ -832,36 +832,9 @@ fn literal(text: &str, pos: usize, src: &str) -> Result<Value, TextError> {
     }
 }
 
-/// pyhocon's numbers: `[+-]?(\d*\.\d+|\d+(\.\d+)?)([eE][+-]?\d+)?`.
+/// pyhocon's numbers: `[+-]?(\d*\.\d+|\d+(\.\d+)?)([eE][+-]?\d+)?` (no `1.`).
 fn is_number(text: &str) -> bool {
-    fn digits(s: &[u8]) -> usize {
-        s.iter().take_while(|b| b.is_ascii_digit()).count()
-    }
-    let s = text.as_bytes();
-    let mut i = usize::from(matches!(s.first(), Some(b'-' | b'+')));
-    let whole = digits(&s[i..]);
-    i += whole;
-    if s.get(i) == Some(&b'.') {
-        let fraction = digits(&s[i + 1..]);
-        if fraction == 0 {
-            return false;
-        }
-        i += 1 + fraction;
-    } else if whole == 0 {
-        return false;
-    }
-    if matches!(s.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(s.get(i), Some(b'-' | b'+')) {
-            i += 1;
-        }
-        let exponent = digits(&s[i..]);
-        if exponent == 0 {
-            return false;
-        }
-        i += exponent;
-    }
-    i == s.len()
+    super::is_decimal(text, false)
 }
 
 /// A scalar as concatenated text.

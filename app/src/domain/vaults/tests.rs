@@ -1337,3 +1337,16 @@ proptest! {
         fuzz_vault_parse(text.as_bytes());
     }
 }
+
+#[test]
+fn decimals_differ_only_in_a_trailing_dot() {
+    for n in ["1", "-1.5", "+.5", "2e10", "1.0E-3"] {
+        assert!(super::is_decimal(n, false), "{n}");
+        assert!(super::is_decimal(n, true), "{n}");
+    }
+    assert!(!super::is_decimal("1.", false), "HOCON needs digits after the dot");
+    assert!(super::is_decimal("1.", true), "YAML's core schema reads 1. as a float");
+    for bad in ["", ".", "-", "1e", "1.2.3", "e5", "1x"] {
+        assert!(!super::is_decimal(bad, true), "{bad}");
+    }
+}

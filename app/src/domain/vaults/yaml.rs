@@ -339,36 +339,9 @@ fn core_int(s: &str) -> Option<Value> {
         .map(Value::Number)
 }
 
-/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` (`1.` is a float).
 fn is_core_float(s: &str) -> bool {
-    fn digits(s: &[u8]) -> usize {
-        s.iter().take_while(|b| b.is_ascii_digit()).count()
-    }
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
-    let whole = digits(&b[i..]);
-    i += whole;
-    if b.get(i) == Some(&b'.') {
-        let fraction = digits(&b[i + 1..]);
-        if whole == 0 && fraction == 0 {
-            return false;
-        }
-        i += 1 + fraction;
-    } else if whole == 0 {
-        return false;
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'-' | b'+')) {
-            i += 1;
-        }
-        let exponent = digits(&b[i..]);
-        if exponent == 0 {
-            return false;
-        }
-        i += exponent;
-    }
-    i == b.len()
+    super::is_decimal(s, true)
 }
 
 fn core_plain(s: &str) -> Plain {
