@@ -1344,8 +1344,14 @@ fn decimals_differ_only_in_a_trailing_dot() {
         assert!(super::is_decimal(n, false), "{n}");
         assert!(super::is_decimal(n, true), "{n}");
     }
-    assert!(!super::is_decimal("1.", false), "HOCON needs digits after the dot");
-    assert!(super::is_decimal("1.", true), "YAML's core schema reads 1. as a float");
+    assert!(
+        !super::is_decimal("1.", false),
+        "HOCON needs digits after the dot"
+    );
+    assert!(
+        super::is_decimal("1.", true),
+        "YAML's core schema reads 1. as a float"
+    );
     for bad in ["", ".", "-", "1e", "1.2.3", "e5", "1x"] {
         assert!(!super::is_decimal(bad, true), "{bad}");
     }
