@@ -30,6 +30,10 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'cara@example.com', '--name', 'Cara Catalog', '--admin', '--workspace', 'Catalog Lab'], 'cara-password-1');
   createUser(s, ['--email', 'cole@example.com', '--name', 'Cole Member', '--workspace', 'Catalog Lab'], 'cole-password-1');
   createUser(s, ['--email', 'alma@example.com', '--name', 'Alma Audit', '--admin', '--workspace', 'Audit Lab'], 'alma-password-1');
+  // Access rules through the real SDK: an administrator and two members.
+  createUser(s, ['--email', 'rhea@example.com', '--name', 'Rhea Rules', '--admin', '--workspace', 'Rules Lab'], 'rhea-password-1');
+  createUser(s, ['--email', 'reid@example.com', '--name', 'Reid Reader', '--workspace', 'Rules Lab'], 'reid-password-1');
+  createUser(s, ['--email', 'remy@example.com', '--name', 'Remy Member', '--workspace', 'Rules Lab'], 'remy-password-1');
   // The file server through the real SDK: a member of a workspace of their own.
   createUser(s, ['--email', 'fay@example.com', '--name', 'Fay Files', '--workspace', 'Files Lab'], 'fay-password-1');
   const state: ServerState = {

@@ -24,6 +24,14 @@ test.beforeAll(async ({ browser }) => {
   const sa = await api(cara, 'service_accounts.create', { name: 'catalog-agent', allow_impersonation: true });
   expect(sa.status, JSON.stringify(sa.body)).toBe(200);
   agent = { key: sa.body.data.credentials.access_key, secret: sa.body.data.credentials.secret_key };
+  // Cole makes queues: only the Queue admins group (and administrators) may.
+  const me = await api(colePage, 'users.get_current_user', {});
+  const groups = await api(cara, 'groups.get_all', {});
+  const queueAdmins = groups.body.data.groups.find((g: { builtin: string }) => g.builtin === 'queue_admins');
+  const joined = await api(cara, 'groups.update', {
+    id: queueAdmins.id, name: queueAdmins.name, description: queueAdmins.description, members: [me.body.data.user.id],
+  });
+  expect(joined.status, JSON.stringify(joined.body)).toBe(200);
   // Cole's personal vault: the agent's run of Cole's task must see it.
   const vault = await api(colePage, 'users.add_or_update_vault', {
     vault: { scope: 'user', enabled: true, format: 'hocon', data: 'sdk.catalog_probe { owner: "cole-vault" }' },

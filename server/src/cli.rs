@@ -506,7 +506,7 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
 /// Clears this replica's caches when another replica announces a change (PostgreSQL only; an
 /// embedded SQLite database has one server). Reconnects after a failure, clearing the caches since
 /// notifications may have been missed meanwhile.
-async fn listen_for_changes(url: String, services: Services) {
+pub async fn listen_for_changes(url: String, services: Services) {
     use sqlx::postgres::PgListener;
     loop {
         match PgListener::connect(&url).await {

@@ -2,6 +2,7 @@
 //! it takes the caller and the services from context, calls one service, and returns its result. The
 //! rules live in the services (server crate) and in `domain`.
 
+pub mod access_rules;
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;

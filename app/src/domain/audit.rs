@@ -61,10 +61,11 @@ pub enum AuditObject {
     Vault,
     Project,
     Queue,
+    AccessRule,
 }
 
 impl AuditObject {
-    pub const ALL: [AuditObject; 12] = [
+    pub const ALL: [AuditObject; 13] = [
         AuditObject::User,
         AuditObject::Preferences,
         AuditObject::Session,
@@ -77,6 +78,7 @@ impl AuditObject {
         AuditObject::Vault,
         AuditObject::Project,
         AuditObject::Queue,
+        AuditObject::AccessRule,
     ];
 
     /// The name stored in the log and used by the filter.
@@ -94,6 +96,7 @@ impl AuditObject {
             AuditObject::Vault => "vault",
             AuditObject::Project => "project",
             AuditObject::Queue => "queue",
+            AuditObject::AccessRule => "access_rule",
         }
     }
 
@@ -112,6 +115,7 @@ impl AuditObject {
             AuditObject::Vault => "Vault",
             AuditObject::Project => "Project",
             AuditObject::Queue => "Queue",
+            AuditObject::AccessRule => "Access rule",
         }
     }
 }

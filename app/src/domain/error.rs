@@ -130,6 +130,8 @@ pub enum Code {
     EventsNotAdded,
     /// An endpoint for administrators called by a member (403/20 `role_not_allowed`).
     RoleNotAllowed,
+    /// A change to an object the caller may only read (403/21 `no_write_permission`).
+    NoWritePermission,
     /// An object id that names nothing (the kinds without a code of their own: datasets,
     /// dataviews).
     InvalidId,
@@ -161,6 +163,7 @@ impl Code {
             Self::WorkerNotRegistered => (400, 1004),
             Self::InvalidId => (400, 10),
             Self::RoleNotAllowed => (403, 20),
+            Self::NoWritePermission => (403, 21),
         }
     }
 
@@ -168,7 +171,7 @@ impl Code {
         self.codes().0
     }
 
-    pub const ALL: [Code; 22] = [
+    pub const ALL: [Code; 23] = [
         Code::InvalidAccessKey,
         Code::InvalidRegex,
         Code::InvalidTaskId,
@@ -191,6 +194,7 @@ impl Code {
         Code::EventsNotAdded,
         Code::InvalidId,
         Code::RoleNotAllowed,
+        Code::NoWritePermission,
     ];
 }
 

@@ -2,6 +2,7 @@
 //! Nothing here knows about HTTP, the database or the UI, so the same code runs on the server, in the
 //! browser (inline validation) and in plain unit tests.
 
+pub mod access_rules;
 pub mod audit;
 pub mod catalog;
 pub mod cloud_access;

@@ -84,6 +84,31 @@ pub fn iso_millis(ms: i64) -> String {
     )
 }
 
+/// The instant an [`iso_millis`] string names; `None` for any other form.
+pub fn parse_iso_millis(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 29
+        || !s.ends_with("+00:00")
+        || [b[4], b[7], b[10], b[13], b[16], b[19]] != *b"--T::."
+    {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<u32>().ok();
+    let (year, month, day) = (i64::from(n(0..4)?), n(5..7)?, n(8..10)?);
+    let (hour, minute, second, millis) = (n(11..13)?, n(14..16)?, n(17..19)?, n(20..23)?);
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let secs = i64::from(hour * 3600 + minute * 60 + second);
+    Some(days_from_civil(year, month, day) * DAY_MS + secs * 1000 + i64::from(millis))
+}
+
 /// `Nov 27, 2026`.
 pub fn short_date(ms: i64) -> String {
     let c = civil(ms);
@@ -161,6 +186,10 @@ mod tests {
         assert!(parse_date("from", "+026-01-01").is_err());
         assert_eq!(iso_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso_utc(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(parse_iso_millis("2026-11-18T11:06:40.123+00:00"), Some(ms));
+        assert_eq!(parse_iso_millis("2026-11-18T11:06:40.123Z"), None);
+        assert_eq!(parse_iso_millis("2026-02-29T11:06:40.123+00:00"), None);
+        assert_eq!(parse_iso_millis("2026-11-18T24:06:40.123+00:00"), None);
     }
 
     proptest::proptest! {
@@ -177,6 +206,12 @@ mod tests {
             if c.year >= 0 {
                 proptest::prop_assert_eq!(parse_date("d", &date).unwrap(), ms.div_euclid(DAY_MS) * DAY_MS);
             }
+        }
+
+        /// Reading back a written instant gives it again (for years written with four digits).
+        #[test]
+        fn iso_millis_reads_back(ms in 0i64..253_402_300_799_999i64) {
+            proptest::prop_assert_eq!(parse_iso_millis(&iso_millis(ms)), Some(ms));
         }
     }
 }

@@ -69,6 +69,8 @@ pub struct Caches {
     /// `users.get_current_user` answers (the serialized `data`), by user and workspace: the SDK and
     /// agents call it often, and serializing it is most of its cost.
     pub current_users: TtlMap<(String, String), std::sync::Arc<serde_json::value::RawValue>>,
+    /// Each workspace's access rules, group memberships and project tree, by workspace id.
+    pub access: TtlMap<String, std::sync::Arc<crate::services::access_rules::WorkspaceAccess>>,
 }
 
 impl Caches {
@@ -78,6 +80,7 @@ impl Caches {
         self.tokens.clear();
         self.impersonated.clear();
         self.current_users.clear();
+        self.access.clear();
     }
 }
 

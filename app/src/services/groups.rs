@@ -309,6 +309,7 @@ impl GroupsService {
         }
         let members = store::groups::members(&mut tx, id).await?;
         let vaults = store::vaults::delete_for_group(&mut tx, id).await?;
+        let grants = store::access_rules::remove_subject(&mut tx, &who.workspace_id, id).await?;
         store::groups::delete(&mut tx, id).await?;
         tx.audit(
             "group.delete",
@@ -317,7 +318,7 @@ impl GroupsService {
                 id,
                 name: &g.name,
             },
-            &json!({"before": {"name": g.name, "members": members.len(), "vaults": vaults}}),
+            &json!({"before": {"name": g.name, "members": members.len(), "vaults": vaults, "access_rule_grants": grants}}),
         )
         .await?;
         tx.commit().await

@@ -1,6 +1,7 @@
 //! Use cases: load, apply the domain's rules, persist, and write the audit entry — one transaction
 //! per user action. The server functions, the REST API and the command line all call these.
 
+pub mod access_rules;
 pub mod audit;
 pub mod cache;
 pub mod catalog;
@@ -42,6 +43,7 @@ pub struct Services {
     pub vaults: Arc<vaults::VaultsService>,
     pub files: Arc<files::FilesService>,
     pub catalog: Arc<catalog::CatalogService>,
+    pub access_rules: Arc<access_rules::AccessRulesService>,
 }
 
 impl Services {
@@ -64,6 +66,7 @@ impl Services {
             vaults: Arc::new(vaults::VaultsService { core: core.clone() }),
             files: Arc::new(files::FilesService::new(core.clone())),
             catalog: Arc::new(catalog::CatalogService { core: core.clone() }),
+            access_rules: Arc::new(access_rules::AccessRulesService { core: core.clone() }),
             sessions: Arc::new(sessions::SessionsService { core: core.clone() }),
             profile: Arc::new(profile::ProfileService { core: core.clone() }),
             preferences: Arc::new(preferences::PreferencesService { core: core.clone() }),
@@ -163,7 +166,7 @@ impl From<sqlx::Error> for AppError {
 
 /// Ends a user's membership of a workspace inside the caller's transaction: their credentials
 /// there are revoked (so their tokens die), their storage entries and group memberships removed,
-/// and the membership deleted. Sessions are the caller's to end or move. Returns how many
+/// their grants in access rules taken back, and the membership deleted. Sessions are the caller's to end or move. Returns how many
 /// credentials were revoked.
 pub async fn end_membership(
     conn: &mut Conn,
@@ -175,6 +178,7 @@ pub async fn end_membership(
         store::credentials::revoke_all_in_workspace(conn, user_id, workspace_id, now_ms).await?;
     store::cloud_access::delete_all_in_workspace(conn, user_id, workspace_id).await?;
     store::groups::remove_user_everywhere(conn, workspace_id, user_id).await?;
+    store::access_rules::remove_subject(conn, workspace_id, user_id).await?;
     store::vaults::delete_personal(conn, workspace_id, user_id).await?;
     store::workspaces::remove_membership(conn, user_id, workspace_id).await?;
     Ok(revoked)

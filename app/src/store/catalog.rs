@@ -554,3 +554,21 @@ pub async fn workers_of_cluster(
         .filter(|w| w["cluster_report"]["key"].as_str() == Some(key))
         .collect())
 }
+
+/// The ids, names and projects of a kind's objects in a workspace (without their documents).
+pub async fn names(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+) -> Result<Vec<(String, String, Option<String>)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT id, name, project_id FROM catalog WHERE workspace_id = $1 AND kind = $2 ORDER BY name, id",
+    )
+    .bind(workspace_id)
+    .bind(kind.as_str())
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("project_id")?)))
+    .collect()
+}

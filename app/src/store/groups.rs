@@ -163,3 +163,20 @@ pub async fn remove_user_everywhere(
         .await?;
     Ok(())
 }
+
+/// Every stored membership of a workspace's groups, as (group id, user id).
+pub async fn memberships(
+    conn: &mut Conn,
+    workspace_id: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT m.group_id, m.user_id FROM group_members m JOIN user_groups g ON g.id = m.group_id \
+         WHERE g.workspace_id = $1",
+    )
+    .bind(workspace_id)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| Ok((r.try_get("group_id")?, r.try_get("user_id")?)))
+    .collect()
+}

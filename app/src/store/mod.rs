@@ -2,6 +2,7 @@
 //! transaction), so a service composes several of them into one transaction. The SQL is the same on
 //! SQLite and PostgreSQL: `$n` parameters, `ON CONFLICT`, `RETURNING`, integers as BIGINT.
 
+pub mod access_rules;
 pub mod audit;
 pub mod catalog;
 pub mod cloud_access;

@@ -231,7 +231,7 @@ pub struct Deleted {
 /// Every endpoint, area by area: one line per area.
 pub fn all() -> &'static [&'static Endpoint] {
     static ALL: LazyLock<Vec<&'static Endpoint>> = LazyLock::new(|| {
-        let areas: [&'static [Endpoint]; 19] = [
+        let areas: [&'static [Endpoint]; 20] = [
             super::server::ENDPOINTS,
             super::profile::ENDPOINTS,
             super::preferences::ENDPOINTS,
@@ -251,6 +251,7 @@ pub fn all() -> &'static [&'static Endpoint] {
             super::catalog::events::ENDPOINTS,
             super::catalog::datasets::ENDPOINTS,
             super::catalog::dataviews::ENDPOINTS,
+            super::access_rules::ENDPOINTS,
         ];
         areas.into_iter().flatten().collect()
     });

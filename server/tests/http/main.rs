@@ -6,6 +6,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod access_rules;
 mod audit;
 mod authorisation;
 mod body_limits;

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod access_rules;
 mod audit;
 mod catalog;
 mod cloud_access;

@@ -5,7 +5,9 @@
 
 use serde_json::{Map, Value, json};
 
+use app::domain::access_rules::Level;
 use app::domain::catalog::{self as rules, ARCHIVED, Kind};
+use app::domain::timefmt::parse_iso_millis;
 use app::domain::{AppError, Code, Identity};
 
 use super::{
@@ -128,6 +130,17 @@ impl CatalogService {
             .ok_or_else(|| {
                 AppError::refused(Code::InvalidId, format!("no dataset is named `{name}`"))
             })?;
+        if self
+            .viewer(&mut conn, who)
+            .await?
+            .level_of(Kind::Dataset, &doc)
+            == Level::None
+        {
+            return Err(AppError::refused(
+                Code::InvalidId,
+                format!("no dataset is named `{name}`"),
+            ));
+        }
         Self::with_versions(&mut conn, who, doc).await
     }
 
@@ -296,7 +309,15 @@ impl CatalogService {
         });
         apply_fields(&mut doc, fields, VERSION_SETTABLE, &["name", "dataset"])?;
         let mut tx = self.tx().await?;
-        Self::load(&mut tx, who, Kind::Dataset, dataset).await?;
+        // Locking the dataset makes its versions' creation times distinct and growing, so the
+        // newest version is the head even when two are made within a millisecond.
+        Self::load_for_update(&mut tx, who, Kind::Dataset, dataset).await?;
+        let newest = Self::versions_of(&mut tx, who, dataset)
+            .await?
+            .first()
+            .and_then(|v| parse_iso_millis(v["created"].as_str()?));
+        let created = newest.map_or(now, |n| now.max(n + 1));
+        doc["created"] = stamp(created);
         if let Some(parent) = doc.get("parent").and_then(Value::as_str) {
             let p = Self::load(&mut tx, who, Kind::DatasetVersion, parent).await?;
             if p["dataset"].as_str() != Some(dataset) {
@@ -309,7 +330,14 @@ impl CatalogService {
         if let Some(t) = doc.get("task").and_then(Value::as_str) {
             Self::load(&mut tx, who, Kind::Task, t).await?;
         }
-        store::catalog::insert(&mut tx, &who.workspace_id, Kind::DatasetVersion, &doc, now).await?;
+        store::catalog::insert(
+            &mut tx,
+            &who.workspace_id,
+            Kind::DatasetVersion,
+            &doc,
+            created,
+        )
+        .await?;
         tx.commit().await.map_err(crate::services::internal)?;
         Ok(id_of(&doc))
     }

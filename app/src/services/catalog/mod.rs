@@ -23,11 +23,13 @@ pub use workers::{WORKER_TIMEOUT_SECS, WorkerReport};
 
 use serde_json::{Map, Value, json};
 
+use app::domain::access_rules::Level;
 use app::domain::catalog::query::Query;
 use app::domain::catalog::{EXAMPLE, HIDDEN, Kind};
 use app::domain::timefmt::iso_millis;
 use app::domain::{AppError, Identity};
 
+use crate::services::access_rules::Viewer;
 use crate::state::Core;
 use crate::store::{self, Conn};
 
@@ -148,9 +150,60 @@ impl CatalogService {
         if prefs.hide_examples && !asks_for(EXAMPLE) {
             docs.retain(|d| !has_tag(d, "system_tags", EXAMPLE));
         }
+        let viewer = Viewer::of(&self.core, &mut conn, who).await?;
+        if !viewer.sees_all() {
+            if kind == Kind::Project {
+                let paths = viewer.paths_to_reach(&mut conn, &who.workspace_id).await?;
+                docs.retain_mut(|d| match viewer.level_of(kind, d) {
+                    Level::None if paths.contains(d["id"].as_str().unwrap_or_default()) => {
+                        *d = path_only(d);
+                        true
+                    }
+                    Level::None => false,
+                    _ => true,
+                });
+            } else if kind != Kind::DatasetVersion {
+                // A dataset's versions are listed once the dataset was checked.
+                docs.retain(|d| viewer.level_of(kind, d) >= Level::Read);
+            }
+        }
         extend(&mut docs);
         Ok(query.run(docs))
     }
+
+    /// Checks the caller may do `needed` with a loaded object, for the calls that name a second
+    /// object besides the one their endpoint declares (enqueueing names a task and a queue).
+    async fn require(
+        &self,
+        conn: &mut Conn,
+        who: &Identity,
+        kind: Kind,
+        doc: &Value,
+        needed: Level,
+    ) -> Result<(), AppError> {
+        let id = doc.get("id").and_then(Value::as_str).unwrap_or_default();
+        let project = doc.get("project").and_then(Value::as_str);
+        self.viewer(conn, who)
+            .await?
+            .check(kind, id, project, needed)
+    }
+
+    /// The caller's view of the catalog under the access rules.
+    async fn viewer(&self, conn: &mut Conn, who: &Identity) -> Result<Viewer, AppError> {
+        Viewer::of(&self.core, conn, who).await
+    }
+}
+
+/// What a caller sees of a project they may not read but that leads to something they may: its
+/// id and its name (the path), nothing of its other contents.
+fn path_only(doc: &Value) -> Value {
+    let mut out = Map::new();
+    for f in ["id", "name", "basename", "company", "parent"] {
+        if let Some(v) = doc.get(f) {
+            out.insert(f.into(), v.clone());
+        }
+    }
+    Value::Object(out)
 }
 
 /// Whether a document carries a tag in this list field.

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use app::domain::access_rules::Level;
 use app::domain::audit::AuditObject;
 use app::domain::catalog::{self as rules, Kind, TaskStatus};
 use app::domain::{AppError, Code, Identity};
@@ -95,6 +96,16 @@ impl CatalogService {
         let all =
             store::catalog::list(&mut conn, &who.workspace_id, Kind::Project, None, None).await?;
         let stats = params.get("include_stats").and_then(Value::as_bool) == Some(true);
+        // Sub-projects and counts show only what the caller sees.
+        let viewer = self.viewer(&mut conn, who).await?;
+        let paths = viewer.paths_to_reach(&mut conn, &who.workspace_id).await?;
+        let all: Vec<Value> = all
+            .into_iter()
+            .filter(|d| {
+                viewer.level_of(Kind::Project, d) > Level::None
+                    || paths.contains(d["id"].as_str().unwrap_or_default())
+            })
+            .collect();
         for p in &mut found {
             let Some(id) = p.get("id").and_then(Value::as_str).map(str::to_string) else {
                 continue;
@@ -117,7 +128,10 @@ impl CatalogService {
                     None,
                     Some(std::slice::from_ref(&id)),
                 )
-                .await?;
+                .await?
+                .into_iter()
+                .filter(|t| viewer.level_of(Kind::Task, t) > Level::None)
+                .collect::<Vec<_>>();
                 let mut counts = Map::new();
                 for s in TaskStatus::ALL {
                     let n = tasks

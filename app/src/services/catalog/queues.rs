@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use app::domain::access_rules::Level;
 use app::domain::audit::AuditObject;
 use app::domain::catalog::{self as rules, DEFAULT_QUEUE, Kind, TaskStatus};
 use app::domain::{AppError, Code, Identity};
@@ -90,9 +91,11 @@ impl CatalogService {
         let mut conn = self.read().await?;
         let all =
             store::catalog::list(&mut conn, &who.workspace_id, Kind::Queue, None, None).await?;
+        let viewer = self.viewer(&mut conn, who).await?;
         let mut defaults: Vec<Value> = all
             .into_iter()
             .filter(|q| has_tag(q, "system_tags", DEFAULT_QUEUE))
+            .filter(|q| viewer.level_of(Kind::Queue, q) >= Level::Read)
             .collect();
         match defaults.len() {
             0 => Err(AppError::refused(
@@ -115,6 +118,8 @@ impl CatalogService {
     ) -> Result<String, AppError> {
         let name = new_name(Kind::Queue, fields)?;
         let mut tx = self.core.begin(who).await?;
+        self.require_queue_admin(&mut tx, who, "create queues")
+            .await?;
         let now = tx.now();
         let mut doc = json!({
             "id": new_id(),
@@ -169,6 +174,10 @@ impl CatalogService {
         let mut doc = Self::load_for_update(&mut tx, who, Kind::Queue, id).await?;
         let before = doc["name"].clone();
         let changed = apply_fields(&mut doc, fields, SETTABLE, &["queue"])?;
+        if changed.iter().any(|f| f == "name") && doc["name"] != before {
+            self.require_queue_admin(&mut tx, who, "rename queues")
+                .await?;
+        }
         if changed.iter().any(|f| f == "name") {
             let name = rules::object_name(
                 Kind::Queue,
@@ -207,6 +216,8 @@ impl CatalogService {
     ) -> Result<u32, AppError> {
         let mut tx = self.core.begin(who).await?;
         let doc = Self::load(&mut tx, who, Kind::Queue, id).await?;
+        self.require_queue_admin(&mut tx, who, "delete queues")
+            .await?;
         let entries = store::catalog::entries(&mut tx, id).await?;
         if !entries.is_empty() && !force {
             return Err(AppError::refused(
@@ -259,7 +270,9 @@ impl CatalogService {
     ) -> Result<u32, AppError> {
         let mut tx = self.tx().await?;
         Self::load(&mut tx, who, Kind::Queue, queue).await?;
-        Self::load(&mut tx, who, Kind::Task, task).await?;
+        let doc = Self::load(&mut tx, who, Kind::Task, task).await?;
+        self.require(&mut tx, who, Kind::Task, &doc, Level::Modify)
+            .await?;
         if store::catalog::queue_of(&mut tx, task).await?.is_some() {
             return Err(AppError::refused(
                 Code::InvalidTaskStatus,
@@ -374,5 +387,25 @@ impl CatalogService {
         let mut conn = self.read().await?;
         Self::load(&mut conn, who, Kind::Queue, queue).await?;
         Ok(store::catalog::entries(&mut conn, queue).await?.len())
+    }
+}
+
+impl CatalogService {
+    /// Refuses a queue's creation, renaming or deletion by anyone but the Queue admins group and
+    /// administrators (ClearML's 403/20 for a role that may not).
+    async fn require_queue_admin(
+        &self,
+        conn: &mut Conn,
+        who: &Identity,
+        what: &str,
+    ) -> Result<(), AppError> {
+        if self.viewer(conn, who).await?.queue_admin() {
+            Ok(())
+        } else {
+            Err(AppError::refused(
+                Code::RoleNotAllowed,
+                format!("forbidden (not allowed for role): only Queue admins may {what}"),
+            ))
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
+use app::domain::access_rules::Level;
 use app::domain::catalog::{Kind, TASK_TYPES, TaskStatus};
 use app::domain::{AppError, Code, Identity};
 
@@ -357,6 +358,8 @@ impl CatalogService {
                 "name the queue by id or by name, not both",
             ));
         }
+        // An unknown task is refused before the queue is looked for.
+        Self::load(&mut *self.read().await?, who, Kind::Task, id).await?;
         let queue_id = match (queue, queue_name) {
             (Some(q), _) => {
                 let mut conn = self.read().await?;
@@ -372,6 +375,12 @@ impl CatalogService {
                 .unwrap_or_default()
                 .to_string(),
         };
+        // Enqueueing needs Read & Modify on the queue too.
+        let mut conn = self.read().await?;
+        let queue_doc = Self::load(&mut conn, who, Kind::Queue, &queue_id).await?;
+        self.require(&mut conn, who, Kind::Queue, &queue_doc, Level::Modify)
+            .await?;
+        drop(conn);
         let mut tx = self.tx().await?;
         let mut doc = Self::load_for_update(&mut tx, who, Kind::Task, id).await?;
         let from = status_of(&doc);

@@ -14,7 +14,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         name: "datasets.get_all",
         summary: "datasets with `version_count` and `head_version`, by ClearML's filters (`id`, `name` pattern, `project`, `tags`, `system_tags`, `search_text`), with `order_by`, `page`, `page_size`, `only_fields`",
         access: Member, writes: false, impersonation: true,
-        resource: ("dataset", "id", Read),
+        resource: ("dataset", "", Read),
         handler: get_all(Raw) -> Datasets,
     },
     endpoint! {
@@ -28,7 +28,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         name: "datasets.get_by_name",
         summary: "one dataset by its name (`dataset`)",
         access: Member, writes: false, impersonation: true,
-        resource: ("dataset", "dataset", Read),
+        resource: ("dataset", "", Read),
         handler: get_by_name(Raw) -> OneDataset,
     },
     endpoint! {

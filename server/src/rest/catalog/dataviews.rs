@@ -15,7 +15,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         name: "dataviews.get_all",
         summary: "dataviews by ClearML's filters (`id`, `name` pattern, `project`, `tags`, `system_tags`; archived ones only when `system_tags` asks), with `order_by`, `page`, `page_size`, `only_fields`",
         access: Member, writes: false, impersonation: true,
-        resource: ("dataview", "id", Read),
+        resource: ("dataview", "", Read),
         handler: get_all(Raw) -> Dataviews,
     },
     endpoint! {

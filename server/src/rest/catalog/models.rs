@@ -14,7 +14,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         name: "models.get_all",
         summary: "models by ClearML's filters (`id`, `name` pattern, `project`, `task`, `framework`, `ready`, `uri`, `user`, `tags`, `system_tags`), with `order_by`, `page`, `page_size`, `only_fields`",
         access: Member, writes: false, impersonation: true,
-        resource: ("model", "id", Read),
+        resource: ("model", "", Read),
         handler: get_all(Raw) -> Models,
     },
     endpoint! {

@@ -14,14 +14,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         name: "projects.get_all",
         summary: "projects by ClearML's filters (`name` pattern, `id`, `tags`, `system_tags`, `parent`, `shallow_search`, `search_hidden`), with `order_by`, `page`, `page_size`, `only_fields`",
         access: Member, writes: false, impersonation: true,
-        resource: ("project", "id", Read),
+        resource: ("project", "", Read),
         handler: get_all(Raw) -> Projects,
     },
     endpoint! {
         name: "projects.get_all_ex",
         summary: "projects.get_all with `sub_projects` and, with `include_stats`, each project's task counts by status",
         access: Member, writes: false, impersonation: true,
-        resource: ("project", "id", Read),
+        resource: ("project", "", Read),
         handler: get_all_ex(Raw) -> Projects,
     },
     endpoint! {

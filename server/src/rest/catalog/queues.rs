@@ -15,14 +15,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         name: "queues.get_all",
         summary: "queues with their `entries`, by ClearML's filters (`id`, `name` pattern, `tags`, `system_tags`), with `order_by`, `page`, `page_size`, `only_fields`",
         access: Member, writes: false, impersonation: true,
-        resource: ("queue", "id", Read),
+        resource: ("queue", "", Read),
         handler: get_all(Raw) -> Queues,
     },
     endpoint! {
         name: "queues.get_all_ex",
         summary: "queues.get_all as the web apps call it",
         access: Member, writes: false, impersonation: true,
-        resource: ("queue", "id", Read),
+        resource: ("queue", "", Read),
         handler: get_all(Raw) -> Queues,
     },
     endpoint! {

@@ -28,14 +28,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         name: "tasks.get_all",
         summary: "tasks by ClearML's filters (`id`, `name` pattern, `project`, `status`, `type`, `user`, `parent`, `tags`, `system_tags`, `search_text`, `_any_`, `_all_`), with `order_by`, `page`, `page_size`, `only_fields`",
         access: Member, writes: false, impersonation: true,
-        resource: ("task", "id", Read),
+        resource: ("task", "", Read),
         handler: get_all(Raw) -> Tasks,
     },
     endpoint! {
         name: "tasks.get_all_ex",
         summary: "tasks.get_all as the web apps call it",
         access: Member, writes: false, impersonation: true,
-        resource: ("task", "id", Read),
+        resource: ("task", "", Read),
         handler: get_all(Raw) -> Tasks,
     },
     endpoint! {
