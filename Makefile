@@ -102,8 +102,9 @@ define finish_site
 endef
 
 # The browser bundle: wasm → split → wasm-bindgen → pkg/, plus the stylesheet and public files, beside
-# the binary. The split step cuts the settings sections (`#[lazy_route]`) out of the main module into
-# chunks loaded when first shown; wasm-bindgen then keeps the symbols the chunks import from it.
+# the binary. The split step cuts the settings console (the `#[lazy_route]`s of
+# app/src/pages/settings/routes.rs) out of the main module into chunks loaded when first shown;
+# wasm-bindgen then keeps the symbols the chunks import from the main module.
 site-debug: tools-rust tools-compress tools-split
 	cargo build -p frontend --target wasm32-unknown-unknown
 	@rm -rf $(DEBUG_DIR)/site/pkg && mkdir -p $(DEBUG_DIR)/site/pkg
@@ -111,6 +112,8 @@ site-debug: tools-rust tools-compress tools-split
 	wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir $(DEBUG_DIR)/site/pkg --out-name atrium $(WASM_DEBUG:.wasm=_main.wasm)
 	$(call finish_site,$(DEBUG_DIR)/site,4,4)
 
+# wasm-opt shrinks the main module and every chunk; it does not read the label names the chunks
+# carry (it drops them anyway) and would warn about that once per chunk.
 site-release: tools tools-compress tools-split
 	cargo build -p frontend --target wasm32-unknown-unknown --profile wasm-release
 	@rm -rf $(RELEASE_DIR)/site/pkg && mkdir -p $(RELEASE_DIR)/site/pkg
@@ -118,7 +121,7 @@ site-release: tools tools-compress tools-split
 	wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir $(RELEASE_DIR)/site/pkg --out-name atrium $(WASM_RELEASE:.wasm=_main.wasm)
 	@for f in $(RELEASE_DIR)/site/pkg/*.wasm; do \
 	  $(NPM_BIN)/wasm-opt -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-	    $$f -o $$f; done
+	    $$f -o $$f 2>&1 | sed '/^warning: unknown name subsection/d'; done
 	$(call finish_site,$(RELEASE_DIR)/site,11,9)
 
 build: site-release
@@ -141,7 +144,7 @@ fmt-check:
 	cargo fmt --all -- --check
 
 clippy: tools-rust
-	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p app -p server -p wasm-split --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 unit:

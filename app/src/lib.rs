@@ -104,7 +104,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") ssr=SsrMode::Async view=pages::sessions::login::LoginPage/>
                 <Route path=path!("/setup") ssr=SsrMode::Async view=pages::sessions::setup::SetupPage/>
                 <Route path=path!("/invite") ssr=SsrMode::Async view=pages::sessions::invite::InvitePage/>
-                <ParentRoute path=path!("/settings") ssr=SsrMode::Async view=pages::settings::SettingsLayout>
+                <ParentRoute path=path!("/settings") ssr=SsrMode::Async view={Lazy::<routes::ConsoleRoute>::new()}>
                     <Route path=path!("") ssr=SsrMode::Async view=|| view! { <Redirect path="/settings/profile"/> }/>
                     <Route path=path!("profile") ssr=SsrMode::Async view={Lazy::<routes::ProfileRoute>::new()}/>
                     <Route path=path!("configuration") ssr=SsrMode::Async view={Lazy::<routes::ConfigurationRoute>::new()}/>

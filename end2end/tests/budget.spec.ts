@@ -8,13 +8,13 @@ import { hydrated } from './helpers';
 // named by ATRIUM_RELEASE_SITE (`make e2e` builds it with `make site-release`), whichever build of
 // the binary runs the specs.
 //
-// The target is 300 KB. As one wasm module of every page the bundle reached 511 KB on the wire
-// (486 KB of it the wasm, brotli). The settings sections now load lazily (`#[lazy_route]`, cut out
-// by tools/wasm-split): the login page transfers 285.8 KB — the main wasm 266.9 KB, its script
-// 8.7 KB, the chunk loader 2.2 KB, the stylesheet 4.8 KB, the page 2.7 KB — and no chunk. The
-// budget keeps a few KB of room above that.
+// The target is 300 KB (KB = 1024 bytes here). As one wasm module of every page the bundle took
+// ~511,400 bytes on the wire. The settings console now loads lazily — its frame and each section
+// a `#[lazy_route]`, cut into chunks by tools/wasm-split — and the login page transfers 261,529
+// bytes: the main wasm 242,122, its script 8,749, the chunk loader 2,701, the stylesheet 4,812,
+// the page 2,653, the icon 492, and no chunk. The budget, 260 KB, leaves 4.7 KB of room.
 const TARGET_BYTES = 300 * 1024;
-const BUDGET_BYTES = 290 * 1024;
+const BUDGET_BYTES = 260 * 1024;
 const site = process.env.ATRIUM_RELEASE_SITE;
 
 /** A lazily loaded chunk: `split_<section>…` holds one section's code, `chunk_<n>…` code sections share. */
@@ -101,12 +101,13 @@ test.describe('the release bundle', () => {
     await hydrated(page);
     expect(chunks()).toEqual([]);
 
-    // Logging in opens Profile in the same page: its chunk comes only now.
+    // Logging in opens Profile in the same page: its chunk and the console's come only now.
     await page.fill('#login', admin.login);
     await page.fill('#password', admin.password);
     await page.click('button[type=submit]');
     await expect(page).toHaveURL(/\/settings\/profile$/);
     await expect(page.locator('#profile-email')).toHaveText(admin.login);
+    expect(loaded('console')).toBe(true);
     expect(loaded('profile')).toBe(true);
     expect(loaded('users')).toBe(false);
 

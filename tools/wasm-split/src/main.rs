@@ -66,7 +66,7 @@ fn hash(site: &Path) -> Result<()> {
     let text = |name: &str| -> Result<String> { Ok(String::from_utf8(read(name)?)?) };
     let mut hashes = vec![];
 
-    // The chunks are named after their content first: the loader names them.
+    // The chunks are named after their content first: the loader and the manifest name them.
     let mut chunks = HashMap::new();
     for entry in fs::read_dir(&pkg)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
@@ -84,8 +84,12 @@ fn hash(site: &Path) -> Result<()> {
     // place, which changes whenever any of them changes.
     let script_name = format!("{OUTPUT_NAME}.js");
     let mut script = text(&script_name)?;
-    let split = pkg.join(LOADER).is_file();
-    let mut loader = if split { text(LOADER)? } else { String::new() };
+    let has_loader = pkg.join(LOADER).is_file();
+    let mut loader = if has_loader {
+        text(LOADER)?
+    } else {
+        String::new()
+    };
     for (stem, hashed) in &chunks {
         loader = replace_all(
             &loader,
@@ -94,7 +98,7 @@ fn hash(site: &Path) -> Result<()> {
         )?;
     }
     let bundle = digest(&[script.as_bytes(), loader.as_bytes()]);
-    if split {
+    if has_loader {
         let hashed_loader = format!("__wasm_split.{bundle}.js");
         script = replace_all(
             &script,
@@ -147,7 +151,7 @@ fn hash(site: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The first 16 hexadecimal digits of the SHA-256 of the parts, one after the other.
+/// The first 16 hexadecimal digits of the SHA-256 of the parts, each preceded by its length.
 fn digest(parts: &[&[u8]]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {

@@ -1,22 +1,39 @@
-//! The settings sections as lazily loaded routes. In the browser, each section's view — and every
-//! component, server function call and rule only that section uses — is split out of the main
-//! WebAssembly module into a chunk of its own (the Makefile's split step does the cutting), fetched
-//! the first time the section is shown; code two sections share goes to a chunk both load. The
-//! login, set-up and invitation pages never pay for them. On the server these are ordinary routes
-//! rendered in full, and the page they render names the chunks it needs so the browser fetches them
-//! beside the main module before hydrating.
+//! The settings console as lazily loaded routes: its frame and each of its sections. In the browser,
+//! each one's view — and every component, server function call and rule only it uses — is split
+//! out of the main WebAssembly module into a chunk of its own (the Makefile's split step does the
+//! cutting), fetched the first time it is shown; code several of them share goes to chunks they all
+//! load. The login, set-up and invitation pages never pay for them. On the server these are
+//! ordinary routes rendered in full, and the page they render names the chunks it needs, so the
+//! browser fetches them beside the main module before hydrating.
 //!
 //! A section's data loads inside its view (each page creates its own resources), so the route's
 //! `data` step carries nothing: the chunk and then the data are fetched, which keeps the server
-//! function calls and the types they read out of the main module.
+//! function calls and the types they read out of the main module. The placeholders of sections not
+//! built yet stay in the main module: they are a few lines each.
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
+use super::SettingsLayout;
 use super::admin::{audit::AuditLogPage, users::UsersPage, vaults::AdminVaultsPage};
 use super::user::{
     configuration::ConfigurationPage, profile::ProfilePage, workspace::WorkspacePage,
 };
+
+/// The console's frame around every section: the session, the top bar, the navigation, the tip
+/// and the invitation banner. Loaded together with the first section shown.
+pub struct ConsoleRoute;
+
+#[lazy_route]
+impl LazyRoute for ConsoleRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <SettingsLayout/> }.into_any()
+    }
+}
 
 /// Profile.
 pub struct ProfileRoute;
