@@ -19,8 +19,9 @@ DEBUG_DIR := $(CARGO_TARGET_DIR)/debug
 RELEASE_DIR := $(CARGO_TARGET_DIR)/release
 WASM_DEBUG := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/frontend.wasm
 WASM_RELEASE := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
+WASM_SPLIT := $(RELEASE_DIR)/wasm-split
 
-.PHONY: help run build dev tools tools-rust tools-npm tools-browser tools-compress test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv smtp-venv fuzz
+.PHONY: help run build dev tools tools-rust tools-npm tools-browser tools-compress tools-split test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv smtp-venv fuzz
 
 help:
 	@echo "make run    build (release) and start Atrium on $(BIND); prints the URL and the first admin's set-up link"
@@ -50,6 +51,10 @@ tools-npm:
 # Debian's brotli and gzip compress the site's files at build time.
 tools-compress:
 	@command -v brotli >/dev/null && command -v gzip >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq brotli gzip >/dev/null; }
+
+# The bundle's split and naming steps (tools/wasm-split), built like the rest of the workspace.
+tools-split:
+	cargo build -p wasm-split --release
 
 tools-browser:
 	@[ -x $(CHROMIUM) ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -85,33 +90,38 @@ smtp-venv:
 ## ---------- build ----------
 # The site folder's last step, for $(1) (the site folder) with brotli quality $(2) and gzip level $(3):
 # the stylesheet and public files are copied in; the bundle's files are renamed after their content
-# (atrium.<hash>.js/.wasm/.css) and the names written to hash.txt, which the server reads; every file
-# gets brotli and gzip copies beside it (.br, .gz) for the server to send as they are.
+# (atrium.<hash>.js/.wasm/.css, the loader __wasm_split.<hash>.js and the chunks <name>.<hash>.wasm)
+# and the names written to hash.txt, which the server reads; every file gets brotli and gzip copies
+# beside it (.br, .gz) for the server to send as they are.
 define finish_site
 	@cp style/main.css $(1)/pkg/atrium.css && cp -r public/. $(1)/
-	@cd $(1)/pkg && : > ../hash.txt.new && \
-	  for pair in js:atrium.js wasm:atrium_bg.wasm css:atrium.css; do \
-	    kind=$${pair%%:*}; file=$${pair#*:}; hash=$$(sha256sum $$file | cut -c1-16); \
-	    mv $$file atrium.$$hash.$$kind && echo "$$kind: $$hash" >> ../hash.txt.new; \
-	  done && mv ../hash.txt.new ../hash.txt
+	$(WASM_SPLIT) hash $(1)
 	@shopt -s nullglob; cd $(1) && for f in pkg/*.js pkg/*.wasm pkg/*.css *.svg; do \
 	  brotli -f -q $(2) -o $$f.br $$f && gzip -f -k -n -$(3) $$f; done
-	@cd $(1)/pkg && ls -l atrium.* | awk '{ printf "  %10d  %s\n", $$5, $$9 }'
+	@cd $(1)/pkg && ls -l *.js *.wasm *.css | awk '{ printf "  %10d  %s\n", $$5, $$9 }'
 endef
 
-# The browser bundle: wasm → wasm-bindgen → pkg/, plus the stylesheet and public files, beside the binary.
-site-debug: tools-rust tools-compress
+# The browser bundle: wasm → split → wasm-bindgen → pkg/, plus the stylesheet and public files, beside
+# the binary. The split step cuts the settings console (the `#[lazy_route]`s of
+# app/src/pages/settings/routes.rs) out of the main module into chunks loaded when first shown;
+# wasm-bindgen then keeps the symbols the chunks import from the main module.
+site-debug: tools-rust tools-compress tools-split
 	cargo build -p frontend --target wasm32-unknown-unknown
 	@rm -rf $(DEBUG_DIR)/site/pkg && mkdir -p $(DEBUG_DIR)/site/pkg
-	wasm-bindgen --target web --no-typescript --out-dir $(DEBUG_DIR)/site/pkg --out-name atrium $(WASM_DEBUG)
+	$(WASM_SPLIT) split $(WASM_DEBUG) $(DEBUG_DIR)/site/pkg $(WASM_DEBUG:.wasm=_main.wasm)
+	wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir $(DEBUG_DIR)/site/pkg --out-name atrium $(WASM_DEBUG:.wasm=_main.wasm)
 	$(call finish_site,$(DEBUG_DIR)/site,4,4)
 
-site-release: tools tools-compress
+# wasm-opt shrinks the main module and every chunk; it does not read the label names the chunks
+# carry (it drops them anyway) and would warn about that once per chunk.
+site-release: tools tools-compress tools-split
 	cargo build -p frontend --target wasm32-unknown-unknown --profile wasm-release
 	@rm -rf $(RELEASE_DIR)/site/pkg && mkdir -p $(RELEASE_DIR)/site/pkg
-	wasm-bindgen --target web --no-typescript --out-dir $(RELEASE_DIR)/site/pkg --out-name atrium $(WASM_RELEASE)
-	$(NPM_BIN)/wasm-opt -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-	  $(RELEASE_DIR)/site/pkg/atrium_bg.wasm -o $(RELEASE_DIR)/site/pkg/atrium_bg.wasm
+	$(WASM_SPLIT) split $(WASM_RELEASE) $(RELEASE_DIR)/site/pkg $(WASM_RELEASE:.wasm=_main.wasm)
+	wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir $(RELEASE_DIR)/site/pkg --out-name atrium $(WASM_RELEASE:.wasm=_main.wasm)
+	@for f in $(RELEASE_DIR)/site/pkg/*.wasm; do \
+	  $(NPM_BIN)/wasm-opt -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+	    $$f -o $$f 2>&1 | sed '/^warning: unknown name subsection/d'; done
 	$(call finish_site,$(RELEASE_DIR)/site,11,9)
 
 build: site-release
@@ -134,7 +144,7 @@ fmt-check:
 	cargo fmt --all -- --check
 
 clippy: tools-rust
-	cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p app -p server -p wasm-split --features app/ssr --all-targets -- -D warnings
 	cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 unit:

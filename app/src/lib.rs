@@ -32,9 +32,9 @@ pub mod tokens;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
-use pages::settings::Section;
+use pages::settings::{Section, routes};
 
 /// The file name (without extension) of the browser bundle and the stylesheet under `/pkg`.
 pub const OUTPUT_NAME: &str = "atrium";
@@ -94,16 +94,6 @@ pub fn content_security_policy(nonce: &str) -> String {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // A marker that only a browser-side effect sets, so tests can wait for hydration before clicking.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     // Pages render completely on the server (SsrMode::Async): they work without JavaScript, and a
     // page can still set its status code (403, 404) before anything is sent.
     view! {
@@ -114,18 +104,18 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") ssr=SsrMode::Async view=pages::sessions::login::LoginPage/>
                 <Route path=path!("/setup") ssr=SsrMode::Async view=pages::sessions::setup::SetupPage/>
                 <Route path=path!("/invite") ssr=SsrMode::Async view=pages::sessions::invite::InvitePage/>
-                <ParentRoute path=path!("/settings") ssr=SsrMode::Async view=pages::settings::SettingsLayout>
+                <ParentRoute path=path!("/settings") ssr=SsrMode::Async view={Lazy::<routes::ConsoleRoute>::new()}>
                     <Route path=path!("") ssr=SsrMode::Async view=|| view! { <Redirect path="/settings/profile"/> }/>
-                    <Route path=path!("profile") ssr=SsrMode::Async view=pages::settings::user::profile::ProfilePage/>
-                    <Route path=path!("configuration") ssr=SsrMode::Async view=pages::settings::user::configuration::ConfigurationPage/>
-                    <Route path=path!("workspace") ssr=SsrMode::Async view=pages::settings::user::workspace::WorkspacePage/>
-                    <Route path=path!("admin-vaults") ssr=SsrMode::Async view=pages::settings::admin::vaults::AdminVaultsPage/>
-                    <Route path=path!("users") ssr=SsrMode::Async view=pages::settings::admin::users::UsersPage/>
+                    <Route path=path!("profile") ssr=SsrMode::Async view={Lazy::<routes::ProfileRoute>::new()}/>
+                    <Route path=path!("configuration") ssr=SsrMode::Async view={Lazy::<routes::ConfigurationRoute>::new()}/>
+                    <Route path=path!("workspace") ssr=SsrMode::Async view={Lazy::<routes::WorkspaceRoute>::new()}/>
+                    <Route path=path!("admin-vaults") ssr=SsrMode::Async view={Lazy::<routes::AdminVaultsRoute>::new()}/>
+                    <Route path=path!("users") ssr=SsrMode::Async view={Lazy::<routes::UsersRoute>::new()}/>
                     <Route path=path!("access-rules") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AccessRules/> }/>
                     <Route path=path!("identity-providers") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::IdentityProviders/> }/>
                     <Route path=path!("resources") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Resources/> }/>
                     <Route path=path!("billing") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Billing/> }/>
-                    <Route path=path!("audit-log") ssr=SsrMode::Async view=pages::settings::admin::audit::AuditLogPage/>
+                    <Route path=path!("audit-log") ssr=SsrMode::Async view={Lazy::<routes::AuditLogRoute>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>

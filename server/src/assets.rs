@@ -115,6 +115,18 @@ mod tests {
         assert!(is_hashed(&o, "/pkg/atrium.0123456789abcdef.wasm"));
         assert!(is_hashed(&o, "/pkg/atrium.0123456789abcdef.css"));
         assert!(is_hashed(&o, "/pkg/atrium.Xk3_-9aQ0rT2vB7nLmZp1w.js"));
+        // The lazily loaded chunks and their loader (tools/wasm-split).
+        assert!(is_hashed(&o, "/pkg/__wasm_split.0123456789abcdef.js"));
+        assert!(is_hashed(&o, "/pkg/chunk_7.0123456789abcdef.wasm"));
+        assert!(is_hashed(
+            &o,
+            "/pkg/split___users_route_view_811677187393.0123456789abcdef.wasm"
+        ));
+        assert!(!is_hashed(&o, "/pkg/__wasm_split_manifest.json"));
+        assert!(!is_hashed(
+            &o,
+            "/pkg/split___users_route_view_811677187393.wasm"
+        ));
         assert!(!is_hashed(
             &o,
             "/pkg/__wasm_split.______________________.js"

@@ -4,6 +4,7 @@
 //! functions refuse members too.
 
 pub mod admin;
+pub mod routes;
 pub mod user;
 
 use leptos::prelude::*;
