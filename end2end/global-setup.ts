@@ -34,6 +34,10 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'rhea@example.com', '--name', 'Rhea Rules', '--admin', '--workspace', 'Rules Lab'], 'rhea-password-1');
   createUser(s, ['--email', 'reid@example.com', '--name', 'Reid Reader', '--workspace', 'Rules Lab'], 'reid-password-1');
   createUser(s, ['--email', 'remy@example.com', '--name', 'Remy Member', '--workspace', 'Rules Lab'], 'remy-password-1');
+  // The Access Rules page: an administrator and two members.
+  createUser(s, ['--email', 'rosa@example.com', '--name', 'Rosa Rules', '--admin', '--workspace', 'Rules Page'], 'rosa-password-1');
+  createUser(s, ['--email', 'rudy@example.com', '--name', 'Rudy Member', '--workspace', 'Rules Page'], 'rudy-password-1');
+  createUser(s, ['--email', 'rick@example.com', '--name', 'Rick Member', '--workspace', 'Rules Page'], 'rick-password-1');
   // The file server through the real SDK: a member of a workspace of their own.
   createUser(s, ['--email', 'fay@example.com', '--name', 'Fay Files', '--workspace', 'Files Lab'], 'fay-password-1');
   const state: ServerState = {

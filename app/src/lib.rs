@@ -111,7 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("workspace") ssr=SsrMode::Async view={Lazy::<routes::WorkspaceRoute>::new()}/>
                     <Route path=path!("admin-vaults") ssr=SsrMode::Async view={Lazy::<routes::AdminVaultsRoute>::new()}/>
                     <Route path=path!("users") ssr=SsrMode::Async view={Lazy::<routes::UsersRoute>::new()}/>
-                    <Route path=path!("access-rules") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::AccessRules/> }/>
+                    <Route path=path!("access-rules") ssr=SsrMode::Async view={Lazy::<routes::AccessRulesRoute>::new()}/>
                     <Route path=path!("identity-providers") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::IdentityProviders/> }/>
                     <Route path=path!("resources") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Resources/> }/>
                     <Route path=path!("billing") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Billing/> }/>

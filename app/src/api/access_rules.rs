@@ -1,8 +1,10 @@
 //! Settings → Access Rules: who may read or change which project, task, model, dataview, dataset
 //! or queue, and why (the explainer).
 
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::AppError;
 use crate::domain::access_rules::{Because, Level, SubjectKind};
 use crate::domain::catalog::Kind;
 
@@ -84,4 +86,113 @@ pub struct Explanation {
     /// The rules covering the object (for an object's explanation).
     pub covering: Vec<String>,
     pub reach: Vec<Reach>,
+}
+
+/// An object a rule can name, as the picker offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectOption {
+    pub id: String,
+    /// Its name (a project's full path).
+    pub name: String,
+}
+
+/// The page's data: the rules, and everyone and every group a rule can name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRulesOverview {
+    pub rules: Vec<RuleView>,
+    pub subjects: Vec<SubjectView>,
+}
+
+#[server(prefix = "/fn/admin", endpoint = "access_rules.overview")]
+pub async fn overview() -> Result<AccessRulesOverview, AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            let who = caller()?.identity;
+            let admin = who.admin("see access rules")?;
+            let s = services()?;
+            Ok(AccessRulesOverview {
+                rules: s.access_rules.list(&admin).await?,
+                subjects: s.access_rules.subjects(&admin).await?,
+            })
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn/admin", endpoint = "access_rules.find_objects", input = leptos::server_fn::codec::Json)]
+pub async fn find_objects(resource: Kind, text: String) -> Result<Vec<ObjectOption>, AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            services()?
+                .access_rules
+                .find_objects(
+                    &caller()?.identity.admin("see access rules")?,
+                    resource,
+                    &text,
+                )
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn/admin", endpoint = "access_rules.save", input = leptos::server_fn::codec::Json)]
+pub async fn save(id: Option<String>, rule: RuleInput) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            let who = caller()?.identity;
+            let admin = who.admin("write access rules")?;
+            let s = services()?;
+            match id {
+                Some(id) => s.access_rules.update(&admin, &id, &rule).await,
+                None => s.access_rules.create(&admin, &rule).await.map(|_| ()),
+            }
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/fn/admin", endpoint = "access_rules.delete")]
+pub async fn delete(id: String) -> Result<(), AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            services()?
+                .access_rules
+                .delete(&caller()?.identity.admin("write access rules")?, &id)
+                .await
+        }
+        .await,
+    )
+}
+
+/// What the explainer asks about: an object, or a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExplainAbout {
+    Object { resource: Kind, id: String },
+    Person { user: String },
+}
+
+#[server(prefix = "/fn/admin", endpoint = "access_rules.explain", input = leptos::server_fn::codec::Json)]
+pub async fn explain(about: ExplainAbout) -> Result<Explanation, AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            let who = caller()?.identity;
+            let admin = who.admin("explain access")?;
+            let s = services()?;
+            match about {
+                ExplainAbout::Object { resource, id } => {
+                    s.access_rules.explain_object(&admin, resource, &id).await
+                }
+                ExplainAbout::Person { user } => {
+                    s.access_rules.explain_person(&admin, &user, 1_000).await
+                }
+            }
+        }
+        .await,
+    )
 }

@@ -10,10 +10,12 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use app::api::access_rules::{Explanation, Reach, RuleInput, RuleView, SubjectRef, SubjectView};
+use app::api::access_rules::{
+    Explanation, ObjectOption, Reach, RuleInput, RuleView, SubjectRef, SubjectView,
+};
 use app::domain::access_rules::{
-    Because, KINDS, Level, Principal, Rule, Rules, Subject, SubjectKind, Target, ancestor_paths,
-    in_projects,
+    Because, Grants, KINDS, Level, Principal, Rule, Rules, Subject, SubjectKind, Target,
+    ancestor_paths, in_projects,
 };
 use app::domain::audit::AuditObject;
 use app::domain::catalog::Kind;
@@ -42,6 +44,9 @@ pub struct WorkspaceAccess {
     queue_admins: HashSet<String>,
     /// Each project with the projects above it: `[itself, parent, …, top]`.
     chains: HashMap<String, Vec<String>>,
+    /// The project of each object a rule names (read with the rules: an object moved since shows
+    /// the way to its old project until the next change or a minute has passed).
+    object_projects: HashMap<String, String>,
 }
 
 impl WorkspaceAccess {
@@ -89,11 +94,16 @@ impl WorkspaceAccess {
                 (id.clone(), chain)
             })
             .collect();
+        let object_projects = store::access_rules::object_projects(conn, workspace_id)
+            .await?
+            .into_iter()
+            .collect();
         Ok(WorkspaceAccess {
             rules: Rules::new(rules.iter().map(|r| &r.rule)),
             groups,
             queue_admins,
             chains,
+            object_projects,
         })
     }
 }
@@ -120,6 +130,7 @@ pub async fn workspace_access(
 pub struct Viewer {
     pub principal: Principal,
     pub access: Arc<WorkspaceAccess>,
+    grants: Grants,
 }
 
 impl Viewer {
@@ -135,7 +146,12 @@ impl Viewer {
             groups: access.groups.get(&who.user_id).cloned().unwrap_or_default(),
             admin: who.role == Role::Admin,
         };
-        Viewer { principal, access }
+        let grants = access.rules.grants(&principal);
+        Viewer {
+            principal,
+            access,
+            grants,
+        }
     }
 
     /// Whether nothing is closed to this caller (an administrator, or a workspace without rules).
@@ -155,7 +171,7 @@ impl Viewer {
             return Level::Modify;
         }
         self.with_target(kind, id, project, |t| {
-            self.access.rules.level(&self.principal, t)
+            self.access.rules.level_with(&self.grants, t)
         })
     }
 
@@ -231,50 +247,43 @@ impl Viewer {
         &self,
         conn: &mut Conn,
         workspace_id: &str,
-    ) -> Result<HashSet<String>, AppError> {
-        let mut out = HashSet::new();
+    ) -> Result<HashSet<&str>, AppError> {
+        let mut out: HashSet<&str> = HashSet::new();
         if self.sees_all() {
             return Ok(out);
         }
-        let (objects, kinds) = self.access.rules.granted(&self.principal);
-        let mut mark = |p: &str| {
-            if let Some(chain) = self.access.chains.get(p) {
-                out.extend(chain.iter().cloned());
-            }
-        };
-        for (kind, id) in objects {
-            if kind == Kind::Project {
-                mark(id);
-            } else if in_projects(kind)
-                && let Some(doc) = store::catalog::get(conn, workspace_id, kind, id).await?
-                && let Some(p) = doc.get("project").and_then(Value::as_str)
-                && self.level(kind, Some(id), Some(p)) > Level::None
+        let chains = &self.access.chains;
+        // A project's chain holds everything above it, so a project marked already needs nothing.
+        fn mark<'a>(chains: &'a HashMap<String, Vec<String>>, p: &str, out: &mut HashSet<&'a str>) {
+            if !out.contains(p)
+                && let Some(chain) = chains.get(p)
             {
-                mark(p);
+                out.extend(chain.iter().map(String::as_str));
             }
         }
-        for kind in kinds {
-            if kind == Kind::Project || !in_projects(kind) {
-                continue;
+        let (objects, kinds) = self.access.rules.granted(&self.principal);
+        for (kind, id) in &objects {
+            if *kind == Kind::Project {
+                mark(chains, id, &mut out);
+            } else if let Some(p) = self.access.object_projects.get(*id) {
+                mark(chains, p, &mut out);
             }
-            for (id, _, project) in store::catalog::names(conn, workspace_id, kind).await? {
-                if let Some(p) = project
-                    && self.level(kind, Some(&id), Some(&p)) > Level::None
-                {
-                    mark(&p);
+        }
+        // A rule naming the caller opens what it covers to them at least for reading: the
+        // projects holding the objects granted one by one (above), or any object of a kind
+        // granted whole, are on the way to something they reach.
+        for kind in kinds {
+            if kind != Kind::Project && in_projects(kind) {
+                for p in store::catalog::projects_holding(conn, workspace_id, kind).await? {
+                    mark(chains, &p, &mut out);
                 }
             }
         }
         // The projects the caller reads show their own paths too.
-        let readable: Vec<String> = self
-            .access
-            .chains
-            .keys()
-            .filter(|p| self.level(Kind::Project, Some(p), None) > Level::None)
-            .cloned()
-            .collect();
-        for p in readable {
-            mark(&p);
+        for p in chains.keys() {
+            if self.level(Kind::Project, Some(p), None) > Level::None {
+                mark(chains, p, &mut out);
+            }
         }
         Ok(out)
     }
@@ -733,5 +742,63 @@ impl AccessRulesService {
             Level::Modify => Ok(()),
             _ => Err(no_write(kind)),
         }
+    }
+}
+
+impl AccessRulesService {
+    /// Everyone and every group a rule can name, for the pickers: members and service accounts by
+    /// name, then the groups by name.
+    pub async fn subjects(&self, who: &Admin<'_>) -> Result<Vec<SubjectView>, AppError> {
+        let mut conn = self.core.db.pool.acquire().await?;
+        let names = Names::load(&mut conn, &who.workspace_id, self.now()).await?;
+        let by_name =
+            |a: &SubjectView, b: &SubjectView| a.name.to_lowercase().cmp(&b.name.to_lowercase());
+        let mut people: Vec<SubjectView> = names
+            .people
+            .iter()
+            .map(|(id, (name, service))| SubjectView {
+                kind: if *service {
+                    SubjectKind::ServiceAccount
+                } else {
+                    SubjectKind::User
+                },
+                id: id.clone(),
+                name: name.clone(),
+            })
+            .collect();
+        people.sort_by(by_name);
+        let mut groups: Vec<SubjectView> = names
+            .groups
+            .iter()
+            .map(|(id, name)| SubjectView {
+                kind: SubjectKind::Group,
+                id: id.clone(),
+                name: name.clone(),
+            })
+            .collect();
+        groups.sort_by(by_name);
+        people.extend(groups);
+        Ok(people)
+    }
+
+    /// Up to 20 objects of a kind whose name contains `text` (any case), or whose id it is, for the
+    /// picker.
+    pub async fn find_objects(
+        &self,
+        who: &Admin<'_>,
+        kind: Kind,
+        text: &str,
+    ) -> Result<Vec<ObjectOption>, AppError> {
+        let mut conn = self.core.db.pool.acquire().await?;
+        let wanted = text.trim().to_lowercase();
+        Ok(store::catalog::names(&mut conn, &who.workspace_id, kind)
+            .await?
+            .into_iter()
+            .filter(|(id, name, _)| {
+                wanted.is_empty() || name.to_lowercase().contains(&wanted) || *id == wanted
+            })
+            .take(20)
+            .map(|(id, name, _)| ObjectOption { id, name })
+            .collect())
     }
 }

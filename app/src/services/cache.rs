@@ -12,16 +12,30 @@ pub const TTL_MS: i64 = 5_000;
 /// Past this many entries a map is emptied rather than grown (a simple bound on memory).
 const MAX_ENTRIES: usize = 100_000;
 
+/// How long a workspace's access rules may be served from memory. Reading them again is costly at
+/// scale (a second for 130,000 rules), and every change clears them on every replica at once, so
+/// the bound only matters if a notification is lost.
+pub const ACCESS_TTL_MS: i64 = 60_000;
+
 /// A map of values with the time each was read.
 #[derive(Debug)]
 pub struct TtlMap<K, V> {
     inner: RwLock<HashMap<K, (V, i64)>>,
+    ttl_ms: i64,
 }
 
 impl<K, V> Default for TtlMap<K, V> {
     fn default() -> Self {
+        Self::with_ttl(TTL_MS)
+    }
+}
+
+impl<K, V> TtlMap<K, V> {
+    /// A map whose entries live `ttl_ms`.
+    pub fn with_ttl(ttl_ms: i64) -> Self {
         Self {
             inner: RwLock::new(HashMap::new()),
+            ttl_ms,
         }
     }
 }
@@ -34,7 +48,7 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
     {
         let map = self.inner.read().ok()?;
         map.get(key)
-            .filter(|(_, at)| now_ms - at < TTL_MS && now_ms >= *at)
+            .filter(|(_, at)| now_ms - at < self.ttl_ms && now_ms >= *at)
             .map(|(v, _)| v.clone())
     }
 
@@ -55,7 +69,7 @@ impl<K: Eq + Hash, V: Clone> TtlMap<K, V> {
 }
 
 /// The caches, cleared together.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Caches {
     /// Credential rows (with the identity they act as), by credential id.
     pub credentials: TtlMap<String, std::sync::Arc<crate::store::credentials::AuthRow>>,
@@ -71,6 +85,19 @@ pub struct Caches {
     pub current_users: TtlMap<(String, String), std::sync::Arc<serde_json::value::RawValue>>,
     /// Each workspace's access rules, group memberships and project tree, by workspace id.
     pub access: TtlMap<String, std::sync::Arc<crate::services::access_rules::WorkspaceAccess>>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Self {
+            credentials: TtlMap::default(),
+            access_keys: TtlMap::default(),
+            tokens: TtlMap::default(),
+            impersonated: TtlMap::default(),
+            current_users: TtlMap::default(),
+            access: TtlMap::with_ttl(ACCESS_TTL_MS),
+        }
+    }
 }
 
 impl Caches {

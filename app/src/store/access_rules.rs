@@ -194,3 +194,20 @@ pub async fn remove_subject(
             .rows_affected(),
     )
 }
+
+/// The project of every object (other than a project) a rule of the workspace names.
+pub async fn object_projects(
+    conn: &mut Conn,
+    workspace_id: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT DISTINCT c.id, c.project_id FROM access_rules r JOIN catalog c ON c.id = r.object_id \
+         WHERE r.workspace_id = $1 AND c.workspace_id = $1 AND c.kind <> 'project' AND c.project_id IS NOT NULL",
+    )
+    .bind(workspace_id)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| Ok((r.try_get("id")?, r.try_get("project_id")?)))
+    .collect()
+}

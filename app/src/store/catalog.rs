@@ -572,3 +572,21 @@ pub async fn names(
     .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("project_id")?)))
     .collect()
 }
+
+/// The projects holding objects of a kind, each once.
+pub async fn projects_holding(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query(
+        "SELECT DISTINCT project_id FROM catalog WHERE workspace_id = $1 AND kind = $2 AND project_id IS NOT NULL",
+    )
+    .bind(workspace_id)
+    .bind(kind.as_str())
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| r.try_get("project_id"))
+    .collect()
+}

@@ -365,6 +365,14 @@ async fn creating_inside_a_project_needs_modify_on_it_and_queues_need_a_queue_ad
             checked += 1;
         }
         assert_eq!(checked, 4, "tasks, models, datasets and dataviews are made inside projects");
+        // A sub-project is a change to the project it goes into.
+        let sub = |n: &str| json!({"name": format!("Secret0/Deep/{n}")});
+        let a = call(&w, &w.member.basic, "projects.create", sub("max")).await;
+        assert_eq!((a.0, subcode(&a.1)), (StatusCode::BAD_REQUEST, 401), "{}", a.1);
+        let a = call(&w, &p.rita.basic, "projects.create", sub("rita")).await;
+        assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 21), "{}", a.1);
+        ok(&w, &p.gus.basic, "projects.create", sub("gus")).await;
+        ok(&w, &w.member.basic, "projects.create", json!({"name": "Elsewhere/max"})).await;
         // Only Queue admins and administrators create, rename and delete queues.
         for auth in [&w.member.basic, &p.rita.basic, &p.gus.basic, &p.robot] {
             let a = call(&w, auth, "queues.create", json!({"name": "nope"})).await;

@@ -374,11 +374,12 @@ proptest! {
         let added = Rules::new(&more);
         more.remove(at.min(rules.len()));
         prop_assert_eq!(levels(&w, &Rules::new(&more)), before);
-        // And the explanation agrees with the level, rule for rule.
+        // And the explanation and the fast check agree with the level.
         for (kind, id, projects) in w.targets() {
             let t = Target { kind, id: Some(&id), projects: &projects };
             for p in principals() {
                 prop_assert_eq!(added.explain(&p, &t).0, added.level(&p, &t));
+                prop_assert_eq!(added.level_with(&added.grants(&p), &t), added.level(&p, &t));
             }
         }
     }

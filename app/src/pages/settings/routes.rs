@@ -15,7 +15,9 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use super::SettingsLayout;
-use super::admin::{audit::AuditLogPage, users::UsersPage, vaults::AdminVaultsPage};
+use super::admin::{
+    access_rules::AccessRulesPage, audit::AuditLogPage, users::UsersPage, vaults::AdminVaultsPage,
+};
 use super::user::{
     configuration::ConfigurationPage, profile::ProfilePage, workspace::WorkspacePage,
 };
@@ -116,5 +118,19 @@ impl LazyRoute for AuditLogRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <AuditLogPage/> }.into_any()
+    }
+}
+
+/// Access Rules: the rules and the explainer.
+pub struct AccessRulesRoute;
+
+#[lazy_route]
+impl LazyRoute for AccessRulesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AccessRulesPage/> }.into_any()
     }
 }

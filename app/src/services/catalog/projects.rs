@@ -172,6 +172,21 @@ impl CatalogService {
             ));
         }
         let now = tx.now();
+        // A project inside another is a change to the nearest one that exists: it needs Read &
+        // Modify there, as the access rules say.
+        let mut nearest = None;
+        for ancestor in rules::ancestors(&path) {
+            if let Some(doc) =
+                store::catalog::by_name(&mut tx, &who.workspace_id, Kind::Project, &ancestor)
+                    .await?
+            {
+                nearest = Some(doc);
+            }
+        }
+        if let Some(parent) = &nearest {
+            self.require(&mut tx, who, Kind::Project, parent, Level::Modify)
+                .await?;
+        }
         for ancestor in rules::ancestors(&path) {
             if store::catalog::by_name(&mut tx, &who.workspace_id, Kind::Project, &ancestor)
                 .await?
