@@ -8,7 +8,8 @@ export interface ServerState extends Running {
 
 /** One server for the specs, with an admin and a member made the way an operator would. */
 export default async function globalSetup() {
-  const s = await startServer();
+  mkdirSync('.state', { recursive: true });
+  const s = await startServer([], '.state/server.log');
   createUser(s, ['--email', 'admin@example.com', '--name', 'Ada Admin', '--admin', '--workspace', 'Research'], 'admin-password-1');
   createUser(s, ['--email', 'throttled@example.com', '--name', 'Tess Throttled', '--workspace', 'Research'], 'throttle-password-1');
   createUser(s, ['--email', 'member@example.com', '--name', 'Max Member', '--workspace', 'Research'], 'member-password-1');

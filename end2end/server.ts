@@ -1,5 +1,5 @@
 import { spawn, execFileSync, ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -31,8 +31,9 @@ export function atriumBin(): string {
   return bin;
 }
 
-/** Starts `atrium serve` on a fresh data folder and waits for its first-start set-up link. */
-export async function startServer(extraArgs: string[] = []): Promise<Running> {
+/** Starts `atrium serve` on a fresh data folder and waits for its first-start set-up link; with
+ * `logFile`, what the server logs afterwards (warnings and errors) is written there. */
+export async function startServer(extraArgs: string[] = [], logFile?: string): Promise<Running> {
   const bin = atriumBin();
   const dataDir = mkdtempSync(join(tmpdir(), 'atrium-e2e-'));
   const port = await freePort();
@@ -57,8 +58,14 @@ export async function startServer(extraArgs: string[] = []): Promise<Running> {
     child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
   });
   child.stdout!.removeAllListeners('data');
-  child.stdout!.resume();
-  child.stderr!.resume();
+  if (logFile) {
+    const log = createWriteStream(logFile);
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+  } else {
+    child.stdout!.resume();
+    child.stderr!.resume();
+  }
   child.unref();
   return { url, setupUrl, pid: child.pid!, dataDir, bin };
 }

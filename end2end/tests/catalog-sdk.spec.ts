@@ -1,4 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { server, login, catalog } from './helpers';
 
 /** Calls the REST API with the page's session cookie (same-origin POST, as the console would). */
@@ -80,4 +81,12 @@ test('clearml-agent with a service account registers, takes the queued task, run
   expect(step.detail.status).toBe('failed');
   expect(step.detail.probe.vault).toBe('cole-vault');
   expect(step.detail.workers_seen.length).toBeGreaterThan(0);
+});
+
+test('the SDK and clearml-agent called nothing the server does not serve (its log names any such call)', () => {
+  // Every spec shares the one server whose log global-setup keeps; the runs above are its SDK
+  // and agent traffic, so a call they made that no endpoint answers is logged by now.
+  const log = readFileSync('.state/server.log', 'utf8');
+  const unknown = log.split('\n').filter((line) => line.includes('unknown endpoint called'));
+  expect(unknown).toEqual([]);
 });

@@ -256,10 +256,11 @@ async fn fill(s: &Services) -> Result<Scale, String> {
             vec![
                 json!(oid), json!(ws), json!(kind.as_str()), json!(name), json!(project),
                 json!(if *kind == Kind::Task { Some("completed") } else { None }), json!(doc.to_string()), json!(now), json!(now),
+                doc["created"].clone(),
             ]
         })
         .collect();
-    exec(s, "INSERT INTO catalog (id, workspace_id, kind, name, project_id, status, doc, created_ms, updated_ms)", &rows).await?;
+    exec(s, "INSERT INTO catalog (id, workspace_id, kind, name, project_id, status, doc, created_ms, updated_ms, created)", &rows).await?;
     // Ten rules on every object, each naming one user or one group, Read Only or Read & Modify.
     let mut rules = Vec::new();
     let mut subjects = Vec::new();
@@ -291,6 +292,12 @@ async fn fill(s: &Services) -> Result<Scale, String> {
         &subjects,
     )
     .await?;
+    // The planner's statistics, as a database that has run a while has them (autovacuum on
+    // PostgreSQL; `ANALYZE` or `PRAGMA optimize` on SQLite).
+    sqlx::query("ANALYZE")
+        .execute(&s.core.db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
     let started = Instant::now();
     let mut conn = s.core.db.pool.acquire().await.map_err(|e| e.to_string())?;
     s.core.caches.clear();

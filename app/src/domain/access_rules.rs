@@ -357,6 +357,109 @@ impl Rules {
     }
 }
 
+/// Whether a listing's objects without rules of their own are readable (`open`: no rule covers
+/// them, or one names the principal), and whether they stay readable when rules of their own cover
+/// them too (`granted`: a rule on their projects or their kind names the principal).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reach {
+    pub open: bool,
+    pub granted: bool,
+}
+
+/// What a listing of one kind (not projects) shows a principal, in terms a store filters by in
+/// SQL. An object is readable when its project is in `granted`, when it is one of `objects`, or
+/// when no rule names it and its project is in `open`; objects in no project follow `none`, and
+/// objects whose project does not exist follow `orphan` (unless it is one of `dangling`: gone, but
+/// named by rules, and so in `open` or `granted` as they say). The same answer as
+/// [`Rules::level`] for every object (the store suite compares them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Projects whose objects are readable unless rules of their own cover them (none of
+    /// `granted`, which need no second look).
+    pub open: Vec<String>,
+    pub granted: Vec<String>,
+    pub dangling: Vec<String>,
+    pub none: Reach,
+    pub orphan: Reach,
+    /// The objects of the kind that rules on them name the principal in.
+    pub objects: Vec<String>,
+}
+
+impl Rules {
+    /// The reach of the rules on a kind and on the projects an object is in, for objects with
+    /// no rule of their own.
+    fn reach(&self, g: &Grants, kind: Kind, projects: &[String]) -> Reach {
+        let t = Target {
+            kind,
+            id: None,
+            projects,
+        };
+        let open = self.level_with(g, &t) >= Level::Read;
+        Reach {
+            open,
+            granted: open && self.covers(&t),
+        }
+    }
+
+    /// The [`Scope`] of a listing of `kind` for the principal whose grants these are; `chains`
+    /// are the workspace's projects, each with the projects above it (`[itself, parent, …]`).
+    pub fn scope<'c>(
+        &self,
+        g: &Grants,
+        kind: Kind,
+        chains: impl IntoIterator<Item = &'c [String]>,
+    ) -> Scope {
+        let mut out = Scope {
+            none: self.reach(g, kind, &[]),
+            ..Scope::default()
+        };
+        if in_projects(kind) {
+            let add = |out: &mut Scope, chain: &[String]| {
+                let r = self.reach(g, kind, chain);
+                if r.granted {
+                    out.granted.push(chain[0].clone());
+                } else if r.open {
+                    out.open.push(chain[0].clone());
+                }
+            };
+            let mut known = std::collections::HashSet::new();
+            for chain in chains {
+                if !chain.is_empty() {
+                    add(&mut out, chain);
+                    known.insert(chain[0].as_str());
+                }
+            }
+            // Rules on a project that no longer exists still cover what was left inside it.
+            out.dangling = self.on_object[0]
+                .keys()
+                .filter(|p| !known.contains(p.as_str()))
+                .cloned()
+                .collect();
+            out.dangling.sort();
+            for p in out.dangling.clone() {
+                add(&mut out, std::slice::from_ref(&p));
+            }
+            out.orphan = self.reach(g, kind, &[String::new()]);
+        }
+        let s = slot(kind);
+        for (w, bits) in g.named.iter().enumerate() {
+            let mut bits = *bits;
+            while bits != 0 {
+                let i = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let (k, Some(id)) = &self.on[i]
+                    && slot(*k) == s
+                {
+                    out.objects.push(id.clone());
+                }
+            }
+        }
+        out.objects.sort();
+        out.objects.dedup();
+        out
+    }
+}
+
 /// The projects above a project named by its path (`a/b/c` → `a/b`, `a`), the nearest first.
 pub fn ancestor_paths(path: &str) -> impl Iterator<Item = &str> {
     let mut end = path.len();

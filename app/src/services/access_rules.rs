@@ -14,7 +14,7 @@ use app::api::access_rules::{
     Explanation, ObjectOption, Reach, RuleInput, RuleView, SubjectRef, SubjectView,
 };
 use app::domain::access_rules::{
-    Because, Grants, KINDS, Level, Principal, Rule, Rules, Subject, SubjectKind, Target,
+    Because, Grants, KINDS, Level, Principal, Rule, Rules, Scope, Subject, SubjectKind, Target,
     ancestor_paths, in_projects,
 };
 use app::domain::audit::AuditObject;
@@ -47,7 +47,12 @@ pub struct WorkspaceAccess {
     /// The project of each object a rule names (read with the rules: an object moved since shows
     /// the way to its old project until the next change or a minute has passed).
     object_projects: HashMap<String, String>,
+    /// The listing scopes worked out so far, by caller and kind (they go with the rest).
+    scopes: std::sync::Mutex<HashMap<(String, Kind), Arc<Scope>>>,
 }
+
+/// At most this many listing scopes are kept per workspace; past it they are worked out again.
+const MAX_SCOPES: usize = 4_096;
 
 impl WorkspaceAccess {
     /// Reads a workspace's rules, memberships and project tree.
@@ -104,6 +109,7 @@ impl WorkspaceAccess {
             queue_admins,
             chains,
             object_projects,
+            scopes: Default::default(),
         })
     }
 }
@@ -173,6 +179,36 @@ impl Viewer {
         self.with_target(kind, id, project, |t| {
             self.access.rules.level_with(&self.grants, t)
         })
+    }
+
+    /// What a listing of `kind` (not projects) shows the caller, for the store to filter by.
+    pub fn scope(&self, kind: Kind) -> Arc<Scope> {
+        let key = (self.principal.user.clone(), kind);
+        let kept = |m: &mut HashMap<(String, Kind), Arc<Scope>>| m.get(&key).cloned();
+        if let Some(s) = self.access.scopes.lock().ok().as_deref_mut().and_then(kept) {
+            return s;
+        }
+        let scope = Arc::new(self.access.rules.scope(
+            &self.grants,
+            kind,
+            self.access.chains.values().map(Vec::as_slice),
+        ));
+        if let Ok(mut m) = self.access.scopes.lock() {
+            if m.len() >= MAX_SCOPES {
+                m.clear();
+            }
+            m.insert(key, scope.clone());
+        }
+        scope
+    }
+
+    /// The projects the caller reads.
+    pub fn readable_projects(&self) -> impl Iterator<Item = &str> {
+        self.access
+            .chains
+            .keys()
+            .map(String::as_str)
+            .filter(|p| self.level(Kind::Project, Some(p), None) >= Level::Read)
     }
 
     /// The caller's level on an object and the rules that give it.

@@ -6,7 +6,14 @@ use serde_json::Value;
 use sqlx::Row;
 
 use super::Conn;
-use crate::domain::catalog::Kind;
+use crate::domain::access_rules::{Reach, Scope};
+use crate::domain::catalog::query::{Column, Plan};
+use crate::domain::catalog::{EXAMPLE, HIDDEN, Kind};
+
+/// The `flags` of a document with the system tag `hidden`.
+pub const FLAG_HIDDEN: i64 = 1;
+/// The `flags` of a document with the system tag `example`.
+pub const FLAG_EXAMPLE: i64 = 2;
 
 /// The columns copied from a document.
 struct Columns<'a> {
@@ -14,15 +21,25 @@ struct Columns<'a> {
     name: &'a str,
     project: Option<&'a str>,
     status: Option<&'a str>,
+    created: &'a str,
+    flags: i64,
 }
 
 fn columns(doc: &Value) -> Columns<'_> {
     let text = |f: &str| doc.get(f).and_then(Value::as_str);
+    let tagged = |tag: &str| {
+        doc.get("system_tags")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|t| t.as_str() == Some(tag)))
+    };
     Columns {
         id: text("id").unwrap_or_default(),
         name: text("name").unwrap_or_default(),
         project: text("project"),
         status: text("status"),
+        created: text("created").unwrap_or_default(),
+        flags: if tagged(HIDDEN) { FLAG_HIDDEN } else { 0 }
+            | if tagged(EXAMPLE) { FLAG_EXAMPLE } else { 0 },
     }
 }
 
@@ -47,8 +64,8 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     let c = columns(doc);
     sqlx::query(
-        "INSERT INTO catalog (id, workspace_id, kind, name, project_id, status, doc, created_ms, updated_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "INSERT INTO catalog (id, workspace_id, kind, name, project_id, status, doc, created_ms, updated_ms, \
+         created, flags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)",
     )
     .bind(c.id)
     .bind(workspace_id)
@@ -58,6 +75,8 @@ pub async fn insert(
     .bind(c.status)
     .bind(doc.to_string())
     .bind(now_ms)
+    .bind(c.created)
+    .bind(c.flags)
     .execute(conn)
     .await?;
     Ok(())
@@ -75,13 +94,13 @@ pub async fn replace(
 ) -> Result<bool, sqlx::Error> {
     let c = columns(doc);
     let guard = if expect_status.is_some() {
-        " AND status = $9"
+        " AND status = $11"
     } else {
         ""
     };
     let sql = format!(
-        "UPDATE catalog SET name = $1, project_id = $2, status = $3, doc = $4, updated_ms = $5 \
-         WHERE id = $6 AND workspace_id = $7 AND kind = $8{guard}"
+        "UPDATE catalog SET name = $1, project_id = $2, status = $3, doc = $4, updated_ms = $5, \
+         created = $9, flags = $10 WHERE id = $6 AND workspace_id = $7 AND kind = $8{guard}"
     );
     let mut q = sqlx::query(&sql)
         .bind(c.name)
@@ -91,7 +110,9 @@ pub async fn replace(
         .bind(now_ms)
         .bind(c.id)
         .bind(workspace_id)
-        .bind(kind.as_str());
+        .bind(kind.as_str())
+        .bind(c.created)
+        .bind(c.flags);
     if let Some(status) = expect_status {
         q = q.bind(status);
     }
@@ -144,36 +165,228 @@ pub async fn list(
     ids: Option<&[String]>,
     projects: Option<&[String]>,
 ) -> Result<Vec<Value>, sqlx::Error> {
-    let mut sql = String::from("SELECT doc FROM catalog WHERE workspace_id = $1 AND kind = $2");
-    let mut n = 3;
-    if let Some(ids) = ids {
-        if ids.is_empty() {
-            return Ok(vec![]);
+    let narrow = Listing {
+        ids,
+        projects,
+        ..Listing::default()
+    };
+    listing(conn, workspace_id, kind, &narrow).await
+}
+
+/// Which documents a caller may see (see [`Scope`]).
+#[derive(Debug, Default, Clone, Copy)]
+pub enum Visible<'a> {
+    #[default]
+    All,
+    /// These documents only.
+    Ids(&'a [String]),
+    /// Objects inside projects, as the access rules scope them.
+    Scope(&'a Scope),
+}
+
+/// What a listing narrows by besides its workspace and kind, and how it is ordered and paged.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Listing<'a> {
+    pub ids: Option<&'a [String]>,
+    pub projects: Option<&'a [String]>,
+    /// Documents with any of these flags are left out ([`FLAG_HIDDEN`], [`FLAG_EXAMPLE`]).
+    pub hide: i64,
+    pub visible: Visible<'a>,
+    /// Ordered and paged here; `None`: every match, in no particular order.
+    pub plan: Option<&'a Plan>,
+}
+
+/// A query's parameters, numbered as they are pushed.
+#[derive(Default)]
+struct Binds(Vec<Bind>);
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl Binds {
+    fn text(&mut self, v: impl Into<String>) -> String {
+        self.0.push(Bind::Text(v.into()));
+        format!("${}", self.0.len())
+    }
+
+    fn int(&mut self, v: i64) -> String {
+        self.0.push(Bind::Int(v));
+        format!("${}", self.0.len())
+    }
+
+    /// `(a, b, …)` of these values; `None` for no value.
+    fn list(&mut self, values: &[String]) -> Option<String> {
+        if values.is_empty() {
+            return None;
         }
-        sql.push_str(&format!(" AND id IN ({})", placeholders(n, ids.len())));
-        n += ids.len();
+        let names: Vec<String> = values.iter().map(|v| self.text(v.as_str())).collect();
+        Some(format!("({})", names.join(", ")))
     }
-    if let Some(projects) = projects {
-        if projects.is_empty() {
-            return Ok(vec![]);
+
+    /// `column` is one of `values`, given as one parameter however many they are: a JSON list
+    /// on SQLite (read once into a temporary index), a JSON object with the values as keys on
+    /// PostgreSQL (read once by the subquery, then searched by key).
+    fn one_of(&mut self, pg: bool, column: &str, values: &[String]) -> String {
+        if pg {
+            let keys: serde_json::Map<String, Value> =
+                values.iter().map(|v| (v.clone(), Value::from(1))).collect();
+            let p = self.text(Value::Object(keys).to_string());
+            format!("jsonb_exists((SELECT CAST({p} AS jsonb)), {column})")
+        } else {
+            // `+` keeps SQLite walking the listing's order index instead of collecting every
+            // match through another index and sorting them.
+            let p = self.text(Value::from(values.to_vec()).to_string());
+            format!("+{column} IN (SELECT value FROM json_each({p}))")
         }
-        sql.push_str(&format!(
-            " AND project_id IN ({})",
-            placeholders(n, projects.len())
-        ));
     }
-    let mut q = sqlx::query(&sql).bind(workspace_id).bind(kind.as_str());
-    for id in ids.unwrap_or_default() {
-        q = q.bind(id);
+}
+
+/// The workspace's documents of a kind as `narrow` says.
+pub async fn listing(
+    conn: &mut Conn,
+    workspace_id: &str,
+    kind: Kind,
+    narrow: &Listing<'_>,
+) -> Result<Vec<Value>, sqlx::Error> {
+    let pg = conn.backend_name() == "PostgreSQL";
+    let mut b = Binds::default();
+    let mut sql = format!(
+        "SELECT c.doc FROM catalog c WHERE c.workspace_id = {} AND c.kind = {}",
+        b.text(workspace_id),
+        b.text(kind.as_str())
+    );
+    for (column, values) in [("id", narrow.ids), ("project_id", narrow.projects)] {
+        if let Some(values) = values {
+            let Some(list) = b.list(values) else {
+                return Ok(vec![]);
+            };
+            sql.push_str(&format!(" AND c.{column} IN {list}"));
+        }
     }
-    for p in projects.unwrap_or_default() {
-        q = q.bind(p);
+    if narrow.hide != 0 {
+        // The flag values kept, listed: a planner estimates a list of values well.
+        let kept: Vec<String> = (0..=FLAG_HIDDEN | FLAG_EXAMPLE)
+            .filter(|f| f & narrow.hide == 0)
+            .map(|f| f.to_string())
+            .collect();
+        sql.push_str(&format!(" AND c.flags IN ({})", kept.join(", ")));
+    }
+    match narrow.visible {
+        Visible::All => {}
+        Visible::Ids(ids) => {
+            if ids.is_empty() {
+                return Ok(vec![]);
+            }
+            sql.push_str(&format!(" AND {}", b.one_of(pg, "c.id", ids)));
+        }
+        Visible::Scope(scope) => {
+            sql.push_str(&format!(
+                " AND ({})",
+                scoped(&mut b, pg, workspace_id, kind, scope)
+            ));
+        }
+    }
+    if let Some(plan) = narrow.plan {
+        let c = if pg { " COLLATE \"C\"" } else { "" };
+        let mut keys: Vec<String> = plan
+            .order
+            .iter()
+            .map(|(column, desc)| {
+                let name = match column {
+                    Column::Name => "c.name",
+                    Column::Created => "c.created",
+                };
+                format!("{name}{c}{}", if *desc { " DESC" } else { "" })
+            })
+            .collect();
+        keys.push(format!("c.created{c}"));
+        keys.push(format!("c.id{c}"));
+        sql.push_str(&format!(" ORDER BY {}", keys.join(", ")));
+        if let Some((page, size)) = plan.page {
+            let offset = page.saturating_mul(size);
+            sql.push_str(&format!(
+                " LIMIT {} OFFSET {}",
+                b.int(size as i64),
+                b.int(offset.min(i64::MAX as usize) as i64)
+            ));
+        }
+    }
+    let mut q = sqlx::query(&sql);
+    for bind in b.0 {
+        q = match bind {
+            Bind::Text(t) => q.bind(t),
+            Bind::Int(i) => q.bind(i),
+        };
     }
     q.fetch_all(conn)
         .await?
         .into_iter()
         .map(|r| parse(r.try_get("doc")?))
         .collect()
+}
+
+/// The condition that keeps the objects a [`Scope`] shows.
+fn scoped(b: &mut Binds, pg: bool, workspace_id: &str, kind: Kind, scope: &Scope) -> String {
+    let mut any: Vec<String> = Vec::new();
+    let mut open: Vec<String> = Vec::new();
+    if !scope.granted.is_empty() {
+        any.push(b.one_of(pg, "c.project_id", &scope.granted));
+    }
+    if !scope.objects.is_empty() {
+        any.push(b.one_of(pg, "c.id", &scope.objects));
+    }
+    if !scope.open.is_empty() {
+        open.push(b.one_of(pg, "c.project_id", &scope.open));
+    }
+    let mut reach = |r: Reach, cond: String| {
+        if r.granted {
+            any.push(cond);
+        } else if r.open {
+            open.push(cond);
+        }
+    };
+    reach(scope.none, "c.project_id IS NULL".into());
+    if scope.orphan.open {
+        // Objects whose project does not exist (and is not one that rules still name).
+        let mut cond = format!(
+            "(c.project_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM catalog p WHERE \
+             p.id = c.project_id AND p.workspace_id = {} AND p.kind = 'project')",
+            b.text(workspace_id)
+        );
+        if !scope.dangling.is_empty() {
+            cond.push_str(&format!(
+                " AND NOT {}",
+                b.one_of(pg, "c.project_id", &scope.dangling)
+            ));
+        }
+        cond.push(')');
+        reach(scope.orphan, cond);
+    }
+    if !open.is_empty() {
+        // Open to the caller unless a rule on the object itself covers it.
+        any.push(format!(
+            "(({}) AND NOT EXISTS (SELECT 1 FROM access_rules r WHERE r.workspace_id = {} \
+             AND r.kind = {} AND r.object_id = c.id))",
+            open.join(" OR "),
+            b.text(workspace_id),
+            b.text(rule_kind(kind))
+        ));
+    }
+    if any.is_empty() {
+        "1 = 0".into()
+    } else {
+        any.join(" OR ")
+    }
+}
+
+/// The kind the access rules name for objects of a kind (a dataset's versions are its dataset's).
+fn rule_kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::DatasetVersion => Kind::Dataset.as_str(),
+        k => k.as_str(),
+    }
 }
 
 /// The document of a kind with this exact name (projects and queues have unique names).

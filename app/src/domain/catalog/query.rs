@@ -337,9 +337,62 @@ impl Query {
                 .collect(),
             None => hits,
         };
+        self.select_fields(hits)
+    }
+}
+
+/// A sort key a store orders by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Name,
+    Created,
+}
+
+/// How a store orders and pages a query itself (see [`Query::plan`]): by these keys, then by
+/// creation time and id, as [`Query::run`] orders.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub order: Vec<(Column, bool)>,
+    pub page: Option<(usize, usize)>,
+}
+
+impl Query {
+    /// The ordering and paging a store can do itself: only when the query narrows by nothing but
+    /// ids and `store_fields` (equality fields the store narrows by already, with text values),
+    /// and sorts by nothing but `name` and `created`. `None`: the store reads every match and
+    /// [`Query::run`] does the rest.
+    pub fn plan(&self, store_fields: &[&str]) -> Option<Plan> {
+        let narrows_elsewhere = !self.patterns.is_empty()
+            || !self.tags.is_empty()
+            || !self.multi.is_empty()
+            || self.search.is_some()
+            || self.equal.iter().any(|(f, values)| {
+                !store_fields.contains(&f.as_str()) || !values.iter().all(Value::is_string)
+            });
+        if narrows_elsewhere {
+            return None;
+        }
+        let order = self
+            .order_by
+            .iter()
+            .map(|(f, desc)| match f.as_str() {
+                "name" => Some((Column::Name, *desc)),
+                "created" => Some((Column::Created, *desc)),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Plan {
+            order,
+            page: self.page,
+        })
+    }
+
+    /// Field selection alone, for documents a store narrowed, ordered and paged by
+    /// [`Query::plan`].
+    pub fn select_fields(&self, docs: Vec<Value>) -> Vec<Value> {
         match &self.only_fields {
-            Some(fields) => hits.iter().map(|d| select(d, fields)).collect(),
-            None => hits,
+            Some(fields) => docs.iter().map(|d| select(d, fields)).collect(),
+            None => docs,
         }
     }
 }

@@ -108,7 +108,7 @@ impl CatalogService {
         who: &Identity,
         params: &Map<String, Value>,
     ) -> Result<Vec<Value>, AppError> {
-        let found = self.list(who, Kind::Dataset, params, |_| {}).await?;
+        let found = self.list(who, Kind::Dataset, params, None).await?;
         let mut conn = self.read().await?;
         let mut out = Vec::with_capacity(found.len());
         for d in found {
@@ -283,9 +283,7 @@ impl CatalogService {
             .and_then(|v| v.as_bool())
             .unwrap_or(true);
         drop(conn);
-        let mut found = self
-            .list(who, Kind::DatasetVersion, &params, |_| {})
-            .await?;
+        let mut found = self.list(who, Kind::DatasetVersion, &params, None).await?;
         if only_published {
             found.retain(|v| v.get("status").is_none_or(|s| s == "published"));
         }
@@ -470,7 +468,7 @@ impl CatalogService {
         if params.get("system_tags").is_none() {
             params.insert("system_tags".into(), json!([format!("-{ARCHIVED}")]));
         }
-        self.list(who, Kind::Dataview, &params, |_| {}).await
+        self.list(who, Kind::Dataview, &params, None).await
     }
 
     pub async fn dataview(&self, who: &Identity, id: &str) -> Result<Value, AppError> {

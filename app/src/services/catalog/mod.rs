@@ -31,12 +31,16 @@ use app::domain::{AppError, Identity};
 
 use crate::services::access_rules::Viewer;
 use crate::state::Core;
+use crate::store::catalog::{Listing, Visible};
 use crate::store::{self, Conn};
 
 #[derive(Debug)]
 pub struct CatalogService {
     pub core: std::sync::Arc<Core>,
 }
+
+/// A filter a listing applies in memory, after the store's.
+type Narrow<'a> = dyn Fn(&mut Vec<Value>) + Send + Sync + 'a;
 
 /// A plain write transaction for the running tasks' frequent writes: no audit entry, no cache
 /// flush (nothing cached reads the catalog).
@@ -107,13 +111,15 @@ impl CatalogService {
     /// Lists a kind with ClearML's query parameters. Hidden objects (system tag `hidden`) are left
     /// out unless `search_hidden` is set (its default is the caller's "Show hidden projects"
     /// preference), the filter asks for the tag, or ids are named; with the "Don't show examples"
-    /// preference, so are the examples.
+    /// preference, so are the examples. What the access rules close to the caller is left out in
+    /// SQL; when the query narrows only by what the store narrows by, the store orders and pages
+    /// too. `narrow` filters further in memory (and then the listing is ordered and paged here).
     async fn list(
         &self,
         who: &Identity,
         kind: Kind,
         params: &Map<String, Value>,
-        extend: impl Fn(&mut Vec<Value>),
+        narrow: Option<&Narrow<'_>>,
     ) -> Result<Vec<Value>, AppError> {
         let query = Query::parse(params, &kind.fields())?;
         let projects: Option<Vec<String>> = query.equal("project").map(|v| {
@@ -124,14 +130,6 @@ impl CatalogService {
         });
         let mut conn = self.read().await?;
         let prefs = crate::services::preferences::load_preferences(&mut conn, &who.user_id).await?;
-        let mut docs = store::catalog::list(
-            &mut conn,
-            &who.workspace_id,
-            kind,
-            query.ids(),
-            projects.as_deref().filter(|p| !p.is_empty()),
-        )
-        .await?;
         let asks_for = |tag: &str| {
             query.ids().is_some()
                 || params
@@ -144,31 +142,64 @@ impl CatalogService {
             .and_then(Value::as_bool)
             .unwrap_or(prefs.show_hidden_projects)
             || asks_for(HIDDEN);
+        let mut hide = 0;
         if !show_hidden {
-            docs.retain(|d| !has_tag(d, "system_tags", HIDDEN));
+            hide |= store::catalog::FLAG_HIDDEN;
         }
         if prefs.hide_examples && !asks_for(EXAMPLE) {
-            docs.retain(|d| !has_tag(d, "system_tags", EXAMPLE));
+            hide |= store::catalog::FLAG_EXAMPLE;
         }
         let viewer = Viewer::of(&self.core, &mut conn, who).await?;
-        if !viewer.sees_all() {
-            if kind == Kind::Project {
-                let paths = viewer.paths_to_reach(&mut conn, &who.workspace_id).await?;
-                docs.retain_mut(|d| match viewer.level_of(kind, d) {
-                    Level::None if paths.contains(d["id"].as_str().unwrap_or_default()) => {
-                        *d = path_only(d);
-                        true
-                    }
-                    Level::None => false,
-                    _ => true,
-                });
-            } else if kind != Kind::DatasetVersion {
-                // A dataset's versions are listed once the dataset was checked.
-                docs.retain(|d| viewer.level_of(kind, d) >= Level::Read);
+        // A dataset's versions are listed once the dataset was checked.
+        let judged = !viewer.sees_all() && kind != Kind::DatasetVersion;
+        let (scope, shown, paths);
+        let visible = if !judged {
+            Visible::All
+        } else if kind == Kind::Project {
+            paths = viewer.paths_to_reach(&mut conn, &who.workspace_id).await?;
+            let mut ids: Vec<String> = viewer.readable_projects().map(String::from).collect();
+            ids.extend(paths.iter().map(|p| p.to_string()));
+            ids.sort();
+            ids.dedup();
+            shown = ids;
+            Visible::Ids(&shown)
+        } else {
+            scope = viewer.scope(kind);
+            Visible::Scope(scope.as_ref())
+        };
+        let plan = match narrow {
+            None => query.plan(&["project"]),
+            Some(_) => None,
+        };
+        let mut docs = store::catalog::listing(
+            &mut conn,
+            &who.workspace_id,
+            kind,
+            &Listing {
+                ids: query.ids(),
+                projects: projects.as_deref().filter(|p| !p.is_empty()),
+                hide,
+                visible,
+                plan: plan.as_ref(),
+            },
+        )
+        .await?;
+        if judged && kind == Kind::Project {
+            // A project the caller may not read but that leads to one they may: its path only.
+            for d in &mut docs {
+                if viewer.level_of(kind, d) == Level::None {
+                    *d = path_only(d);
+                }
             }
         }
-        extend(&mut docs);
-        Ok(query.run(docs))
+        Ok(match (plan, narrow) {
+            (Some(_), _) => query.select_fields(docs),
+            (None, Some(narrow)) => {
+                narrow(&mut docs);
+                query.run(docs)
+            }
+            (None, None) => query.run(docs),
+        })
     }
 
     /// Checks the caller may do `needed` with a loaded object, for the calls that name a second

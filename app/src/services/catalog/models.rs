@@ -34,7 +34,7 @@ impl CatalogService {
         who: &Identity,
         params: &Map<String, Value>,
     ) -> Result<Vec<Value>, AppError> {
-        self.list(who, Kind::Model, params, |_| {}).await
+        self.list(who, Kind::Model, params, None).await
     }
 
     pub async fn model(&self, who: &Identity, id: &str) -> Result<Value, AppError> {

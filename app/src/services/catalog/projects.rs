@@ -58,19 +58,29 @@ impl CatalogService {
             _ => vec![],
         };
         let shallow = params.get("shallow_search").and_then(Value::as_bool) == Some(true);
-        let mut conn = self.read().await?;
-        let all =
-            store::catalog::list(&mut conn, &who.workspace_id, Kind::Project, None, None).await?;
-        drop(conn);
-        let parent_paths: Vec<String> = all
+        if parents.is_empty() && !shallow {
+            return self.list(who, Kind::Project, params, None).await;
+        }
+        let parent_paths: Vec<String> = if parents.is_empty() {
+            vec![]
+        } else {
+            let mut conn = self.read().await?;
+            store::catalog::list(
+                &mut conn,
+                &who.workspace_id,
+                Kind::Project,
+                Some(&parents),
+                None,
+            )
+            .await?
             .iter()
-            .filter(|p| parents.iter().any(|id| p["id"].as_str() == Some(id)))
             .map(|p| name_of(p).to_string())
-            .collect();
+            .collect()
+        };
         if !parents.is_empty() && parent_paths.is_empty() {
             return Ok(vec![]);
         }
-        self.list(who, Kind::Project, params, |docs| {
+        let narrow = |docs: &mut Vec<Value>| {
             if !parents.is_empty() {
                 docs.retain(|d| {
                     parent_paths.iter().any(|p| {
@@ -80,8 +90,8 @@ impl CatalogService {
             } else if shallow {
                 docs.retain(|d| !name_of(d).contains('/'));
             }
-        })
-        .await
+        };
+        self.list(who, Kind::Project, params, Some(&narrow)).await
     }
 
     /// `projects.get_all_ex`: the listing with the counts the SDK and web apps ask for:

@@ -49,7 +49,7 @@ impl CatalogService {
         who: &Identity,
         params: &Map<String, Value>,
     ) -> Result<Vec<Value>, AppError> {
-        let found = self.list(who, Kind::Queue, params, |_| {}).await?;
+        let found = self.list(who, Kind::Queue, params, None).await?;
         let wants_entries = match params.get("only_fields") {
             Some(Value::Array(f)) => f
                 .iter()

@@ -92,7 +92,7 @@ impl CatalogService {
         who: &Identity,
         params: &Map<String, Value>,
     ) -> Result<Vec<Value>, AppError> {
-        self.list(who, Kind::Task, params, |_| {}).await
+        self.list(who, Kind::Task, params, None).await
     }
 
     pub async fn task(&self, who: &Identity, id: &str) -> Result<Value, AppError> {

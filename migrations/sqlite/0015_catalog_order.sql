@@ -1,0 +1,11 @@
+-- Listings order and page in SQL: the document's `created` (ClearML's ISO text, compared as text
+-- as the listing compares it) and its flags (1: system tag `hidden`, 2: system tag `example`)
+-- beside it, written with the document.
+ALTER TABLE catalog ADD COLUMN created TEXT NOT NULL DEFAULT '';
+ALTER TABLE catalog ADD COLUMN flags BIGINT NOT NULL DEFAULT 0;
+UPDATE catalog SET
+    created = COALESCE(json_extract(doc, '$.created'), ''),
+    flags = (CASE WHEN EXISTS (SELECT 1 FROM json_each(doc, '$.system_tags') WHERE value = 'hidden') THEN 1 ELSE 0 END)
+          + (CASE WHEN EXISTS (SELECT 1 FROM json_each(doc, '$.system_tags') WHERE value = 'example') THEN 2 ELSE 0 END);
+CREATE INDEX catalog_order ON catalog(workspace_id, kind, created, id);
+CREATE INDEX catalog_by_name ON catalog(workspace_id, kind, name, created, id);
