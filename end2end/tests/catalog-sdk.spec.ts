@@ -83,10 +83,15 @@ test('clearml-agent with a service account registers, takes the queued task, run
   expect(step.detail.workers_seen.length).toBeGreaterThan(0);
 });
 
-test('the SDK and clearml-agent called nothing the server does not serve (its log names any such call)', () => {
+test('the SDK and clearml-agent called nothing the server does not serve (its log names any such call)', async ({ request }) => {
   // Every spec shares the one server whose log global-setup keeps; the runs above are its SDK
-  // and agent traffic, so a call they made that no endpoint answers is logged by now.
-  const log = readFileSync('.state/server.log', 'utf8');
-  const unknown = log.split('\n').filter((line) => line.includes('unknown endpoint called'));
-  expect(unknown).toEqual([]);
+  // and agent traffic, so a call they made that no endpoint answers is logged by now. A call of
+  // our own to an endpoint that does not exist shows that the log is kept and names such calls.
+  const probe = `tasks.probe_unserved_${Date.now()}`;
+  const answer = await request.post(`${server().url}/api/${probe}`, { data: {} });
+  expect(answer.status()).toBe(404);
+  const unknown = () => readFileSync('.state/server.log', 'utf8')
+    .split('\n').filter((line) => line.includes('unknown endpoint called'));
+  await expect.poll(() => unknown().some((line) => line.includes(probe)), { timeout: 10_000 }).toBe(true);
+  expect(unknown().filter((line) => !line.includes(probe))).toEqual([]);
 });

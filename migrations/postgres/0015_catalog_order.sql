@@ -7,5 +7,7 @@ UPDATE catalog SET
     created = COALESCE(CAST(doc AS jsonb) ->> 'created', ''),
     flags = (CASE WHEN COALESCE(CAST(doc AS jsonb) -> 'system_tags' @> '["hidden"]'::jsonb, false) THEN 1 ELSE 0 END)
           + (CASE WHEN COALESCE(CAST(doc AS jsonb) -> 'system_tags' @> '["example"]'::jsonb, false) THEN 2 ELSE 0 END);
-CREATE INDEX catalog_order ON catalog(workspace_id, kind, created COLLATE "C", id COLLATE "C");
-CREATE INDEX catalog_by_name ON catalog(workspace_id, kind, name COLLATE "C", created COLLATE "C", id COLLATE "C");
+-- The listings' order; with `project_id` and `flags` in it, what the access rules and the hidden
+-- and example flags look at is judged from the index before a row is read.
+CREATE INDEX catalog_order ON catalog(workspace_id, kind, created COLLATE "C", id COLLATE "C", project_id, flags);
+CREATE INDEX catalog_by_name ON catalog(workspace_id, kind, name COLLATE "C", created COLLATE "C", id COLLATE "C", project_id, flags);

@@ -7,5 +7,7 @@ UPDATE catalog SET
     created = COALESCE(json_extract(doc, '$.created'), ''),
     flags = (CASE WHEN EXISTS (SELECT 1 FROM json_each(doc, '$.system_tags') WHERE value = 'hidden') THEN 1 ELSE 0 END)
           + (CASE WHEN EXISTS (SELECT 1 FROM json_each(doc, '$.system_tags') WHERE value = 'example') THEN 2 ELSE 0 END);
-CREATE INDEX catalog_order ON catalog(workspace_id, kind, created, id);
-CREATE INDEX catalog_by_name ON catalog(workspace_id, kind, name, created, id);
+-- The listings' order; with `project_id` and `flags` in it, what the access rules and the hidden
+-- and example flags look at is judged from the index before a row is read.
+CREATE INDEX catalog_order ON catalog(workspace_id, kind, created, id, project_id, flags);
+CREATE INDEX catalog_by_name ON catalog(workspace_id, kind, name, created, id, project_id, flags);

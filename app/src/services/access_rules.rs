@@ -49,6 +49,16 @@ pub struct WorkspaceAccess {
     object_projects: HashMap<String, String>,
     /// The listing scopes worked out so far, by caller and kind (they go with the rest).
     scopes: std::sync::Mutex<HashMap<(String, Kind), Arc<Scope>>>,
+    /// The project listings' views worked out so far, by caller.
+    project_views: std::sync::Mutex<HashMap<String, Arc<ProjectView>>>,
+}
+
+/// The projects a caller's project listing shows: those they read, and those on the way to
+/// something they reach (which show their path only).
+#[derive(Debug, Default)]
+pub struct ProjectView {
+    pub shown: Vec<String>,
+    pub readable: HashSet<String>,
 }
 
 /// At most this many listing scopes are kept per workspace; past it they are worked out again.
@@ -110,6 +120,7 @@ impl WorkspaceAccess {
             chains,
             object_projects,
             scopes: Default::default(),
+            project_views: Default::default(),
         })
     }
 }
@@ -200,6 +211,44 @@ impl Viewer {
             m.insert(key, scope.clone());
         }
         scope
+    }
+
+    /// What the caller's project listing shows. Kept with the workspace's rules, unless a rule
+    /// grants the caller a whole kind: which projects hold objects of a kind changes with every
+    /// object made, and that is no settings change.
+    pub async fn project_view(
+        &self,
+        conn: &mut Conn,
+        workspace_id: &str,
+    ) -> Result<Arc<ProjectView>, AppError> {
+        let user = &self.principal.user;
+        if let Some(v) = self
+            .access
+            .project_views
+            .lock()
+            .ok()
+            .and_then(|m| m.get(user).cloned())
+        {
+            return Ok(v);
+        }
+        let paths = self.paths_to_reach(conn, workspace_id).await?;
+        let readable: HashSet<String> = self.readable_projects().map(String::from).collect();
+        let mut shown: Vec<String> = readable
+            .iter()
+            .cloned()
+            .chain(paths.iter().map(|p| p.to_string()))
+            .collect();
+        shown.sort();
+        shown.dedup();
+        let view = Arc::new(ProjectView { shown, readable });
+        let whole_kinds = !self.access.rules.granted(&self.principal).1.is_empty();
+        if !whole_kinds && let Ok(mut m) = self.access.project_views.lock() {
+            if m.len() >= MAX_SCOPES {
+                m.clear();
+            }
+            m.insert(user.clone(), view.clone());
+        }
+        Ok(view)
     }
 
     /// The projects the caller reads.

@@ -216,6 +216,22 @@ impl Binds {
         format!("${}", self.0.len())
     }
 
+    /// Runs a query with these parameters.
+    async fn fetch(
+        self,
+        conn: &mut Conn,
+        sql: &str,
+    ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        let mut q = sqlx::query(sql);
+        for bind in self.0 {
+            q = match bind {
+                Bind::Text(t) => q.bind(t),
+                Bind::Int(i) => q.bind(i),
+            };
+        }
+        q.fetch_all(conn).await
+    }
+
     /// `(a, b, …)` of these values; `None` for no value.
     fn list(&mut self, values: &[String]) -> Option<String> {
         if values.is_empty() {
@@ -313,14 +329,7 @@ pub async fn listing(
             ));
         }
     }
-    let mut q = sqlx::query(&sql);
-    for bind in b.0 {
-        q = match bind {
-            Bind::Text(t) => q.bind(t),
-            Bind::Int(i) => q.bind(i),
-        };
-    }
-    q.fetch_all(conn)
+    b.fetch(conn, &sql)
         .await?
         .into_iter()
         .map(|r| parse(r.try_get("doc")?))

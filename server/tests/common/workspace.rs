@@ -55,6 +55,25 @@ impl Workspace {
             .expect("Ada administers the workspace")
     }
 
+    /// A group of the workspace with these members, made by Ada; its id.
+    pub async fn group(&self, name: &str, members: &[String]) -> String {
+        self.services
+            .groups
+            .save(&self.proof(), None, name, "", members)
+            .await
+            .unwrap();
+        self.services
+            .groups
+            .overview(&self.proof())
+            .await
+            .unwrap()
+            .groups
+            .into_iter()
+            .find(|g| g.name == name)
+            .unwrap()
+            .id
+    }
+
     /// Another person, made through the service in workspace `workspace` (password `password-123`).
     pub async fn person(&self, email: &str, role: Role, workspace: &str) -> CreatedUser {
         user(&self.services, email, role, workspace).await

@@ -342,6 +342,14 @@ async fn a_dataset_lists_its_published_versions_unless_asked_for_all() {
             names(ok(&w, "datasets.get_versions", json!({"dataset": ds})).await),
             ["v1"]
         );
+        // The newest version is a draft: the first page of one published version is not empty.
+        let first = ok(
+            &w,
+            "datasets.get_versions",
+            json!({"dataset": ds, "page": 0, "page_size": 1}),
+        )
+        .await;
+        assert_eq!(names(first), ["v1"]);
         let all = ok(
             &w,
             "datasets.get_versions",

@@ -195,6 +195,23 @@ impl Lcg {
     }
 }
 
+/// A kind's listing (`<kind>.get_all`) as a caller gets it.
+async fn listing(
+    s: &Services,
+    who: &Identity,
+    kind: Kind,
+    params: Map<String, serde_json::Value>,
+) -> Vec<serde_json::Value> {
+    match kind {
+        Kind::Project => s.catalog.projects(who, &params).await,
+        Kind::Task => s.catalog.tasks(who, &params).await,
+        Kind::Model => s.catalog.models(who, &params).await,
+        Kind::Dataview => s.catalog.dataviews(who, &params).await,
+        _ => s.catalog.queues(who, &params).await,
+    }
+    .unwrap()
+}
+
 /// The ids a listing returns, in order.
 fn ids(found: &[serde_json::Value]) -> Vec<String> {
     found
@@ -211,26 +228,7 @@ async fn listings_hold_exactly_what_the_evaluator_lets_a_caller_read(db: Db) {
     let w = Workspace::new(db).await;
     let s = &w.services;
     let cy = w.person("cy@example.com", Role::Member, "Research").await;
-    s.groups
-        .save(
-            &w.proof(),
-            None,
-            "Vision",
-            "",
-            std::slice::from_ref(&w.bob.id),
-        )
-        .await
-        .unwrap();
-    let vision = s
-        .groups
-        .overview(&w.proof())
-        .await
-        .unwrap()
-        .groups
-        .into_iter()
-        .find(|g| g.name == "Vision")
-        .unwrap()
-        .id;
+    let vision = w.group("Vision", std::slice::from_ref(&w.bob.id)).await;
     let mut objects: Vec<(Kind, String)> = Vec::new();
     let mut projects = Vec::new();
     for path in ["A", "A/B", "A/B/C", "D", "Gone"] {
@@ -379,15 +377,7 @@ async fn listings_hold_exactly_what_the_evaluator_lets_a_caller_read(db: Db) {
                 )
                 .await
                 .unwrap();
-                let everything = Map::new();
-                let listed = match kind {
-                    Kind::Project => s.catalog.projects(who, &everything).await,
-                    Kind::Task => s.catalog.tasks(who, &everything).await,
-                    Kind::Model => s.catalog.models(who, &everything).await,
-                    Kind::Dataview => s.catalog.dataviews(who, &everything).await,
-                    _ => s.catalog.queues(who, &everything).await,
-                }
-                .unwrap();
+                let listed = listing(s, who, kind, Map::new()).await;
                 let mut expected: Vec<&serde_json::Value> = all
                     .iter()
                     .filter(|d| {
@@ -417,14 +407,7 @@ async fn listings_hold_exactly_what_the_evaluator_lets_a_caller_read(db: Db) {
                 let mut paged = Vec::new();
                 for page in 0.. {
                     let params = fields(json!({ "page": page, "page_size": 2 }));
-                    let found = match kind {
-                        Kind::Project => s.catalog.projects(who, &params).await,
-                        Kind::Task => s.catalog.tasks(who, &params).await,
-                        Kind::Model => s.catalog.models(who, &params).await,
-                        Kind::Dataview => s.catalog.dataviews(who, &params).await,
-                        _ => s.catalog.queues(who, &params).await,
-                    }
-                    .unwrap();
+                    let found = listing(s, who, kind, params).await;
                     let n = found.len();
                     paged.extend(ids(&found));
                     if n < 2 {

@@ -283,6 +283,10 @@ impl CatalogService {
             .and_then(|v| v.as_bool())
             .unwrap_or(true);
         drop(conn);
+        // Narrowed before paging, so that a page of published versions is never short.
+        if only_published && !params.contains_key("status") {
+            params.insert("status".into(), json!("published"));
+        }
         let mut found = self.list(who, Kind::DatasetVersion, &params, None).await?;
         if only_published {
             found.retain(|v| v.get("status").is_none_or(|s| s == "published"));

@@ -152,17 +152,16 @@ impl CatalogService {
         let viewer = Viewer::of(&self.core, &mut conn, who).await?;
         // A dataset's versions are listed once the dataset was checked.
         let judged = !viewer.sees_all() && kind != Kind::DatasetVersion;
-        let (scope, shown, paths);
+        let projects_view = if judged && kind == Kind::Project {
+            Some(viewer.project_view(&mut conn, &who.workspace_id).await?)
+        } else {
+            None
+        };
+        let scope;
         let visible = if !judged {
             Visible::All
-        } else if kind == Kind::Project {
-            paths = viewer.paths_to_reach(&mut conn, &who.workspace_id).await?;
-            let mut ids: Vec<String> = viewer.readable_projects().map(String::from).collect();
-            ids.extend(paths.iter().map(|p| p.to_string()));
-            ids.sort();
-            ids.dedup();
-            shown = ids;
-            Visible::Ids(&shown)
+        } else if let Some(view) = &projects_view {
+            Visible::Ids(&view.shown)
         } else {
             scope = viewer.scope(kind);
             Visible::Scope(scope.as_ref())
@@ -184,10 +183,10 @@ impl CatalogService {
             },
         )
         .await?;
-        if judged && kind == Kind::Project {
+        if let Some(view) = &projects_view {
             // A project the caller may not read but that leads to one they may: its path only.
             for d in &mut docs {
-                if viewer.level_of(kind, d) == Level::None {
+                if !view.readable.contains(d["id"].as_str().unwrap_or_default()) {
                     *d = path_only(d);
                 }
             }
