@@ -62,6 +62,11 @@ impl Workspace {
             .save(&self.proof(), None, name, "", members)
             .await
             .unwrap();
+        self.group_named(name).await.id
+    }
+
+    /// The group of the workspace with this name, as Ada sees it.
+    pub async fn group_named(&self, name: &str) -> app::api::groups::Group {
         self.services
             .groups
             .overview(&self.proof())
@@ -71,7 +76,6 @@ impl Workspace {
             .into_iter()
             .find(|g| g.name == name)
             .unwrap()
-            .id
     }
 
     /// Another person, made through the service in workspace `workspace` (password `password-123`).

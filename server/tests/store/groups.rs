@@ -21,18 +21,6 @@ async fn vision(w: &Workspace) {
         .unwrap();
 }
 
-async fn group_named(w: &Workspace, name: &str) -> app::api::groups::Group {
-    w.services
-        .groups
-        .overview(&w.proof())
-        .await
-        .unwrap()
-        .groups
-        .into_iter()
-        .find(|g| g.name == name)
-        .unwrap()
-}
-
 async fn the_built_in_groups_are_made_once(db: Db) {
     let w = Workspace::new(db).await;
     let groups = &w.services.groups;
@@ -48,7 +36,7 @@ async fn the_built_in_groups_are_made_once(db: Db) {
 async fn a_member_named_twice_is_in_the_group_once(db: Db) {
     let w = Workspace::new(db).await;
     vision(&w).await;
-    assert_eq!(group_named(&w, "Vision").await.members.len(), 1);
+    assert_eq!(w.group_named("Vision").await.members.len(), 1);
 }
 
 async fn group_names_are_unique(db: Db) {
@@ -69,7 +57,7 @@ async fn leaving_the_workspace_takes_one_out_of_its_groups(db: Db) {
         .remove(&w.proof(), &w.bob.id)
         .await
         .unwrap();
-    let vision = group_named(&w, "Vision").await;
+    let vision = w.group_named("Vision").await;
     assert!(vision.members.is_empty());
     let mut conn = w.conn().await;
     assert!(
@@ -83,7 +71,7 @@ async fn leaving_the_workspace_takes_one_out_of_its_groups(db: Db) {
 async fn a_workspaces_own_group_can_be_deleted(db: Db) {
     let w = Workspace::new(db).await;
     vision(&w).await;
-    let vision = group_named(&w, "Vision").await;
+    let vision = w.group_named("Vision").await;
     w.services
         .groups
         .delete(&w.proof(), &vision.id)
