@@ -96,6 +96,22 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
     Ok(Db { pool, kind })
 }
 
+/// Applies the migrations of the database's kind up to and including version `last` (an upgrade
+/// test starts from an older schema).
+pub async fn migrate_through(db: &Db, last: i64) -> Result<(), sqlx::migrate::MigrateError> {
+    let all = match db.kind {
+        Kind::Sqlite => &SQLITE,
+        Kind::Postgres => &POSTGRES,
+    };
+    let older = Migrator {
+        migrations: std::borrow::Cow::Owned(
+            all.iter().filter(|m| m.version <= last).cloned().collect(),
+        ),
+        ..Migrator::DEFAULT
+    };
+    older.run(&db.pool).await
+}
+
 /// Applies the pending migrations of the database's kind.
 pub async fn migrate(db: &Db) -> Result<(), sqlx::migrate::MigrateError> {
     match db.kind {

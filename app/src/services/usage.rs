@@ -1,4 +1,4 @@
-//! API calls per workspace per month. Counting every call with its own write would make the
+//! API calls per workspace per day (UTC). Counting every call with its own write would make the
 //! database the bottleneck of the API, so calls are counted in memory and added to the stored
 //! totals every few seconds (and at shutdown); each replica adds its own share.
 
@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use crate::db::Db;
 use crate::store;
 
-/// Pending counts by month (`YYYY-MM`) and workspace. Nested so that counting a call in a month and
-/// workspace already seen allocates nothing.
+/// Pending counts by day (`YYYY-MM-DD`) and workspace. Nested so that counting a call on a day and
+/// in a workspace already seen allocates nothing.
 #[derive(Debug, Default)]
 pub struct UsageCounter {
     pending: Mutex<HashMap<String, HashMap<String, i64>>>,
@@ -20,8 +20,13 @@ pub fn month_of(ms: i64) -> String {
     app::domain::timefmt::iso_utc(ms)[..7].to_string()
 }
 
-/// The month of a time, remembered per thread for the day it falls in (days never straddle months).
-fn cached_month(ms: i64) -> String {
+/// `YYYY-MM-DD` of a time.
+pub fn day_of(ms: i64) -> String {
+    app::domain::timefmt::iso_utc(ms)[..10].to_string()
+}
+
+/// The day of a time, remembered per thread.
+fn cached_day(ms: i64) -> String {
     thread_local! {
         static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
     }
@@ -29,7 +34,7 @@ fn cached_month(ms: i64) -> String {
     LAST.with(|last| {
         let mut last = last.borrow_mut();
         if last.0 != day {
-            *last = (day, month_of(ms));
+            *last = (day, day_of(ms));
         }
         last.1.clone()
     })
@@ -37,9 +42,9 @@ fn cached_month(ms: i64) -> String {
 
 impl UsageCounter {
     pub fn record(&self, workspace_id: &str, now_ms: i64) {
-        let month = cached_month(now_ms);
+        let day = cached_day(now_ms);
         if let Ok(mut p) = self.pending.lock() {
-            let by_ws = p.entry(month).or_default();
+            let by_ws = p.entry(day).or_default();
             match by_ws.get_mut(workspace_id) {
                 Some(n) => *n += 1,
                 None => {
@@ -55,23 +60,21 @@ impl UsageCounter {
         let batch: Vec<((String, String), i64)> = match self.pending.lock() {
             Ok(mut p) => p
                 .drain()
-                .flat_map(|(month, by_ws)| {
-                    by_ws
-                        .into_iter()
-                        .map(move |(ws, n)| ((ws, month.clone()), n))
+                .flat_map(|(day, by_ws)| {
+                    by_ws.into_iter().map(move |(ws, n)| ((ws, day.clone()), n))
                 })
                 .collect(),
             Err(_) => return,
         };
-        for ((ws, month), n) in batch {
+        for ((ws, day), n) in batch {
             let written = match db.pool.acquire().await {
-                Ok(mut conn) => store::workspaces::add_api_calls(&mut conn, &ws, &month, n)
+                Ok(mut conn) => store::workspaces::add_api_calls(&mut conn, &ws, &day, n)
                     .await
                     .is_ok(),
                 Err(_) => false,
             };
             if !written && let Ok(mut p) = self.pending.lock() {
-                *p.entry(month).or_default().entry(ws).or_insert(0) += n;
+                *p.entry(day).or_default().entry(ws).or_insert(0) += n;
             }
         }
     }

@@ -321,40 +321,61 @@ pub async fn is_member_email(
     .is_some())
 }
 
-/// Adds `calls` to a workspace's count for a month (`YYYY-MM`).
+/// Adds `calls` to a workspace's count for a day (`YYYY-MM-DD`).
 pub async fn add_api_calls(
     conn: &mut Conn,
     workspace_id: &str,
-    month: &str,
+    day: &str,
     calls: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO api_usage (workspace_id, month, calls) VALUES ($1, $2, $3) \
-         ON CONFLICT (workspace_id, month) DO UPDATE SET calls = api_usage.calls + excluded.calls",
+        "INSERT INTO api_usage_days (workspace_id, day, calls) VALUES ($1, $2, $3) \
+         ON CONFLICT (workspace_id, day) DO UPDATE SET calls = api_usage_days.calls + excluded.calls",
     )
     .bind(workspace_id)
-    .bind(month)
+    .bind(day)
     .bind(calls)
     .execute(conn)
     .await?;
     Ok(())
 }
 
+/// A workspace's calls in a month (`YYYY-MM`): the sum of its days.
 pub async fn api_calls(
     conn: &mut Conn,
     workspace_id: &str,
     month: &str,
 ) -> Result<i64, sqlx::Error> {
-    Ok(
-        sqlx::query("SELECT calls FROM api_usage WHERE workspace_id = $1 AND month = $2")
-            .bind(workspace_id)
-            .bind(month)
-            .fetch_optional(conn)
-            .await?
-            .map(|r| r.try_get("calls"))
-            .transpose()?
-            .unwrap_or(0),
+    let days = api_calls_by_day(
+        conn,
+        workspace_id,
+        &format!("{month}-01"),
+        &format!("{month}-31"),
     )
+    .await?;
+    Ok(days.iter().map(|(_, n)| n).sum())
+}
+
+/// A workspace's calls on each day from `first` to `last` (`YYYY-MM-DD`, both included) that had
+/// any, in order.
+pub async fn api_calls_by_day(
+    conn: &mut Conn,
+    workspace_id: &str,
+    first: &str,
+    last: &str,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT day, calls FROM api_usage_days WHERE workspace_id = $1 AND day >= $2 AND day <= $3 \
+         ORDER BY day",
+    )
+    .bind(workspace_id)
+    .bind(first)
+    .bind(last)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| Ok((r.try_get("day")?, r.try_get("calls")?)))
+    .collect()
 }
 
 /// A member of a workspace, for the Users table.

@@ -76,10 +76,21 @@ where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = ()>,
 {
+    with_new_sqlite(true, test).await
+}
+
+/// Runs `test` over a fresh SQLite database, migrated or empty.
+pub async fn with_new_sqlite<F, Fut>(migrated: bool, test: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let dir = std::env::temp_dir().join(format!("atrium-test-{}", crypto::new_id()));
     let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
     let db = db::connect(&url).await.expect("open sqlite");
-    db::migrate(&db).await.expect("migrate sqlite");
+    if migrated {
+        db::migrate(&db).await.expect("migrate sqlite");
+    }
     test(db.clone()).await;
     db.pool.close().await;
     let _ = std::fs::remove_dir_all(dir);
@@ -87,6 +98,15 @@ where
 
 /// Runs `test` over a PostgreSQL database created for it (and dropped after it).
 pub async fn with_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    with_new_postgres(true, test).await
+}
+
+/// Runs `test` over a PostgreSQL database created for it, migrated or empty.
+pub async fn with_new_postgres<F, Fut>(migrated: bool, test: F)
 where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = ()>,
@@ -107,7 +127,9 @@ where
     let db = db::connect(&format!("{base}/{name}"))
         .await
         .expect("open test database");
-    db::migrate(&db).await.expect("migrate postgres");
+    if migrated {
+        db::migrate(&db).await.expect("migrate postgres");
+    }
     test(db.clone()).await;
     db.pool.close().await;
     sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))

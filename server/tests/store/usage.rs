@@ -1,4 +1,4 @@
-//! API usage: calls counted in memory and written in batches, per workspace and month.
+//! API usage: calls counted in memory and written in batches, per workspace and day.
 
 use atrium_server::db::Db;
 use atrium_server::services::Services;
@@ -52,7 +52,30 @@ async fn each_month_counts_its_own_calls(db: Db) {
     );
 }
 
+/// Calls on two days are two counts, in order, and their month's count is their sum.
+async fn each_day_counts_its_own_calls(db: Db) {
+    let s = counted_calls(&db).await;
+    let next_day = 1_795_000_000_000 + 86_400_000;
+    s.core.usage.record("ws-1", next_day);
+    s.core.usage.record("ws-1", next_day);
+    s.core.usage.flush(&db).await;
+    let mut conn = db.pool.acquire().await.unwrap();
+    assert_eq!(
+        store::workspaces::api_calls_by_day(&mut conn, "ws-1", "2026-11-01", "2026-11-30")
+            .await
+            .unwrap(),
+        [("2026-11-18".to_string(), 4), ("2026-11-19".to_string(), 2)]
+    );
+    assert_eq!(
+        store::workspaces::api_calls(&mut conn, "ws-1", "2026-11")
+            .await
+            .unwrap(),
+        6
+    );
+}
+
 crate::on_both_databases!(
+    each_day_counts_its_own_calls,
     batches_add_up,
     each_workspace_counts_its_own_calls,
     each_month_counts_its_own_calls,
