@@ -46,7 +46,7 @@ tools-rust:
 	fi
 
 tools-npm:
-	@cd end2end && { [ -x node_modules/.bin/playwright ] && [ -x node_modules/.bin/wasm-opt ] && [ -f node_modules/axe-core/axe.min.js ]; } || npm ci --no-audit --no-fund
+	@cd end2end && { [ -x node_modules/.bin/playwright ] && [ -x node_modules/.bin/wasm-opt ] && [ -f node_modules/axe-core/axe.min.js ] && [ -f node_modules/oidc-provider/package.json ]; } || npm ci --no-audit --no-fund
 
 # Debian's brotli and gzip compress the site's files at build time.
 tools-compress:

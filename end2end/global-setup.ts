@@ -9,7 +9,8 @@ export interface ServerState extends Running {
 /** One server for the specs, with an admin and a member made the way an operator would. */
 export default async function globalSetup() {
   mkdirSync('.state', { recursive: true });
-  const s = await startServer([], '.state/server.log');
+  // Identity providers under test run on loopback, which the server reaches only when allowed.
+  const s = await startServer(['--sso-private-hosts', 'true'], '.state/server.log');
   createUser(s, ['--email', 'admin@example.com', '--name', 'Ada Admin', '--admin', '--workspace', 'Research'], 'admin-password-1');
   createUser(s, ['--email', 'throttled@example.com', '--name', 'Tess Throttled', '--workspace', 'Research'], 'throttle-password-1');
   createUser(s, ['--email', 'member@example.com', '--name', 'Max Member', '--workspace', 'Research'], 'member-password-1');
@@ -41,6 +42,9 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'rick@example.com', '--name', 'Rick Member', '--workspace', 'Rules Page'], 'rick-password-1');
   // The file server through the real SDK: a member of a workspace of their own.
   createUser(s, ['--email', 'fay@example.com', '--name', 'Fay Files', '--workspace', 'Files Lab'], 'fay-password-1');
+  // Identity providers: an administrator whose workspace logs in through a real OpenID provider.
+  createUser(s, ['--email', 'olga@example.com', '--name', 'Olga Admin', '--admin', '--workspace', 'SSO Lab'], 'olga-password-1');
+  createUser(s, ['--email', 'ines@example.com', '--name', 'Ines Admin', '--admin', '--workspace', 'IdP Editor'], 'ines-password-1');
   const state: ServerState = {
     ...s,
     admin: { login: 'admin@example.com', password: 'admin-password-1' },

@@ -45,6 +45,9 @@ pub struct Settings {
     pub smtp: Option<crate::mail::SmtpSettings>,
     /// Where the file server keeps files, and the largest it accepts.
     pub files: crate::services::files::FilesSettings,
+    /// Identity providers may be reached on private addresses (a provider on the same network;
+    /// the tests' providers on loopback). Off: public hosts only.
+    pub sso_private_hosts: bool,
 }
 
 impl Settings {

@@ -12,9 +12,12 @@ import { hydrated } from './helpers';
 // ~511,400 bytes on the wire. The settings console now loads lazily — its frame and each section
 // a `#[lazy_route]`, cut into chunks by tools/wasm-split — and the login page transfers 261,529
 // bytes: the main wasm 242,122, its script 8,749, the chunk loader 2,701, the stylesheet 4,812,
-// the page 2,653, the icon 492, and no chunk. The budget, 260 KB, leaves 4.7 KB of room.
+// the page 2,653, the icon 492, and no chunk. The identity providers' "Log in with …" buttons (the
+// login page's first resource, so the first to bring the resource and suspense machinery into the
+// main module) took it to 272,314: the main wasm 250,704, its script 8,824, the chunk loader 4,114,
+// the stylesheet 5,431, the page 2,749, the icon 492. The budget, 270 KB, leaves 4 KB of room.
 const TARGET_BYTES = 300 * 1024;
-const BUDGET_BYTES = 260 * 1024;
+const BUDGET_BYTES = 270 * 1024;
 const site = process.env.ATRIUM_RELEASE_SITE;
 
 /** A lazily loaded chunk: `split_<section>…` holds one section's code, `chunk_<n>…` code sections share. */

@@ -95,10 +95,10 @@ test('admins see every section; unfinished ones say so honestly', async ({ page 
     'Profile', 'Configuration', 'Workspace', 'Administrator Vaults', 'Users & Groups', 'Access Rules',
     'Identity Providers', 'Resource Configuration', 'Usage & Billing', 'Audit Log',
   ]);
-  await nav.getByRole('link', { name: 'Identity Providers' }).click();
-  await expect(page).toHaveURL(/\/settings\/identity-providers/);
-  await expect(page.locator('[data-unavailable="Identity Providers"]')).toContainText('Not available yet');
-  await expect(nav.getByRole('link', { name: 'Identity Providers' })).toHaveAttribute('aria-current', 'page');
+  await nav.getByRole('link', { name: 'Resource Configuration' }).click();
+  await expect(page).toHaveURL(/\/settings\/resources/);
+  await expect(page.locator('[data-unavailable="Resource Configuration"]')).toContainText('Not available yet');
+  await expect(nav.getByRole('link', { name: 'Resource Configuration' })).toHaveAttribute('aria-current', 'page');
   await shot(page, 'admin-unavailable-section');
 });
 

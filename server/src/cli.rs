@@ -81,6 +81,17 @@ pub enum CredentialsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCommand {
+    /// Allow or refuse password login in a workspace (the way back in when its identity provider
+    /// fails: `--enabled true`).
+    PasswordLogin {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The workspace's name.
+        #[arg(long)]
+        name: String,
+        #[arg(long, action = clap::ArgAction::Set)]
+        enabled: bool,
+    },
     /// Set the most members a workspace may have (members and pending invitations count).
     Seats {
         #[command(flatten)]
@@ -197,6 +208,7 @@ pub fn settings_of(args: &ServeArgs) -> anyhow_like::Result<Settings> {
         max_body_bytes: args.max_body_bytes,
         smtp: args.smtp.settings()?,
         files: args.files_settings()?,
+        sso_private_hosts: args.sso_private_hosts,
     })
 }
 
@@ -245,6 +257,9 @@ pub async fn run(cli: Cli) -> i32 {
             action: WorkspaceCommand::Seats { db, name, max },
         }) => set_seats(&db, &name, &max).await,
         Some(Command::Workspace {
+            action: WorkspaceCommand::PasswordLogin { db, name, enabled },
+        }) => set_password_login(&db, &name, enabled).await,
+        Some(Command::Workspace {
             action:
                 WorkspaceCommand::Create {
                     db,
@@ -279,6 +294,7 @@ fn offline_settings() -> Settings {
             max_bytes: 0,
             bucket: None,
         },
+        sso_private_hosts: false,
     }
 }
 
@@ -420,6 +436,21 @@ async fn create_workspace(
             "Created workspace \"{}\" ({}), administered by {owner}.",
             ws.name, ws.id
         );
+    }
+    Ok(())
+}
+
+async fn set_password_login(db: &DbArgs, name: &str, enabled: bool) -> anyhow_like::Result<()> {
+    let services = open(db, offline_settings()).await?;
+    services
+        .identity_providers
+        .set_password_login_by_name(name, enabled)
+        .await
+        .map_err(|e| e.to_string())?;
+    if enabled {
+        println!("People of workspace \"{name}\" may log in with their passwords.");
+    } else {
+        println!("People of workspace \"{name}\" log in through its identity provider only.");
     }
     Ok(())
 }

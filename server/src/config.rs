@@ -78,6 +78,11 @@ pub struct ServeArgs {
     /// Browser session lifetime in hours.
     #[arg(long, env = "ATRIUM_SESSION_HOURS", default_value_t = 24 * 7)]
     pub session_hours: i64,
+    /// Let identity provider connections reach private and loopback addresses (discovery, keys,
+    /// tokens, metadata). Off: public hosts only, since any workspace's administrator can enter
+    /// these URLs.
+    #[arg(long, env = "ATRIUM_SSO_PRIVATE_HOSTS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub sso_private_hosts: bool,
     #[command(flatten)]
     pub bucket: BucketArgs,
     #[command(flatten)]

@@ -87,6 +87,7 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         )
         .route("/settings/audit-log/export.csv", get(export_audit_csv))
         .merge(crate::files::routes())
+        .merge(crate::sso::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = leptos_options.clone();
             move || shell(options.clone())
@@ -424,7 +425,7 @@ async fn export_audit_csv(
     }
 }
 
-fn cookie_value(req: &Request<Body>, name: &str) -> Option<String> {
+pub fn cookie_value(req: &Request<Body>, name: &str) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
         .iter()
@@ -576,7 +577,7 @@ pub fn parse_authorization(value: &str) -> Option<Authorization> {
     None
 }
 
-fn url_encode(s: &str) -> String {
+pub fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {

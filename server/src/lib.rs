@@ -10,6 +10,7 @@ pub mod config;
 pub mod files;
 pub mod http;
 pub mod rest;
+pub mod sso;
 pub mod state;
 
 // The services, the store, the database, keys and tokens live in the app crate (server-only, behind

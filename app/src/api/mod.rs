@@ -9,6 +9,7 @@ pub mod backend;
 pub mod cloud_access;
 pub mod credentials;
 pub mod groups;
+pub mod identity_providers;
 pub mod preferences;
 pub mod profile;
 pub mod service_accounts;

@@ -62,10 +62,11 @@ pub enum AuditObject {
     Project,
     Queue,
     AccessRule,
+    IdentityProvider,
 }
 
 impl AuditObject {
-    pub const ALL: [AuditObject; 13] = [
+    pub const ALL: [AuditObject; 14] = [
         AuditObject::User,
         AuditObject::Preferences,
         AuditObject::Session,
@@ -79,6 +80,7 @@ impl AuditObject {
         AuditObject::Project,
         AuditObject::Queue,
         AuditObject::AccessRule,
+        AuditObject::IdentityProvider,
     ];
 
     /// The name stored in the log and used by the filter.
@@ -97,6 +99,7 @@ impl AuditObject {
             AuditObject::Project => "project",
             AuditObject::Queue => "queue",
             AuditObject::AccessRule => "access_rule",
+            AuditObject::IdentityProvider => "identity_provider",
         }
     }
 
@@ -116,6 +119,7 @@ impl AuditObject {
             AuditObject::Project => "Project",
             AuditObject::Queue => "Queue",
             AuditObject::AccessRule => "Access rule",
+            AuditObject::IdentityProvider => "Identity provider",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod error;
 pub mod files;
 pub mod identity;
+pub mod identity_providers;
 pub mod invitations;
 pub mod preferences;
 pub mod throttle;

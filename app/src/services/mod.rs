@@ -9,6 +9,7 @@ pub mod cloud_access;
 pub mod credentials;
 pub mod files;
 pub mod groups;
+pub mod identity_providers;
 pub mod preferences;
 pub mod profile;
 pub mod service_accounts;
@@ -44,6 +45,7 @@ pub struct Services {
     pub files: Arc<files::FilesService>,
     pub catalog: Arc<catalog::CatalogService>,
     pub access_rules: Arc<access_rules::AccessRulesService>,
+    pub identity_providers: Arc<identity_providers::IdentityProvidersService>,
 }
 
 impl Services {
@@ -67,6 +69,9 @@ impl Services {
             files: Arc::new(files::FilesService::new(core.clone())),
             catalog: Arc::new(catalog::CatalogService { core: core.clone() }),
             access_rules: Arc::new(access_rules::AccessRulesService { core: core.clone() }),
+            identity_providers: Arc::new(identity_providers::IdentityProvidersService::new(
+                core.clone(),
+            )),
             sessions: Arc::new(sessions::SessionsService { core: core.clone() }),
             profile: Arc::new(profile::ProfileService { core: core.clone() }),
             preferences: Arc::new(preferences::PreferencesService { core: core.clone() }),

@@ -217,6 +217,26 @@ impl SessionsService {
         else {
             return Err(failed());
         };
+        // A workspace whose people log in through its identity provider is not entered with a
+        // password: the person lands in another of theirs that allows it, or is told to use the
+        // provider's button.
+        let (workspace_id, role) = if store::identity_providers::password_login(
+            &mut tx,
+            &workspace_id,
+        )
+        .await?
+        {
+            (workspace_id, role)
+        } else {
+            match store::identity_providers::password_membership(&mut tx, &user.id).await? {
+                Some((ws, role)) => (ws, Role::parse(&role).unwrap_or(Role::Member)),
+                None => {
+                    return Err(AppError::forbidden(
+                        "log in with a password: your workspace logs in through its identity provider. Use its \u{201c}Log in with \u{2026}\u{201d} button",
+                    ));
+                }
+            }
+        };
         // A success is not a failure: its reservations go back and this address starts afresh.
         store::throttle::give_back(&mut tx, &keys.address).await?;
         store::throttle::clear(&mut tx, &keys.name_at_address).await?;

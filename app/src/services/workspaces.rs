@@ -378,6 +378,13 @@ impl WorkspacesService {
         store::workspaces::membership(&mut conn, &caller.identity.user_id, workspace_id)
             .await?
             .ok_or_else(|| AppError::forbidden("switch to a workspace you do not belong to"))?;
+        if !store::identity_providers::password_login(&mut conn, workspace_id).await?
+            && store::identity_providers::session_via(&mut conn, session).await? != "sso"
+        {
+            return Err(AppError::forbidden(
+                "enter this workspace after logging in with a password: it logs in through its identity provider. Log out and use its button",
+            ));
+        }
         store::workspaces::switch_session(&mut conn, session, workspace_id).await?;
         Ok(())
     }

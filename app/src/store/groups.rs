@@ -180,3 +180,30 @@ pub async fn memberships(
     .map(|r| Ok((r.try_get("group_id")?, r.try_get("user_id")?)))
     .collect()
 }
+
+/// Puts a user in a stored group (nothing when they are in it).
+pub async fn add_member(conn: &mut Conn, group_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) \
+         ON CONFLICT (group_id, user_id) DO NOTHING",
+    )
+    .bind(group_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes a user out of a stored group.
+pub async fn remove_member(
+    conn: &mut Conn,
+    group_id: &str,
+    user_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
+        .bind(group_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -9,6 +9,7 @@ pub mod cloud_access;
 pub mod credentials;
 pub mod files;
 pub mod groups;
+pub mod identity_providers;
 pub mod secrets;
 pub mod service_accounts;
 pub mod sessions;

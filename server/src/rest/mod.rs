@@ -14,6 +14,7 @@ mod catalog;
 mod cloud_access;
 mod credentials;
 mod groups;
+mod identity_providers;
 mod preferences;
 mod profile;
 mod server;
@@ -46,9 +47,10 @@ pub const BATCH: &str = "_batch";
 
 /// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
 /// other path is left to the console and its static files.
-pub const SERVICES: [&str; 26] = [
+pub const SERVICES: [&str; 27] = [
     "auth",
     "access_rules",
+    "identity_providers",
     "groups",
     "service_accounts",
     "workspaces",

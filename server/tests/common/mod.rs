@@ -7,6 +7,7 @@
     reason = "each test crate uses a different part of the fixtures"
 )]
 
+pub mod idp;
 pub mod router;
 pub mod s3;
 pub mod site;
@@ -46,6 +47,8 @@ pub fn settings() -> Settings {
             max_bytes: 256 * 1024,
             bucket: None,
         },
+        // The tests' identity providers run on loopback.
+        sso_private_hosts: true,
     }
 }
 

@@ -16,6 +16,7 @@ mod credentials;
 mod envelope;
 mod files;
 mod groups;
+mod identity_providers;
 mod pages;
 mod preferences;
 mod profile;

@@ -34,6 +34,9 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
     let bye = move || query.with(|q| q.get("bye")).is_some();
     let error = move || login.value().get().and_then(|r| r.err());
+    // A login through an identity provider that failed comes back here with its message.
+    let sso_error = move || query.with(|q| q.get("sso_error")).filter(|m| !m.is_empty());
+    let buttons = Resource::new(|| (), |_| api::identity_providers::buttons());
     view! {
         <main class="center-page login-page">
             <div class="card narrow">
@@ -42,6 +45,23 @@ pub fn LoginPage() -> impl IntoView {
                 <Show when=bye>
                     <p class="info-note" role="status">"You have logged out."</p>
                 </Show>
+                {move || sso_error().map(|m| view! { <p class="error-note" role="alert" id="sso-error">{m}</p> })}
+                <Suspense fallback=|| ()>
+                    {move || buttons.get().and_then(Result::ok).filter(|b| !b.is_empty()).map(|b| {
+                        let several = b.iter().any(|x| x.workspace != b[0].workspace);
+                        view! {
+                            <div class="sso-buttons" id="sso-buttons">
+                                {b.into_iter().map(|x| view! {
+                                    <a class="button wide sso-button" href=x.href.clone() rel="external">
+                                        {format!("Log in with {}", x.display_name)}
+                                        {several.then(|| view! { <span class="sso-workspace">{x.workspace.clone()}</span> })}
+                                    </a>
+                                }).collect_view()}
+                            </div>
+                            <p class="divider-text"><span>"or with your password"</span></p>
+                        }
+                    })}
+                </Suspense>
                 <ActionForm action=login attr:class="form" attr:id="login-form">
                     <input type="hidden" name="next" value=next/>
                     <label for="login">"Username or e-mail"</label>

@@ -16,7 +16,8 @@ use leptos_router::{LazyRoute, lazy_route};
 
 use super::SettingsLayout;
 use super::admin::{
-    access_rules::AccessRulesPage, audit::AuditLogPage, users::UsersPage, vaults::AdminVaultsPage,
+    access_rules::AccessRulesPage, audit::AuditLogPage, identity_providers::IdentityProvidersPage,
+    users::UsersPage, vaults::AdminVaultsPage,
 };
 use super::user::{
     configuration::ConfigurationPage, profile::ProfilePage, workspace::WorkspacePage,
@@ -132,5 +133,19 @@ impl LazyRoute for AccessRulesRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <AccessRulesPage/> }.into_any()
+    }
+}
+
+/// Identity Providers: the workspace's connections and their editor.
+pub struct IdentityProvidersRoute;
+
+#[lazy_route]
+impl LazyRoute for IdentityProvidersRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <IdentityProvidersPage/> }.into_any()
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod access_rules;
 pub mod audit;
+pub mod identity_providers;
 pub mod users;
 pub mod vaults;

@@ -26,6 +26,41 @@ pub fn ProfilePage() -> impl IntoView {
                 Err(e) => view! { <ErrorNote error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
             })}
         </Suspense>
+        <ProviderLinks/>
+    }
+}
+
+/// The workspace's identity providers the member can log in with: linked ones, and a Link button
+/// for the others (the provider's login proves the other side). Hidden when there are none.
+#[component]
+fn ProviderLinks() -> impl IntoView {
+    let links = Resource::new(|| (), |_| api::identity_providers::my_links());
+    let query = leptos_router::hooks::use_query_map();
+    let linked = move || query.with(|q| q.get("linked")).filter(|m| !m.is_empty());
+    let failed = move || query.with(|q| q.get("sso_error")).filter(|m| !m.is_empty());
+    view! {
+        {move || linked().map(|n| view! { <p class="success-note" role="status" id="link-done">{format!("Your account is now linked to {n}: you can log in with its button.")}</p> })}
+        {move || failed().map(|m| view! { <p class="error-note" role="alert" id="link-error">{m}</p> })}
+        <Suspense fallback=|| ()>
+            {move || links.get().and_then(Result::ok).filter(|l| !l.is_empty()).map(|l| view! {
+                <section class="card" id="provider-links">
+                    <h2>"Identity providers"</h2>
+                    <p class="muted">"Log in with your organisation's account. Link it once; afterwards its button on the login page opens your account."</p>
+                    <ul class="plain-list">
+                        {l.into_iter().map(|x| view! {
+                            <li class="link-row">
+                                <span class="strong">{x.display_name.clone()}</span>
+                                {if x.linked {
+                                    view! { <span class="badge">"Linked"</span> }.into_any()
+                                } else {
+                                    view! { <a class="button small" href=x.href.clone() rel="external">{format!("Link {}", x.display_name)}</a> }.into_any()
+                                }}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+        </Suspense>
     }
 }
 

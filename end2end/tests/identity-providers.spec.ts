@@ -1,0 +1,235 @@
+import { test, expect, Page } from '@playwright/test';
+import { spawn, ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../server';
+import { server, login, shot, hydrated, auditPage } from './helpers';
+
+/** Calls the REST API with the page's session cookie (same-origin POST, as the console would). */
+async function api(page: Page, name: string, data: unknown) {
+  const s = server();
+  const res = await page.request.post(`${s.url}/api/${name}`, { headers: { origin: s.url }, data });
+  const body = await res.json();
+  return { status: res.status(), body };
+}
+
+/** Starts `idp/oidc.mjs` (npm oidc-provider) on `port` with these clients. */
+async function startProvider(port: number, clients: unknown[]): Promise<ChildProcess> {
+  const file = join(mkdtempSync(join(tmpdir(), 'atrium-idp-')), 'clients.json');
+  writeFileSync(file, JSON.stringify(clients));
+  const child = spawn(process.execPath, ['idp/oidc.mjs', String(port), file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the provider did not start:\n${out}`)), 30_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('ready ')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => reject(new Error(`the provider exited with ${code}:\n${out}`)));
+  });
+  return child;
+}
+
+test('OIDC: the login button takes a person through a real provider into the workspace, as the mapped member with synced groups (RS256 and ES256)', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const s = server();
+  const olga = await (await browser.newContext()).newPage();
+  await login(olga, { login: 'olga@example.com', password: 'olga-password-1' });
+  expect((await api(olga, 'groups.create', { name: 'Vision', members: [] })).status).toBe(200);
+
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const settings = (display_name: string, client_id: string) => ({
+    protocol: 'oidc',
+    provider: 'custom',
+    display_name,
+    create_users: true,
+    group_sync: true,
+    oidc: {
+      issuer,
+      client_id,
+      authorization_endpoint: `${issuer}/auth`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks`,
+      userinfo_endpoint: `${issuer}/me`,
+      additional_scopes: ['groups'],
+    },
+  });
+  const rs = await api(olga, 'identity_providers.create', { settings: settings('SSO Lab (RS256)', 'atrium-rs'), secret: 'rs-secret-0123456789' });
+  expect(rs.status, JSON.stringify(rs.body)).toBe(200);
+  const es = await api(olga, 'identity_providers.create', { settings: settings('SSO Lab (ES256)', 'atrium-es'), secret: 'es-secret-0123456789' });
+  expect(es.status, JSON.stringify(es.body)).toBe(200);
+  expect(JSON.stringify(rs.body)).not.toContain('rs-secret-0123456789');
+  expect(rs.body.data.return_url).toBe(`${s.url}/sso/callback`);
+
+  const provider = await startProvider(port, [
+    { client_id: 'atrium-rs', client_secret: 'rs-secret-0123456789', redirect_uris: [rs.body.data.return_url] },
+    {
+      client_id: 'atrium-es',
+      client_secret: 'es-secret-0123456789',
+      redirect_uris: [es.body.data.return_url],
+      id_token_signed_response_alg: 'ES256',
+    },
+  ]);
+  try {
+    // Discovery agrees with the endpoints typed in.
+    const found = await api(olga, 'identity_providers.discover', { issuer });
+    expect(found.status, JSON.stringify(found.body)).toBe(200);
+    expect(found.body.data.token_endpoint).toBe(`${issuer}/token`);
+
+    for (const [display, who] of [
+      ['SSO Lab (RS256)', 'oona'],
+      ['SSO Lab (ES256)', 'otis'],
+    ]) {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${s.url}/login`);
+      const button = page.getByRole('link', { name: `Log in with ${display}` });
+      await expect(button).toBeVisible();
+      if (who === 'oona') await shot(page, 'sso-login-buttons');
+      await button.click();
+      // The provider's own login form, then its consent screen.
+      await page.fill('input[name=login]', who);
+      await page.fill('input[name=password]', 'anything');
+      await page.click('button:has-text("Sign-in")');
+      await page.click('button:has-text("Continue")');
+      await page.waitForURL(`${s.url}/settings/profile`);
+      await expect(page.locator('main')).toContainText(`${who}@example.com`);
+      await expect(page.locator('main')).toContainText('SSO Lab');
+      if (who === 'oona') await shot(page, 'sso-landed');
+    }
+
+    // Both were made members of SSO Lab and put in Vision (the claim's Ops does not exist here).
+    const groups = await api(olga, 'groups.get_all', {});
+    const vision = groups.body.data.groups.find((g: { name: string }) => g.name === 'Vision');
+    expect(vision.members.map((m: { email: string }) => m.email).sort()).toEqual(['oona@example.com', 'otis@example.com']);
+
+    // A provider's refusal comes back to the login page in words a person can act on.
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${s.url}/sso/callback?state=forged&code=x`);
+    await expect(page.locator('#sso-error')).toContainText('Start it again from the login page');
+    await shot(page, 'sso-error');
+  } finally {
+    provider.kill();
+  }
+});
+
+test('identity providers page: make an OIDC connection in the editor, test it in a popup, save, switch it off, edit and delete it', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const s = server();
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = await startProvider(port, [
+    { client_id: 'atrium-editor', client_secret: 'editor-secret-0123456789', redirect_uris: [`${s.url}/sso/callback`] },
+  ]);
+  try {
+    const page = await (await browser.newContext({ bypassCSP: true })).newPage();
+    await login(page, { login: 'ines@example.com', password: 'ines-password-1' });
+    await page.goto(`${s.url}/settings/identity-providers`);
+    await hydrated(page);
+    await expect(page.locator('#no-connections')).toBeVisible();
+    await auditPage(page, 'identity-providers-empty');
+
+    await page.click('#new-connection');
+    const dialog = page.getByRole('dialog', { name: 'New connection' });
+    await expect(dialog).toBeVisible();
+    // A preset asks for what it derives the endpoints from and says where to find the rest.
+    await page.selectOption('#provider', 'okta');
+    await expect(page.locator('#tenant')).toBeVisible();
+    await expect(page.locator('#preset-help')).toContainText('Okta admin console');
+    await expect(page.locator('#claim-groups')).toHaveValue('groups');
+    await page.selectOption('#provider', 'aws_cognito');
+    await expect(page.locator('#claim-groups')).toHaveValue('cognito:groups');
+    await page.selectOption('#provider', 'custom');
+    await expect(page.locator('#tenant')).toHaveCount(0);
+    await expect(page.locator('#callback-url')).toHaveText(`${s.url}/sso/callback`);
+
+    await page.fill('#display-name', 'Editor Login');
+    await page.fill('#issuer', issuer);
+    await page.click('#discover');
+    await expect(page.locator('#token-endpoint')).toHaveValue(`${issuer}/token`);
+    await expect(page.locator('#jwks-uri')).toHaveValue(`${issuer}/jwks`);
+    await page.fill('#client-id', 'atrium-editor');
+    await page.fill('#client-secret', 'editor-secret-0123456789');
+    await page.fill('#additional-scopes', 'groups');
+    await page.locator('label[for=create-users]').click();
+    await auditPage(page, 'identity-providers-editor');
+
+    // Test Provider: a real login in a popup, before anything is saved.
+    const popupOpened = page.waitForEvent('popup');
+    await page.click('#test-provider');
+    const popup = await popupOpened;
+    await popup.fill('input[name=login]', 'ida');
+    await popup.fill('input[name=password]', 'anything');
+    await popup.click('button:has-text("Sign-in")');
+    await popup.click('button:has-text("Continue")');
+    await expect(popup.locator('#sso-test-result')).toContainText('Test succeeded');
+    await expect(page.locator('#test-result')).toContainText('ida@example.com', { timeout: 15_000 });
+    await expect(page.locator('#test-result')).toContainText('Creates a new member');
+    await expect(page.locator('#test-result')).toContainText('Vision, Ops');
+    await shot(page, 'identity-providers-test-result');
+
+    await page.click('#save-connection');
+    await expect(dialog).toHaveCount(0);
+    const row = page.locator('tr[data-connection="Editor Login"]');
+    await expect(row).toBeVisible();
+    await expect(row).toContainText('Custom');
+    await expect(row).toContainText('OIDC');
+    await shot(page, 'identity-providers-table');
+
+    const visitor = await (await browser.newContext()).newPage();
+    await visitor.goto(`${s.url}/login`);
+    await expect(visitor.getByRole('link', { name: /Log in with Editor Login/ })).toBeVisible();
+
+    // Password login stays on until an administrator can log in through the connection.
+    await expect(page.locator('#password-login-toggle')).toBeDisabled();
+    await page.goto(`${s.url}/settings/profile`);
+    await hydrated(page);
+    await page.getByRole('link', { name: 'Link Editor Login' }).click();
+    await page.fill('input[name=login]', 'ines-at-idp');
+    await page.fill('input[name=password]', 'anything');
+    await page.click('button:has-text("Sign-in")');
+    await page.click('button:has-text("Continue")');
+    await expect(page.locator('#link-done')).toContainText('Editor Login');
+    await expect(page.locator('#provider-links')).toContainText('Linked');
+    await shot(page, 'identity-providers-linked');
+    await page.goto(`${s.url}/settings/identity-providers`);
+    await hydrated(page);
+    await expect(page.locator('#password-login-toggle')).toBeEnabled();
+    await page.locator('#password-login label.toggle').click();
+    await expect(page.locator('#password-login-toggle')).not.toBeChecked();
+    await expect(page.locator('#password-login')).toContainText('cannot be turned off or deleted');
+    // Now the connection is the way in: turning it off is refused until passwords are back.
+    await row.locator('label.toggle').click();
+    await expect(page.locator('#identity-providers .error-note')).toContainText('last way an administrator');
+    await page.locator('#password-login label.toggle').click();
+    await expect(page.locator('#password-login-toggle')).toBeChecked();
+
+    // Switched off, its button leaves the login page.
+    await row.locator('label.toggle').click();
+    await expect(row.locator('input[role=switch]')).not.toBeChecked();
+    await visitor.reload();
+    await expect(visitor.getByRole('link', { name: /Log in with Editor Login/ })).toHaveCount(0);
+
+    // Edit: the secret is kept unless a new one is typed.
+    await row.hover();
+    await page.getByRole('button', { name: 'Edit Editor Login' }).click();
+    await expect(page.locator('#client-secret')).toHaveAttribute('placeholder', /Stored/);
+    await page.fill('#display-name', 'Editor Login 2');
+    await page.click('#save-connection');
+    await expect(page.locator('tr[data-connection="Editor Login 2"]')).toBeVisible();
+
+    // Delete, after confirming.
+    await page.locator('tr[data-connection="Editor Login 2"]').hover();
+    await page.getByRole('button', { name: 'Delete Editor Login 2' }).click();
+    await expect(page.locator('.confirm-message')).toContainText('Editor Login 2');
+    await page.click('#confirm-action');
+    await expect(page.locator('#no-connections')).toBeVisible();
+  } finally {
+    provider.kill();
+  }
+});
