@@ -1325,3 +1325,64 @@ async fn names_that_resolve_to_private_addresses_are_refused_when_connecting() {
         assert!(e.contains("private address"), "{url}: {e}");
     }
 }
+
+#[tokio::test]
+async fn sixteen_browsers_racing_with_one_answer_get_one_session() {
+    on_sqlite(async |w: Api| {
+        let idp = Provider::start().await;
+        let id = connect(&w, &idp, |_| {}).await;
+        let (url, cookie) = start(&w.app, &id).await;
+        let code = idp.authorize(
+            &url,
+            Person::new("q-1", "quinn@example.com"),
+            Mint::default(),
+        );
+        let query = format!("state={}&code={code}", state_of(&url));
+        let landed =
+            futures_util::future::join_all((0..16).map(|_| back(&w.app, &query, Some(&cookie))))
+                .await;
+        let sessions = landed
+            .iter()
+            .filter(|l| matches!(l, Landed::Session(_)))
+            .count();
+        assert_eq!(sessions, 1, "{landed:?}");
+        assert_eq!(idp.token_calls(), 1, "the code went to the provider once");
+    })
+    .await
+}
+
+#[tokio::test]
+async fn sixteen_first_logins_of_one_person_at_once_make_one_account() {
+    on_sqlite(async |w: Api| {
+        let idp = Provider::start().await;
+        let id = connect(&w, &idp, |_| {}).await;
+        let mut started = vec![];
+        for _ in 0..16 {
+            let (url, cookie) = start(&w.app, &id).await;
+            let code = idp.authorize(
+                &url,
+                Person::new("r-16", "rio@example.com"),
+                Mint::default(),
+            );
+            started.push((format!("state={}&code={code}", state_of(&url)), cookie));
+        }
+        let landed =
+            futures_util::future::join_all(started.iter().map(|(q, c)| back(&w.app, q, Some(c))))
+                .await;
+        let mut users = std::collections::BTreeSet::new();
+        for l in landed {
+            let session = l.session();
+            let caller = w
+                .app
+                .services
+                .sessions
+                .resolve_cookie(&session)
+                .await
+                .unwrap()
+                .unwrap();
+            users.insert(caller.identity.user_id);
+        }
+        assert_eq!(users.len(), 1, "one account for one person");
+    })
+    .await
+}
