@@ -68,20 +68,6 @@ pub enum Provider {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 11] = [
-        Provider::Auth0,
-        Provider::AwsCognito,
-        Provider::Google,
-        Provider::Keycloak,
-        Provider::MicrosoftAd,
-        Provider::MicrosoftAzure,
-        Provider::Okta,
-        Provider::Ping,
-        Provider::Duo,
-        Provider::JumpCloud,
-        Provider::Custom,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Auth0 => "auth0",

@@ -142,6 +142,27 @@ pub fn parse_emails(raw: &str) -> Result<Vec<String>, AppError> {
     Ok(out)
 }
 
+/// A workspace's seats when it has a limit: (used, limit). Members who are people and pending
+/// invitations use one each (an invitation holds its seat until it is answered).
+pub async fn seats(
+    conn: &mut Conn,
+    workspace_id: &str,
+    now: i64,
+) -> Result<Option<(i64, i64)>, AppError> {
+    let Some(max) = store::workspaces::max_members(conn, workspace_id).await? else {
+        return Ok(None);
+    };
+    let members = store::workspaces::members(conn, workspace_id)
+        .await?
+        .iter()
+        .filter(|m| m.kind == "person")
+        .count();
+    let open = store::workspaces::open_invitations_for_workspace(conn, workspace_id, now)
+        .await?
+        .len();
+    Ok(Some(((members + open) as i64, max)))
+}
+
 impl WorkspacesService {
     async fn user_exists(conn: &mut Conn, email: &str) -> Result<bool, AppError> {
         Ok(store::users::find_by_login(conn, email).await?.is_some())
@@ -502,26 +523,16 @@ impl WorkspacesService {
         let emails = parse_emails(emails)?;
         let mut tx = self.core.begin(who).await?;
         let now = tx.now();
-        if let Some(max) = store::workspaces::max_members(&mut tx, &who.workspace_id).await? {
-            let members = store::workspaces::members(&mut tx, &who.workspace_id)
-                .await?
-                .iter()
-                .filter(|m| m.kind == "person")
-                .count();
-            let open =
-                store::workspaces::open_invitations_for_workspace(&mut tx, &who.workspace_id, now)
-                    .await?
-                    .len();
-            let used = (members + open) as i64;
-            if used + emails.len() as i64 > max {
-                let left = (max - used).max(0);
-                return Err(AppError::validation(
-                    "emails",
-                    format!(
-                        "This workspace uses {used} of its {max} seats (members and pending invitations), so you can invite {left} more. Ask your server administrator for more seats."
-                    ),
-                ));
-            }
+        if let Some((used, max)) = seats(&mut tx, &who.workspace_id, now).await?
+            && used + emails.len() as i64 > max
+        {
+            let left = (max - used).max(0);
+            return Err(AppError::validation(
+                "emails",
+                format!(
+                    "This workspace uses {used} of its {max} seats (members and pending invitations), so you can invite {left} more. Ask your server administrator for more seats."
+                ),
+            ));
         }
         let emailed = self.core.settings.smtp.is_some();
         let mut outgoing = vec![];

@@ -828,20 +828,15 @@ impl IdentityProvidersService {
                 (user_id, "invitation")
             }
             Decision::Create => {
-                if let Some(max) = store::workspaces::max_members(tx, workspace_id).await? {
-                    let members = store::workspaces::members(tx, workspace_id)
-                        .await?
-                        .iter()
-                        .filter(|m| m.kind == "person")
-                        .count() as i64;
-                    if members >= max {
-                        return Err(AppError::validation(
-                            "seats",
-                            format!(
-                                "{workspace_name} has no free seat for a new member. Ask its administrator."
-                            ),
-                        ));
-                    }
+                if let Some((used, max)) = super::workspaces::seats(tx, workspace_id, now).await?
+                    && used >= max
+                {
+                    return Err(AppError::validation(
+                        "seats",
+                        format!(
+                            "{workspace_name} has no free seat for a new member. Ask its administrator."
+                        ),
+                    ));
                 }
                 let id = create_person(tx, now, user).await?;
                 store::users::add_membership(tx, workspace_id, &id, Role::Member, now).await?;
