@@ -34,7 +34,11 @@ help:
 ## ---------- tools (installed only when missing) ----------
 tools: tools-rust tools-npm
 
+# C libraries the server links: xmlsec and libxml2 (SAML signatures, through samael, whose bindings
+# bindgen makes with libclang) and OpenSSL.
+NATIVE_PACKAGES := libxmlsec1-dev libxml2-dev libssl-dev pkg-config clang libclang-dev
 tools-rust:
+	@dpkg -s $(NATIVE_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(NATIVE_PACKAGES) >/dev/null; }
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
@@ -46,7 +50,7 @@ tools-rust:
 	fi
 
 tools-npm:
-	@cd end2end && { [ -x node_modules/.bin/playwright ] && [ -x node_modules/.bin/wasm-opt ] && [ -f node_modules/axe-core/axe.min.js ] && [ -f node_modules/oidc-provider/package.json ]; } || npm ci --no-audit --no-fund
+	@cd end2end && { [ -x node_modules/.bin/playwright ] && [ -x node_modules/.bin/wasm-opt ] && [ -f node_modules/axe-core/axe.min.js ] && [ -f node_modules/oidc-provider/package.json ] && [ -f node_modules/saml-idp/package.json ]; } || npm ci --no-audit --no-fund
 
 # Debian's brotli and gzip compress the site's files at build time.
 tools-compress:

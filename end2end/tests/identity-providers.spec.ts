@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { spawn, ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,145 @@ async function startProvider(port: number, clients: unknown[]): Promise<ChildPro
   });
   return child;
 }
+
+/**
+ * Starts npm `saml-idp` (a SAML identity provider) on `port`, with a key pair made for this run. It is
+ * reached as `localhost`, another site than the console's `127.0.0.1`, so its post to the ACS URL is
+ * a cross-site post, as in production. Its assertions are meant for `audience`.
+ */
+async function startSamlProvider(port: number, audience: string): Promise<ChildProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'atrium-saml-'));
+  execFileSync('openssl', ['req', '-x509', '-new', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=Atrium Test SAML IdP',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '30'], { stdio: 'ignore' });
+  const s = server();
+  const child = spawn(process.execPath, ['node_modules/saml-idp/bin/run.js', '--host', '127.0.0.1', '--port', String(port),
+    '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem'), '--issuer', 'urn:atrium:test-saml-idp',
+    '--acsUrl', `${s.url}/sso/acs`, '--audience', audience], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the SAML provider did not start:\n${out}`)), 30_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('IdP server ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => reject(new Error(`the SAML provider exited with ${code}:\n${out}`)));
+  });
+  return child;
+}
+
+test('SAML: make a connection from the provider\'s metadata file in the editor, test it in a popup, then log in through a real provider', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const s = server();
+  const port = await freePort();
+  const audience = `${s.url}/sso/saml/sso-lab`;
+  const provider = await startSamlProvider(port, audience);
+  try {
+    const metadata = join(mkdtempSync(join(tmpdir(), 'atrium-saml-md-')), 'idp-metadata.xml');
+    writeFileSync(metadata, await (await fetch(`http://localhost:${port}/metadata`)).text());
+
+    const page = await (await browser.newContext()).newPage();
+    await login(page, { login: 'olga@example.com', password: 'olga-password-1' });
+    await page.goto(`${s.url}/settings/identity-providers`);
+    await hydrated(page);
+    await page.click('#new-connection');
+    const dialog = page.getByRole('dialog', { name: 'New connection' });
+    await page.locator('label:has(#protocol-saml)').click();
+    await expect(page.locator('#protocol-saml')).toBeChecked();
+    await expect(page.locator('#issuer')).toHaveCount(0);
+    await expect(page.locator('#callback-url')).toHaveText(`${s.url}/sso/acs`);
+    await page.fill('#display-name', 'SSO Lab SAML');
+    await expect(page.locator('#entity-id')).toHaveAttribute('placeholder', `${s.url}/sso/saml/sso-lab-saml`);
+    await page.fill('#entity-id', audience);
+    await page.setInputFiles('#metadata-file', metadata);
+    await expect(page.locator('#metadata-note')).toContainText('Loaded from idp-metadata.xml');
+    await expect(page.locator('#metadata-xml')).toHaveValue(/urn:atrium:test-saml-idp/);
+    await page.locator('#protocol-saml').scrollIntoViewIfNeeded();
+    await shot(page, 'identity-providers-saml-editor-top');
+    await expect(page.locator('#claim-email')).toHaveValue('email');
+    await page.locator('label[for=create-users]').click();
+    await shot(page, 'identity-providers-saml-editor');
+
+    // Test Provider: the provider's sign-in page in a popup; its post comes back from another site.
+    const popupOpened = page.waitForEvent('popup');
+    await page.click('#test-provider');
+    const popup = await popupOpened;
+    await popup.locator('#btn-sign-in').click();
+    await expect(popup.locator('#sso-test-result')).toContainText('Test succeeded');
+    await expect(page.locator('#test-result')).toContainText('saml.jackson@example.com', { timeout: 15_000 });
+    await expect(page.locator('#test-result')).toContainText('Creates a new member');
+    await shot(page, 'identity-providers-saml-test-result');
+
+    await page.click('#save-connection');
+    await expect(dialog).toHaveCount(0);
+    const row = page.locator('tr[data-connection="SSO Lab SAML"]');
+    await expect(row).toContainText('SAML');
+
+    // The editor shows this server's metadata URL once saved; it serves the entity ID and ACS URL.
+    await row.hover();
+    await page.getByRole('button', { name: 'Edit SSO Lab SAML' }).click();
+    const spMetadata = (await page.locator('#sp-metadata-url').innerText()).trim();
+    expect(spMetadata).toMatch(new RegExp(`^${s.url}/sso/[^/]+/metadata$`));
+    const sp = await (await page.request.get(spMetadata)).text();
+    expect(sp).toContain(`entityID="${audience}"`);
+    expect(sp).toContain(`Location="${s.url}/sso/acs"`);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // A person logs in through the button: the provider's form, then straight into the workspace.
+    const visitor = await (await browser.newContext()).newPage();
+    await visitor.goto(`${s.url}/login`);
+    await visitor.getByRole('link', { name: 'Log in with SSO Lab SAML' }).click();
+    await expect(visitor).toHaveURL(new RegExp(`^http://localhost:${port}/`));
+    await visitor.fill('#userName', 'samira@example.com');
+    await visitor.fill('#email', 'samira@example.com');
+    await visitor.fill('#firstName', 'Samira');
+    await visitor.fill('#lastName', 'Saml');
+    await visitor.locator('#btn-sign-in').click();
+    await visitor.waitForURL(`${s.url}/settings/profile`);
+    await expect(visitor.locator('main')).toContainText('samira@example.com');
+    await expect(visitor.locator('main')).toContainText('SSO Lab');
+    await shot(visitor, 'sso-saml-landed');
+
+    // Edit: read the metadata from the provider's URL instead, and sign requests with a key pair
+    // made for the connection (no key pasted).
+    await page.goto(`${s.url}/settings/identity-providers`);
+    await hydrated(page);
+    await row.hover();
+    await page.getByRole('button', { name: 'Edit SSO Lab SAML' }).click();
+    await page.fill('#metadata-xml', '');
+    await page.fill('#metadata-url', `http://localhost:${port}/metadata`);
+    await page.locator('label[for=sign-requests]').click();
+    await expect(page.locator('#private-key')).toHaveAttribute('placeholder', /key pair made/);
+    await page.click('#save-connection');
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await row.hover();
+    await page.getByRole('button', { name: 'Edit SSO Lab SAML' }).click();
+    await expect(page.locator('#metadata-note')).toContainText('Read from the URL at');
+    await expect(page.locator('#metadata-xml')).toHaveValue(/urn:atrium:test-saml-idp/);
+    await expect(page.locator('#public-certificate')).toHaveValue(/^-----BEGIN CERTIFICATE-----/);
+    await expect(page.locator('#private-key')).toHaveAttribute('placeholder', /Stored/);
+    await expect(page.locator('#private-key')).toHaveValue('');
+    await page.locator('#sign-requests').scrollIntoViewIfNeeded();
+    await shot(page, 'identity-providers-saml-signed');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // The next login sends a signed request, which the provider takes.
+    const second = await (await browser.newContext()).newPage();
+    await second.goto(`${s.url}/login`);
+    await second.getByRole('link', { name: 'Log in with SSO Lab SAML' }).click();
+    await expect(second).toHaveURL(/[?&]SigAlg=.*&Signature=/);
+    await second.fill('#userName', 'samira@example.com');
+    await second.fill('#email', 'samira@example.com');
+    await second.locator('#btn-sign-in').click();
+    await second.waitForURL(`${s.url}/settings/profile`);
+    await expect(second.locator('main')).toContainText('samira@example.com');
+  } finally {
+    provider.kill();
+  }
+});
 
 test('OIDC: the login button takes a person through a real provider into the workspace, as the mapped member with synced groups (RS256 and ES256)', async ({ browser }) => {
   test.setTimeout(120_000);

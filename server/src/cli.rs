@@ -523,6 +523,19 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             }
         }
     });
+    // SAML metadata read from a URL is read again every hour (a provider publishes a new signing
+    // certificate there before it starts using it).
+    let refresher = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = refresher.identity_providers.refresh_metadata().await {
+                tracing::warn!(error = %e, "SAML metadata could not be refreshed");
+            }
+        }
+    });
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

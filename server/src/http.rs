@@ -72,7 +72,7 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         settings: settings.clone(),
         services: services.clone(),
     });
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = {
         let services = services.clone();
         move || provide_context(services.clone())
@@ -100,6 +100,16 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         // One middleware for everything every request needs: each extra layer costs every request.
         .layer(middleware::from_fn_with_state(state.clone(), pipeline))
         .with_state(state)
+}
+
+/// The console's routes, generated once per process. Generating them runs the whole app with
+/// resource loading suppressed for the whole process (leptos_server's `SuppressResourceLoad` is a
+/// global flag), so a page that another router of the same process rendered meanwhile would wait
+/// forever on its first resource: the tests build many routers side by side.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// A new request id: 16 random hex characters.
@@ -135,7 +145,8 @@ async fn pipeline(State(state): State<AppState>, mut req: Request<Body>, next: N
 
     let res = async {
         let safe = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if !safe && is_cross_site(&req) {
+        // A SAML provider posts its response from its own site; that route only posts it on.
+        if !safe && is_cross_site(&req) && req.uri().path() != crate::sso::ACS_PATH {
             return (StatusCode::FORBIDDEN, "Cross-site requests are refused.\n").into_response();
         }
         let req = match limit_body(req, state.settings.max_body_bytes).await {

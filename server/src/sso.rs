@@ -3,13 +3,20 @@
 //! provider's answer, logs the person in and lands them in the console, or sends them back to the
 //! login page with a message they can act on. A test login ends on a page that says how it went
 //! (the editor that opened it reads the outcome too).
+//!
+//! SAML providers post their response to `/sso/acs` from their own site, so the browser leaves
+//! out the state cookie (SameSite=Lax). That route only hands the response on: a page that posts
+//! it again, from this site, to `/sso/acs/finish`, where the cookie comes along and the response
+//! is checked. `/sso/<id>/metadata` is this server's metadata for a SAML connection.
 
+use axum::Form;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use serde::Deserialize;
 
 use app::api::backend::{Caller, ClientIp};
 use app::api::sessions::{AFTER_LOGIN, session_cookie};
@@ -26,7 +33,14 @@ pub fn routes() -> Router<AppState> {
         .route("/sso/{id}/login", get(login))
         .route("/sso/callback", get(callback))
         .route("/sso/{id}/link", get(link))
+        .route("/sso/acs", post(acs))
+        .route("/sso/acs/finish", post(acs_finish))
+        .route("/sso/{id}/metadata", get(metadata))
 }
+
+/// The path SAML providers post to from their own site (let through the cross-site refusal: it
+/// changes nothing, it only posts the response on to this site).
+pub const ACS_PATH: &str = "/sso/acs";
 
 fn state_cookie(value: &str, max_age: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
@@ -102,15 +116,100 @@ async fn callback(
         .get::<ClientIp>()
         .map(|c| c.0.clone())
         .unwrap_or_default();
-    let secure = state.settings.is_https();
-    let clear = state_cookie("", 0, secure);
     let logged_in = req.extensions().get::<Caller>().is_some();
-    match state
+    let finished = state
         .services
         .identity_providers
         .finish_oidc(&answer, bound.as_deref(), &ip)
-        .await
-    {
+        .await;
+    landed(&state, finished, logged_in)
+}
+
+/// A SAML response as the provider posts it.
+#[derive(Debug, Deserialize)]
+struct AcsForm {
+    #[serde(rename = "SAMLResponse", default)]
+    saml_response: String,
+    #[serde(rename = "RelayState", default)]
+    relay_state: String,
+}
+
+/// The provider's post: handed on to `/sso/acs/finish` by a page that posts it again from this
+/// site (with a button when scripts are off).
+async fn acs(Form(form): Form<AcsForm>) -> Response {
+    if form.saml_response.is_empty() {
+        return to_login(
+            "The identity provider sent no SAML response. Start the login again from the login page.",
+            false,
+        );
+    }
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Logging in…</title></head>\
+         <body><form id=\"sso-acs\" method=\"post\" action=\"/sso/acs/finish\">\
+         <input type=\"hidden\" name=\"SAMLResponse\" value=\"{}\">\
+         <input type=\"hidden\" name=\"RelayState\" value=\"{}\">\
+         <noscript><p>Scripts are off: continue to log in.</p><button type=\"submit\">Continue</button></noscript>\
+         </form><script>document.getElementById('sso-acs').submit();</script></body></html>",
+        escape(&form.saml_response),
+        escape(&form.relay_state)
+    );
+    let mut res = (StatusCode::OK, Html(page)).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// The SAML response posted again from this site, with the state cookie.
+async fn acs_finish(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let bound = cookie_value(&req, STATE_COOKIE);
+    let ip = req
+        .extensions()
+        .get::<ClientIp>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default();
+    let logged_in = req.extensions().get::<Caller>().is_some();
+    let Ok(Form(form)) = Form::<AcsForm>::from_request(req, &state).await else {
+        return to_login(
+            "The identity provider's answer could not be read. Start the login again from the login page.",
+            logged_in,
+        );
+    };
+    let finished = state
+        .services
+        .identity_providers
+        .finish_saml(
+            &form.relay_state,
+            &form.saml_response,
+            bound.as_deref(),
+            &ip,
+        )
+        .await;
+    landed(&state, finished, logged_in)
+}
+
+/// This server's metadata for a SAML connection.
+async fn metadata(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match state.services.identity_providers.sp_metadata(&id).await {
+        Ok(xml) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+            xml,
+        )
+            .into_response(),
+        Err(_) => (StatusCode::NOT_FOUND, "No SAML connection has this id.\n").into_response(),
+    }
+}
+
+/// Where a provider's answer lands the browser: the console with a session, the test result page,
+/// the profile after a link, or the login page with a message.
+fn landed(
+    state: &AppState,
+    finished: Result<Finished, app::services::identity_providers::LoginFailed>,
+    logged_in: bool,
+) -> Response {
+    let secure = state.settings.is_https();
+    let clear = state_cookie("", 0, secure);
+    match finished {
         Ok(Finished::Session(s)) => with_cookies(
             Redirect::to(AFTER_LOGIN).into_response(),
             &[

@@ -18,6 +18,8 @@ pub struct Connection {
     pub has_secret: bool,
     /// Where the provider sends people back (OIDC callback or SAML ACS URL).
     pub return_url: String,
+    /// This server's SAML metadata for the connection (empty for OIDC).
+    pub sp_metadata_url: String,
     pub version: i64,
     /// ISO 8601.
     pub updated: String,

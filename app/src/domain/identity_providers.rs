@@ -234,20 +234,41 @@ impl Default for OidcSettings {
 pub const STANDARD_SCOPES: [&str; 3] = ["openid", "email", "profile"];
 
 /// What a SAML connection needs beyond the common settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct SamlSettings {
-    /// The identity provider's entity ID.
+    /// This server's entity ID at the identity provider: the audience its assertions must name.
+    /// Empty: derived from the web app URL and the display name.
     pub entity_id: String,
-    /// The IdP metadata as uploaded (XML), or empty when it is read from `metadata_url`.
+    /// The identity provider's metadata (XML): as uploaded, or the copy last read from
+    /// `metadata_url`.
     pub metadata_xml: String,
+    /// Where the metadata is read from (at save, then periodically); empty when it was uploaded.
     pub metadata_url: String,
+    /// When the metadata was last read from its URL (ISO 8601, UTC); empty for uploaded metadata.
+    pub metadata_fetched: String,
+    /// Refuse a response whose assertion is not signed itself (a signed response around an
+    /// unsigned assertion is not enough).
     pub require_signed_assertions: bool,
     /// Sign the authentication requests this server sends (with its key pair).
     pub sign_requests: bool,
     /// The public certificate (PEM) requests are signed with; its private key is a secret.
     pub public_certificate: String,
+}
+
+impl Default for SamlSettings {
+    fn default() -> Self {
+        SamlSettings {
+            entity_id: String::new(),
+            metadata_xml: String::new(),
+            metadata_url: String::new(),
+            metadata_fetched: String::new(),
+            require_signed_assertions: true,
+            sign_requests: false,
+            public_certificate: String::new(),
+        }
+    }
 }
 
 /// A connection's settings that are not secret: everything the editor shows and the answers carry.
@@ -290,14 +311,37 @@ impl Default for Settings {
 }
 
 /// Where a connection's login comes back to: `<web app>/sso/callback` for every OIDC connection
-/// (the login's state says which connection it is, so the URL is known before the connection is
-/// saved), `<web app>/sso/<id>/acs` for a SAML one.
-pub fn return_url(web_app_url: &str, protocol: Protocol, id: &str) -> String {
+/// and `<web app>/sso/acs` for every SAML one (the login's state, or SAML's RelayState, says which
+/// connection it is, so the URL is known before the connection is saved).
+pub fn return_url(web_app_url: &str, protocol: Protocol) -> String {
     let base = web_app_url.trim().trim_end_matches('/');
     match protocol {
         Protocol::Oidc => format!("{base}/sso/callback"),
-        Protocol::Saml => format!("{base}/sso/{id}/acs"),
+        Protocol::Saml => format!("{base}/sso/acs"),
     }
+}
+
+/// Where a saved SAML connection publishes this server's service provider metadata.
+pub fn sp_metadata_url(web_app_url: &str, id: &str) -> String {
+    let base = web_app_url.trim().trim_end_matches('/');
+    format!("{base}/sso/{id}/metadata")
+}
+
+/// The entity ID a SAML connection gets when the administrator leaves it empty: the web app URL
+/// and the display name, so that two connections to one provider stay apart.
+pub fn default_entity_id(web_app_url: &str, display_name: &str) -> String {
+    let base = web_app_url.trim().trim_end_matches('/');
+    let mut slug = String::new();
+    for c in display_name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let slug = if slug.is_empty() { "saml" } else { slug };
+    format!("{base}/sso/saml/{slug}")
 }
 
 /// What a preset makes predictable, and where in the provider's console to find the rest.
@@ -761,6 +805,11 @@ pub fn validate(settings: &Settings, has_secret: bool) -> Result<Settings, AppEr
     s.web_app_url = endpoint_url("web_app_url", &s.web_app_url, true)?
         .trim_end_matches('/')
         .to_string();
+    if s.protocol == Protocol::Saml && s.claims == ClaimsMap::default() {
+        // OIDC's claim names (`sub`, …) mean nothing to SAML: a form that left the mapping as it
+        // came gets the preset's attribute names.
+        s.claims = preset(Protocol::Saml, s.provider).claims;
+    }
     let c = &mut s.claims;
     c.user_id = claim_name("claims.user_id", &c.user_id, true)?;
     c.email = claim_name("claims.email", &c.email, true)?;
@@ -841,6 +890,19 @@ pub fn validate(settings: &Settings, has_secret: bool) -> Result<Settings, AppEr
         Protocol::Saml => {
             let m = &mut s.saml;
             m.entity_id = m.entity_id.trim().to_string();
+            if m.entity_id.is_empty() {
+                m.entity_id = default_entity_id(&s.web_app_url, &s.display_name);
+            }
+            if m.entity_id.len() > 1024 || m.entity_id.contains(char::is_whitespace) {
+                return Err(AppError::validation(
+                    "saml.entity_id",
+                    "An entity ID is at most 1,024 characters, without spaces (usually a URL).",
+                ));
+            }
+            m.public_certificate = m.public_certificate.trim().to_string();
+            if !m.sign_requests {
+                m.public_certificate.clear();
+            }
             m.metadata_url = endpoint_url("saml.metadata_url", &m.metadata_url, false)?;
             m.metadata_xml = m.metadata_xml.trim().to_string();
             if m.metadata_xml.is_empty() && m.metadata_url.is_empty() {
@@ -1186,12 +1248,62 @@ mod tests {
     #[test]
     fn return_urls_derive_from_the_web_app() {
         assert_eq!(
-            return_url("https://a.example.com/", Protocol::Oidc, "x1"),
+            return_url("https://a.example.com/", Protocol::Oidc),
             "https://a.example.com/sso/callback"
         );
         assert_eq!(
-            return_url("https://a.example.com", Protocol::Saml, "x1"),
-            "https://a.example.com/sso/x1/acs"
+            return_url("https://a.example.com", Protocol::Saml),
+            "https://a.example.com/sso/acs"
+        );
+        assert_eq!(
+            sp_metadata_url("https://a.example.com/", "x1"),
+            "https://a.example.com/sso/x1/metadata"
+        );
+        assert_eq!(
+            default_entity_id("https://a.example.com/", "Corporate  SSO (EU)"),
+            "https://a.example.com/sso/saml/corporate-sso-eu"
+        );
+        assert_eq!(
+            default_entity_id("https://a.example.com", "   "),
+            "https://a.example.com/sso/saml/saml"
+        );
+    }
+
+    #[test]
+    fn saml_settings_need_metadata_and_get_an_entity_id() {
+        let mut s = Settings {
+            protocol: Protocol::Saml,
+            provider: Provider::Custom,
+            display_name: "Corporate".into(),
+            web_app_url: "https://ml.example.com".into(),
+            claims: saml_claims(),
+            ..Settings::default()
+        };
+        let e = validate(&s, false).unwrap_err();
+        assert_eq!(e.field(), Some("saml.metadata_xml"));
+        s.saml.metadata_url = "http://idp.example.com/metadata".into();
+        assert_eq!(
+            validate(&s, false).unwrap_err().field(),
+            Some("saml.metadata_url")
+        );
+        s.saml.metadata_url = "https://idp.example.com/metadata".into();
+        s.saml.public_certificate = "left over".into();
+        let ok = validate(&s, false).unwrap();
+        assert_eq!(
+            ok.saml.entity_id,
+            "https://ml.example.com/sso/saml/corporate"
+        );
+        s.claims = ClaimsMap::default();
+        assert_eq!(validate(&s, false).unwrap().claims.user_id, "NameID");
+        assert!(ok.saml.require_signed_assertions, "on unless turned off");
+        assert!(
+            ok.saml.public_certificate.is_empty(),
+            "no certificate without signing"
+        );
+        s.saml.entity_id = "urn:a b".into();
+        assert_eq!(
+            validate(&s, false).unwrap_err().field(),
+            Some("saml.entity_id")
         );
     }
 

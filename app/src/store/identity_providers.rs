@@ -86,6 +86,46 @@ pub async fn by_id(conn: &mut Conn, id: &str) -> Result<Option<ConnectionRow>, s
     .transpose()
 }
 
+/// Every SAML connection that reads its metadata from a URL (of every workspace).
+pub async fn with_metadata_url(conn: &mut Conn) -> Result<Vec<ConnectionRow>, sqlx::Error> {
+    let rows: Vec<ConnectionRow> = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM identity_providers WHERE protocol = 'saml' ORDER BY id"
+    ))
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(connection_row)
+    .collect::<Result<_, _>>()?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.settings).is_ok_and(|s| {
+                s["saml"]["metadata_url"]
+                    .as_str()
+                    .is_some_and(|u| !u.is_empty())
+            })
+        })
+        .collect())
+}
+
+/// Replaces a connection's settings without a new version (metadata read again, not an edit),
+/// unless someone saved the connection since `read`; whether it was replaced.
+pub async fn set_settings_if(
+    conn: &mut Conn,
+    id: &str,
+    read: i64,
+    settings: &str,
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE identity_providers SET settings = $1 WHERE id = $2 AND version = $3")
+            .bind(settings)
+            .bind(id)
+            .bind(read)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// A login button: an active connection with its workspace's name.
 #[derive(Debug, Clone)]
 pub struct ButtonRow {

@@ -31,7 +31,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
     endpoint! {
         name: "identity_providers.create",
-        summary: "a new connection (`settings`, `secret`: the client secret, `active`)",
+        summary: "a new connection (`settings`, `secret`: the client secret (OIDC) or the private key requests are signed with (SAML; made when absent), `active`)",
         access: Admin,
         writes: true,
         impersonation: false,

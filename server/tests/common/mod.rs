@@ -10,6 +10,7 @@
 pub mod idp;
 pub mod router;
 pub mod s3;
+pub mod saml_idp;
 pub mod site;
 pub mod workspace;
 

@@ -1,6 +1,9 @@
 //! Identity providers end to end, in process: connections made over the API, then logins through
-//! `/sso/<id>/login` and `/sso/<id>/callback` against an OpenID provider running on loopback
-//! (`common::idp`), including the tokens a hostile provider could send.
+//! `/sso/<id>/login` and `/sso/callback` against an OpenID provider running on loopback
+//! (`common::idp`), including the tokens a hostile provider could send; SAML in `saml`.
+
+#[path = "identity_providers_saml.rs"]
+mod saml;
 
 use axum::http::{StatusCode, header};
 use serde_json::{Value, json};
@@ -86,9 +89,14 @@ async fn back(app: &App, query: &str, cookie: Option<&str>) -> Landed {
     let (status, headers, _) = app
         .send(get(&format!("/sso/callback?{query}"), cookie))
         .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
+    landing(status, &headers)
+}
+
+/// Where an answer landed the browser: a session, or the login page's message.
+fn landing(status: StatusCode, headers: &axum::http::HeaderMap) -> Landed {
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
     let location = headers[header::LOCATION].to_str().unwrap().to_string();
-    let session = cookies(&headers)
+    let session = cookies(headers)
         .into_iter()
         .find(|c| c.starts_with("atrium_session=") && !c.starts_with("atrium_session=;"));
     match session {

@@ -51,3 +51,42 @@ async fn an_unknown_page_is_404() {
     })
     .await
 }
+
+/// A page renders while other routers are built in the same process (the tests build many):
+/// building one runs the whole app with resource loading suppressed for the whole process, so a
+/// page whose first resource was polled meanwhile used to wait forever.
+#[tokio::test]
+async fn pages_render_while_other_routers_are_built() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    on_sqlite(async |app: App| {
+        let stop = Arc::new(AtomicBool::new(false));
+        let builder = {
+            let (stop, services) = (stop.clone(), app.services.clone());
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let mut built = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    rt.block_on(async { drop(App::over(services.clone())) });
+                    built += 1;
+                }
+                built
+            })
+        };
+        for _ in 0..40 {
+            let rendered = tokio::time::timeout(
+                std::time::Duration::from_secs(20),
+                app.send(get("/login", None)),
+            )
+            .await
+            .expect("the login page rendered while routers were built");
+            assert_eq!(rendered.0, StatusCode::OK);
+        }
+        stop.store(true, Ordering::Relaxed);
+        assert!(builder.join().unwrap() > 0);
+    })
+    .await
+}

@@ -208,4 +208,15 @@ impl Fetcher {
         }
         Ok(res.into_body())
     }
+
+    /// GETs an XML document (SAML metadata) as text.
+    pub async fn get_text(&self, url: &str) -> Result<String, String> {
+        let body = self
+            .get(
+                url,
+                "application/samlmetadata+xml, application/xml, text/xml",
+            )
+            .await?;
+        String::from_utf8(body).map_err(|_| format!("{url} did not answer with UTF-8 text"))
+    }
 }

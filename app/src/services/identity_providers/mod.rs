@@ -10,6 +10,7 @@
 
 pub mod fetch;
 pub mod oidc;
+pub mod saml;
 
 use std::sync::Arc;
 
@@ -46,7 +47,10 @@ pub struct IdentityProvidersService {
 /// What a login in flight keeps sealed until the provider answers.
 #[derive(Debug, Serialize, Deserialize)]
 struct Sealed {
-    oidc: oidc::Pending,
+    #[serde(default)]
+    oidc: Option<oidc::Pending>,
+    #[serde(default)]
+    saml: Option<saml::Pending>,
     /// A test login's settings and secret (the editor's, not yet saved).
     test: Option<(Settings, Option<String>)>,
 }
@@ -62,6 +66,13 @@ pub enum Finished {
     Linked(String),
 }
 
+/// What a provider sent back: OIDC's query, or SAML's posted response.
+#[derive(Debug, Clone, Copy)]
+enum Answer<'a> {
+    Oidc(&'a CallbackQuery),
+    Saml(&'a str),
+}
+
 /// A login that failed, with the message the login page shows.
 #[derive(Debug)]
 pub struct LoginFailed(pub String);
@@ -70,7 +81,11 @@ fn to_view(row: &ConnectionRow) -> Result<Connection, AppError> {
     let settings: Settings = serde_json::from_str(&row.settings).map_err(internal)?;
     Ok(Connection {
         id: row.id.clone(),
-        return_url: domain::return_url(&settings.web_app_url, settings.protocol, &row.id),
+        return_url: domain::return_url(&settings.web_app_url, settings.protocol),
+        sp_metadata_url: match settings.protocol {
+            Protocol::Saml => domain::sp_metadata_url(&settings.web_app_url, &row.id),
+            Protocol::Oidc => String::new(),
+        },
         settings,
         active: row.active,
         has_secret: row.secret.is_some(),
@@ -146,22 +161,134 @@ impl IdentityProvidersService {
         if settings.web_app_url.trim().is_empty() {
             settings.web_app_url = self.core.settings.public_url.clone();
         }
-        let settings = domain::validate(&settings, secret.is_some())?;
-        if settings.protocol == Protocol::Saml {
-            return Err(AppError::validation(
-                "protocol",
-                "SAML connections are not available on this server yet: use OIDC.",
-            ));
+        let mut settings = domain::validate(&settings, secret.is_some())?;
+        if settings.protocol == Protocol::Oidc {
+            return Ok((settings, secret));
         }
-        Ok((settings, secret))
+        saml::read_metadata(&settings.saml.metadata_xml).map_err(|m| {
+            let field = if settings.saml.metadata_url.is_empty() {
+                "saml.metadata_xml"
+            } else {
+                "saml.metadata_url"
+            };
+            AppError::validation(field, m)
+        })?;
+        // The secret of a SAML connection is the private key its requests are signed with.
+        if !settings.saml.sign_requests {
+            return Ok((settings, None));
+        }
+        let key = match secret {
+            Some(key) => {
+                if settings.saml.public_certificate.is_empty() {
+                    return Err(AppError::validation(
+                        "saml.public_certificate",
+                        "Paste the certificate of the private key (PEM), or leave both empty to have a key pair made.",
+                    ));
+                }
+                saml::check_key_pair(&key, &settings.saml.public_certificate)
+                    .map_err(|(field, m)| AppError::validation(field, m))?;
+                key
+            }
+            None => {
+                if !settings.saml.public_certificate.is_empty() {
+                    return Err(AppError::validation(
+                        "secret",
+                        "Paste the private key of this certificate (PEM), or clear the certificate to have a key pair made.",
+                    ));
+                }
+                let pair = saml::new_key_pair(&settings.saml.entity_id).map_err(internal)?;
+                settings.saml.public_certificate = pair.certificate_pem;
+                pair.private_key_pem
+            }
+        };
+        Ok((settings, Some(key)))
+    }
+
+    /// Reads a SAML form's metadata from its URL (before any transaction: the provider may be
+    /// slow), keeping the copy and when it was read in the settings.
+    async fn fetch_metadata(&self, form: &mut ConnectionForm) -> Result<(), AppError> {
+        let s = &mut form.settings;
+        if s.protocol != Protocol::Saml || s.saml.metadata_url.trim().is_empty() {
+            if s.protocol == Protocol::Saml {
+                s.saml.metadata_fetched.clear();
+            }
+            return Ok(());
+        }
+        let url = domain::endpoint_url("saml.metadata_url", &s.saml.metadata_url, true)?;
+        let xml = self
+            .fetcher
+            .get_text(&url)
+            .await
+            .map_err(|m| AppError::validation("saml.metadata_url", m))?;
+        s.saml.metadata_xml = xml;
+        s.saml.metadata_fetched = timefmt::iso_utc(self.core.clock.now_ms());
+        Ok(())
+    }
+
+    /// Reads again the metadata of every SAML connection that has a metadata URL, keeping the new
+    /// copy when it is valid (a provider rolling its signing certificate over publishes the new
+    /// one there first). The connection's version does not change: nobody edited it. Returns how
+    /// many connections changed.
+    pub async fn refresh_metadata(&self) -> Result<usize, AppError> {
+        let rows = {
+            let mut conn = self.core.db.pool.acquire().await?;
+            store::identity_providers::with_metadata_url(&mut conn).await?
+        };
+        let mut changed = 0;
+        for row in rows {
+            let Ok(mut settings) = serde_json::from_str::<Settings>(&row.settings) else {
+                continue;
+            };
+            let url = settings.saml.metadata_url.clone();
+            let xml = match self.fetcher.get_text(&url).await {
+                Ok(xml) => xml,
+                Err(e) => {
+                    tracing::warn!(connection = %row.id, error = %e, "SAML metadata could not be read again; the last copy stays");
+                    continue;
+                }
+            };
+            if let Err(e) = saml::read_metadata(&xml) {
+                tracing::warn!(connection = %row.id, error = %e, "SAML metadata read again is not usable; the last copy stays");
+                continue;
+            }
+            let was = std::mem::replace(&mut settings.saml.metadata_xml, xml);
+            settings.saml.metadata_fetched = timefmt::iso_utc(self.core.clock.now_ms());
+            let text = serde_json::to_string(&settings).map_err(internal)?;
+            let mut tx = self.core.db.begin_write().await.map_err(internal)?;
+            let kept =
+                store::identity_providers::set_settings_if(&mut tx, &row.id, row.version, &text)
+                    .await?;
+            tx.commit().await.map_err(internal)?;
+            if kept && was != settings.saml.metadata_xml {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// This server's SAML metadata for a connection (public: a provider's administrator imports
+    /// it).
+    pub async fn sp_metadata(&self, id: &str) -> Result<String, AppError> {
+        let mut conn = self.core.db.pool.acquire().await?;
+        let row = store::identity_providers::by_id(&mut conn, id)
+            .await?
+            .filter(|r| r.protocol == Protocol::Saml.as_str())
+            .ok_or_else(not_found)?;
+        let settings: Settings = serde_json::from_str(&row.settings).map_err(internal)?;
+        saml::sp_metadata(
+            &settings,
+            &domain::return_url(&settings.web_app_url, Protocol::Saml),
+        )
+        .map_err(internal)
     }
 
     /// Creates a connection, or saves one from the version the editor read.
     pub async fn save(
         &self,
         who: &Admin<'_>,
-        form: ConnectionForm,
+        mut form: ConnectionForm,
     ) -> Result<Connection, AppError> {
+        self.fetch_metadata(&mut form).await?;
         let mut tx = self.core.begin(who).await?;
         let now = tx.now();
         let existing = match &form.id {
@@ -396,8 +523,9 @@ impl IdentityProvidersService {
     pub async fn start_test(
         &self,
         who: &Admin<'_>,
-        form: ConnectionForm,
+        mut form: ConnectionForm,
     ) -> Result<TestStart, AppError> {
+        self.fetch_metadata(&mut form).await?;
         let stored = match &form.id {
             Some(id) => {
                 let mut conn = self.core.db.pool.acquire().await?;
@@ -450,20 +578,48 @@ impl IdentityProvidersService {
         requested_by: Option<&str>,
     ) -> Result<(String, String), AppError> {
         let state = crypto::new_token();
-        let redirect = domain::return_url(&settings.web_app_url, settings.protocol, &row.id);
+        let redirect = domain::return_url(&settings.web_app_url, settings.protocol);
         let fresh_login = test.is_some() || requested_by.is_some();
-        let (url, pending) = oidc::authorization(settings, &redirect, &state, fresh_login)
-            .map_err(|m| AppError::validation("oidc.authorization_endpoint", m))?;
+        let mut sealed = Sealed {
+            oidc: None,
+            saml: None,
+            test: None,
+        };
+        let url = match settings.protocol {
+            Protocol::Oidc => {
+                let (url, pending) = oidc::authorization(settings, &redirect, &state, fresh_login)
+                    .map_err(|m| AppError::validation("oidc.authorization_endpoint", m))?;
+                sealed.oidc = Some(pending);
+                url
+            }
+            Protocol::Saml => {
+                let idp = saml::read_metadata(&settings.saml.metadata_xml)
+                    .map_err(|m| AppError::validation("saml.metadata_xml", m))?;
+                let key = match (&test, settings.saml.sign_requests) {
+                    (Some((_, key)), true) => key.clone(),
+                    (None, true) => row.secret.as_deref().map(|k| self.unseal(k)).transpose()?,
+                    (_, false) => None,
+                };
+                let (url, pending) = saml::authentication_request(
+                    settings,
+                    &idp,
+                    &redirect,
+                    &state,
+                    key.as_deref(),
+                    fresh_login,
+                )
+                .map_err(|m| AppError::validation("saml.metadata_xml", m))?;
+                sealed.saml = Some(pending);
+                url
+            }
+        };
         let purpose = match (&test, requested_by) {
             (Some(_), _) => "test",
             (None, Some(_)) => "link",
             (None, None) => "login",
         };
-        let sealed = serde_json::to_string(&Sealed {
-            oidc: pending,
-            test,
-        })
-        .map_err(internal)?;
+        sealed.test = test;
+        let sealed = serde_json::to_string(&sealed).map_err(internal)?;
         let mut tx = self.core.db.begin_write().await.map_err(internal)?;
         let now = self.core.clock.now_ms();
         store::identity_providers::insert_request(
@@ -513,8 +669,32 @@ impl IdentityProvidersService {
         bound: Option<&str>,
         client_ip: &str,
     ) -> Result<Finished, LoginFailed> {
-        let fail = |m: &str| LoginFailed(m.to_string());
         let state = answer.state.as_deref().unwrap_or_default();
+        self.finish(state, Answer::Oidc(answer), bound, client_ip)
+            .await
+    }
+
+    /// Handles a SAML response posted to the ACS URL: `relay_state` names the login (it is the
+    /// state the login started with), `bound` the state the browser's cookie holds.
+    pub async fn finish_saml(
+        &self,
+        relay_state: &str,
+        saml_response: &str,
+        bound: Option<&str>,
+        client_ip: &str,
+    ) -> Result<Finished, LoginFailed> {
+        self.finish(relay_state, Answer::Saml(saml_response), bound, client_ip)
+            .await
+    }
+
+    async fn finish(
+        &self,
+        state: &str,
+        answer: Answer<'_>,
+        bound: Option<&str>,
+        client_ip: &str,
+    ) -> Result<Finished, LoginFailed> {
+        let fail = |m: &str| LoginFailed(m.to_string());
         if state.is_empty() {
             return Err(fail(
                 "The identity provider's answer carries no state. Start the login again from the login page.",
@@ -559,7 +739,7 @@ impl IdentityProvidersService {
             })?;
         let testing = sealed.test.is_some();
         let result = self
-            .claims(connection_id, &request, &sealed, answer, now)
+            .claims(connection_id, &request, &sealed, &answer, now)
             .await;
         if testing {
             let outcome = match result {
@@ -644,11 +824,16 @@ impl IdentityProvidersService {
         connection_id: &str,
         request: &store::identity_providers::RequestRow,
         sealed: &Sealed,
-        answer: &CallbackQuery,
+        answer: &Answer<'_>,
         now: i64,
     ) -> Result<(Settings, String, MappedUser), LoginFailed> {
         let fail = |m: String| LoginFailed(m);
-        if let Some(error) = &answer.error {
+        let wrong_kind = || {
+            fail("This answer does not match how the login was started. Start it again from the login page.".into())
+        };
+        if let Answer::Oidc(answer) = answer
+            && let Some(error) = &answer.error
+        {
             let hint = match error.as_str() {
                 "access_denied" => " You or the provider declined the login.",
                 "login_required" | "interaction_required" => " Log in at the provider first.",
@@ -663,11 +848,6 @@ impl IdentityProvidersService {
                     .unwrap_or_default()
             )));
         }
-        let code = answer
-            .code
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| fail("The identity provider's answer carries no code.".into()))?;
         let (settings, secret) = match &sealed.test {
             Some((s, secret)) => (s.clone(), secret.clone()),
             None => {
@@ -692,29 +872,57 @@ impl IdentityProvidersService {
                 (settings, secret)
             }
         };
-        let redirect = domain::return_url(&settings.web_app_url, settings.protocol, connection_id);
-        let claims = oidc::finish(
-            &self.fetcher,
-            &self.keys,
-            &settings,
-            secret.as_deref(),
-            oidc::Answer {
-                code,
-                redirect_uri: &redirect,
-                pending: &sealed.oidc,
-            },
-            now,
-        )
-        .await
-        .map_err(fail)?;
-        let user = domain::map_claims(&claims, &settings.claims, false).map_err(fail)?;
-        if settings.oidc.require_email_verified && !user.email_verified {
-            return Err(fail(format!(
-                "Your identity provider has not verified {}. Verify it there, then log in again.",
-                user.email
-            )));
+        let redirect = domain::return_url(&settings.web_app_url, settings.protocol);
+        match (answer, settings.protocol, &sealed.oidc, &sealed.saml) {
+            (Answer::Oidc(answer), Protocol::Oidc, Some(pending), _) => {
+                let code = answer
+                    .code
+                    .as_deref()
+                    .filter(|c| !c.is_empty())
+                    .ok_or_else(|| {
+                        fail("The identity provider's answer carries no code.".into())
+                    })?;
+                let claims = oidc::finish(
+                    &self.fetcher,
+                    &self.keys,
+                    &settings,
+                    secret.as_deref(),
+                    oidc::Answer {
+                        code,
+                        redirect_uri: &redirect,
+                        pending,
+                    },
+                    now,
+                )
+                .await
+                .map_err(fail)?;
+                let user = domain::map_claims(&claims, &settings.claims, false).map_err(fail)?;
+                if settings.oidc.require_email_verified && !user.email_verified {
+                    return Err(fail(format!(
+                        "Your identity provider has not verified {}. Verify it there, then log in again.",
+                        user.email
+                    )));
+                }
+                Ok((settings.clone(), settings.oidc.issuer.clone(), user))
+            }
+            (Answer::Saml(response), Protocol::Saml, _, Some(pending)) => {
+                let (response, request_id) = (response.to_string(), pending.request_id.clone());
+                let checked_settings = settings.clone();
+                // xmlsec works on the CPU (and behind its own lock): off the async threads.
+                let (issuer, claims) = tokio::task::spawn_blocking(move || {
+                    let idp = saml::read_metadata(&checked_settings.saml.metadata_xml)?;
+                    saml::verify(&checked_settings, &idp, &redirect, &response, &request_id)
+                })
+                .await
+                .map_err(down)?
+                .map_err(fail)?;
+                // The provider vouches for the address it asserts (in this workspace only: an
+                // account elsewhere is never found by its address).
+                let user = domain::map_claims(&claims, &settings.claims, true).map_err(fail)?;
+                Ok((settings, issuer, user))
+            }
+            _ => Err(wrong_kind()),
         }
-        Ok((settings.clone(), settings.oidc.issuer.clone(), user))
     }
 
     /// What a login of this person would do, without doing it (a test login's verdict).

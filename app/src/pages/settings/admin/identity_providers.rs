@@ -1,8 +1,8 @@
 //! Settings → Identity Providers: the workspace's connections (Active toggle, name, provider,
 //! protocol, id with a copy button, last update; edit and delete on hover or focus), and the
-//! connection editor: protocol and provider presets, every OIDC field, the callback URL to give the
-//! provider, discovery from the issuer, claims mapping, group synchronisation, and a test login in a
-//! popup before saving.
+//! connection editor: protocol and provider presets, every OIDC and SAML field, the callback / ACS
+//! URL and SAML metadata URL to give the provider, discovery from the issuer, IdP metadata by file or
+//! URL, claims mapping, group synchronisation, and a test login in a popup before saving.
 
 use leptos::prelude::*;
 
@@ -16,8 +16,8 @@ use crate::components::toggle::Toggle;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::AppError;
 use crate::domain::identity_providers::{
-    ClaimsMap, CodeChallenge, OidcSettings, Protocol, Provider, STANDARD_SCOPES, Settings, preset,
-    return_url,
+    ClaimsMap, CodeChallenge, OidcSettings, Protocol, Provider, STANDARD_SCOPES, SamlSettings,
+    Settings, default_entity_id, preset, return_url,
 };
 use crate::pages::settings::{AdminsOnly, Section, SectionHeader, SessionCtx};
 
@@ -242,6 +242,28 @@ fn ConnectionEditor(
     let claim_family = RwSignal::new(c.family_name.clone());
     let claim_picture = RwSignal::new(c.picture.clone());
     let claim_groups = RwSignal::new(c.groups.clone());
+    let m = s.saml.clone();
+    let entity_id = RwSignal::new(m.entity_id.clone());
+    let metadata_xml = RwSignal::new(m.metadata_xml.clone());
+    let metadata_url = RwSignal::new(m.metadata_url.clone());
+    let metadata_note = RwSignal::new(if m.metadata_fetched.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "Read from the URL at {} (and every hour).",
+            m.metadata_fetched
+        ))
+    });
+    let signed_assertions = RwSignal::new(m.require_signed_assertions);
+    let sign_requests = RwSignal::new(m.sign_requests);
+    let public_certificate = RwSignal::new(m.public_certificate.clone());
+    let sp_metadata_url = StoredValue::new(
+        initial
+            .as_ref()
+            .map(|c| c.sp_metadata_url.clone())
+            .unwrap_or_default(),
+    );
+    let is_saml = move || protocol.get() == Protocol::Saml;
     let group_sync = RwSignal::new(s.group_sync);
     let sync_admins = RwSignal::new(s.group_sync_admins);
     let the_preset = Memo::new(move |_| preset(protocol.get(), provider.get()));
@@ -290,7 +312,15 @@ fn ConnectionEditor(
             scopes: scopes.get_untracked(),
             additional_scopes: words(&extra_scopes.get_untracked()),
         },
-        saml: Default::default(),
+        saml: SamlSettings {
+            entity_id: entity_id.get_untracked(),
+            metadata_xml: metadata_xml.get_untracked(),
+            metadata_url: metadata_url.get_untracked(),
+            metadata_fetched: String::new(),
+            require_signed_assertions: signed_assertions.get_untracked(),
+            sign_requests: sign_requests.get_untracked(),
+            public_certificate: public_certificate.get_untracked(),
+        },
     };
     let existing = StoredValue::new(existing);
     let form = move || ConnectionForm {
@@ -303,13 +333,9 @@ fn ConnectionEditor(
         },
         active: None,
     };
-    let callback_url = Signal::derive(move || {
-        return_url(
-            &web_app_url.get(),
-            protocol.get(),
-            &existing.with_value(|e| e.as_ref().map(|c| c.id.clone()).unwrap_or_default()),
-        )
-    });
+    let callback_url = Signal::derive(move || return_url(&web_app_url.get(), protocol.get()));
+    let entity_placeholder =
+        Signal::derive(move || default_entity_id(&web_app_url.get(), &display_name.get()));
     // Discovery fills the endpoints from the issuer.
     let discover = ServerAction::<api::identity_providers::Discover>::new();
     Effect::new(move |_| {
@@ -394,7 +420,8 @@ fn ConnectionEditor(
                     <legend>"Protocol"</legend>
                     <label><input type="radio" name="protocol" id="protocol-oidc" prop:checked=move || protocol.get() == Protocol::Oidc
                         on:change=move |_| { protocol.set(Protocol::Oidc); choose_provider(Provider::Custom); }/>" OIDC"</label>
-                    <label class="muted" title="SAML connections are not available yet"><input type="radio" name="protocol" id="protocol-saml" disabled=true/>" SAML (coming soon)"</label>
+                    <label><input type="radio" name="protocol" id="protocol-saml" prop:checked=move || protocol.get() == Protocol::Saml
+                        on:change=move |_| { protocol.set(Protocol::Saml); choose_provider(Provider::Custom); }/>" SAML"</label>
                 </fieldset>
                 <label for="provider">"Provider"</label>
                 <select id="provider" on:change=move |ev| {
@@ -414,61 +441,73 @@ fn ConnectionEditor(
                     <Field id="tenant" label=l value=tenant placeholder=the_preset.get().tenant_example help="The endpoints below are derived from it when left empty."/>
                 })}
                 <Field id="web-app-url" label="WebApp URL" value=web_app_url help="This console's address as people reach it."/>
-                <label>"Callback URL"</label>
+                <label>{move || if is_saml() { "Reply / ACS URL" } else { "Callback URL" }}</label>
                 <CopyBox id="callback-url" text=callback_url label="Copy"/>
-                <p class="field-help">"Register this as the redirect URI of your application at the provider."</p>
-                <label for="issuer">"Issuer URL"</label>
-                <div class="input-with-button">
-                    <input id="issuer" type="text" placeholder="https://login.example.com" prop:value=move || issuer.get() on:input=move |ev| issuer.set(event_target_value(&ev))/>
-                    <button type="button" class="button nowrap" id="discover" disabled=move || discover.pending().get()
-                        on:click=move |_| { discover.dispatch(api::identity_providers::Discover { issuer: issuer.get_untracked() }); }>
-                        {move || if discover.pending().get() { "Reading\u{2026}" } else { "Fill from discovery" }}
-                    </button>
-                </div>
-                <ErrorNote error=discover_error/>
-                <Field id="client-id" label="Client ID" value=client_id/>
-                <Field id="client-secret" label="Client secret" value=secret password=true placeholder=secret_placeholder help="Stored encrypted and never shown again."/>
-                <Field id="authorization-endpoint" label="Authorization endpoint" value=authorization/>
-                <Field id="token-endpoint" label="Access token endpoint" value=token/>
-                <Field id="revocation-endpoint" label="Revocation endpoint (optional)" value=revocation/>
-                <Toggle id="userinfo-from-id-token" label="Obtain user information from the ID token" checked=from_id_token on_change=Callback::new(move |v| from_id_token.set(v))/>
-                <Show when=move || !from_id_token.get()>
-                    <Field id="userinfo-endpoint" label="User info endpoint" value=userinfo/>
+                <p class="field-help">{move || if is_saml() {
+                    "Give this to the identity provider as the Assertion Consumer Service (ACS) URL, with the Entity ID below."
+                } else {
+                    "Register this as the redirect URI of your application at the provider."
+                }}</p>
+                <Show when=is_saml>
+                    <SamlFields entity_id=entity_id entity_placeholder=entity_placeholder metadata_xml=metadata_xml
+                        metadata_url=metadata_url metadata_note=metadata_note signed_assertions=signed_assertions
+                        sign_requests=sign_requests public_certificate=public_certificate secret=secret
+                        has_secret=has_secret sp_metadata_url=sp_metadata_url.get_value()/>
                 </Show>
-                <Toggle id="email-verification" label="Email verification" help="Refuse addresses the provider has not verified (email_verified)." checked=email_verified on_change=Callback::new(move |v| email_verified.set(v))/>
+                <Show when=move || !is_saml()>
+                    <label for="issuer">"Issuer URL"</label>
+                    <div class="input-with-button">
+                        <input id="issuer" type="text" placeholder="https://login.example.com" prop:value=move || issuer.get() on:input=move |ev| issuer.set(event_target_value(&ev))/>
+                        <button type="button" class="button nowrap" id="discover" disabled=move || discover.pending().get()
+                            on:click=move |_| { discover.dispatch(api::identity_providers::Discover { issuer: issuer.get_untracked() }); }>
+                            {move || if discover.pending().get() { "Reading\u{2026}" } else { "Fill from discovery" }}
+                        </button>
+                    </div>
+                    <ErrorNote error=discover_error/>
+                    <Field id="client-id" label="Client ID" value=client_id/>
+                    <Field id="client-secret" label="Client secret" value=secret password=true placeholder=secret_placeholder help="Stored encrypted and never shown again."/>
+                    <Field id="authorization-endpoint" label="Authorization endpoint" value=authorization/>
+                    <Field id="token-endpoint" label="Access token endpoint" value=token/>
+                    <Field id="revocation-endpoint" label="Revocation endpoint (optional)" value=revocation/>
+                    <Toggle id="userinfo-from-id-token" label="Obtain user information from the ID token" checked=from_id_token on_change=Callback::new(move |v| from_id_token.set(v))/>
+                    <Show when=move || !from_id_token.get()>
+                        <Field id="userinfo-endpoint" label="User info endpoint" value=userinfo/>
+                    </Show>
+                    <Toggle id="email-verification" label="Email verification" help="Refuse addresses the provider has not verified (email_verified)." checked=email_verified on_change=Callback::new(move |v| email_verified.set(v))/>
+                    <Toggle id="verify-signature" label="Verify token signature" help="May be turned off only when the token endpoint is https." checked=verify_signature on_change=Callback::new(move |v| verify_signature.set(v))/>
+                    <Show when=move || verify_signature.get()>
+                        <Field id="jwks-uri" label="JWKS URI" value=jwks/>
+                    </Show>
+                    <label for="code-challenge">"Code challenge method"</label>
+                    <select id="code-challenge" on:change=move |ev| challenge.set(match event_target_value(&ev).as_str() {
+                        "none" => CodeChallenge::None,
+                        "plain" => CodeChallenge::Plain,
+                        _ => CodeChallenge::S256,
+                    })>
+                        <option value="s256" selected=move || challenge.get() == CodeChallenge::S256>"S256"</option>
+                        <option value="plain" selected=move || challenge.get() == CodeChallenge::Plain>"Plain"</option>
+                        <option value="none" selected=move || challenge.get() == CodeChallenge::None>"None"</option>
+                    </select>
+                    <fieldset class="inline-choices">
+                        <legend>"Scopes"</legend>
+                        {STANDARD_SCOPES.iter().map(|sc| {
+                            let sc = *sc;
+                            view! {
+                                <label><input type="checkbox" id=format!("scope-{sc}") disabled=sc == "openid"
+                                    prop:checked=move || scopes.with(|s| s.iter().any(|x| x == sc))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        scopes.update(|s| {
+                                            s.retain(|x| x != sc);
+                                            if on { s.push(sc.to_string()); }
+                                        });
+                                    }/>" "{sc}</label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                    <Field id="additional-scopes" label="Additional scopes" value=extra_scopes placeholder="groups offline_access"/>
+                </Show>
                 <Toggle id="create-users" label="Create new users on first login" help="Otherwise only invited people and people who logged in this way before get in." checked=create_users on_change=Callback::new(move |v| create_users.set(v))/>
-                <Toggle id="verify-signature" label="Verify token signature" help="May be turned off only when the token endpoint is https." checked=verify_signature on_change=Callback::new(move |v| verify_signature.set(v))/>
-                <Show when=move || verify_signature.get()>
-                    <Field id="jwks-uri" label="JWKS URI" value=jwks/>
-                </Show>
-                <label for="code-challenge">"Code challenge method"</label>
-                <select id="code-challenge" on:change=move |ev| challenge.set(match event_target_value(&ev).as_str() {
-                    "none" => CodeChallenge::None,
-                    "plain" => CodeChallenge::Plain,
-                    _ => CodeChallenge::S256,
-                })>
-                    <option value="s256" selected=move || challenge.get() == CodeChallenge::S256>"S256"</option>
-                    <option value="plain" selected=move || challenge.get() == CodeChallenge::Plain>"Plain"</option>
-                    <option value="none" selected=move || challenge.get() == CodeChallenge::None>"None"</option>
-                </select>
-                <fieldset class="inline-choices">
-                    <legend>"Scopes"</legend>
-                    {STANDARD_SCOPES.iter().map(|sc| {
-                        let sc = *sc;
-                        view! {
-                            <label><input type="checkbox" id=format!("scope-{sc}") disabled=sc == "openid"
-                                prop:checked=move || scopes.with(|s| s.iter().any(|x| x == sc))
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    scopes.update(|s| {
-                                        s.retain(|x| x != sc);
-                                        if on { s.push(sc.to_string()); }
-                                    });
-                                }/>" "{sc}</label>
-                        }
-                    }).collect_view()}
-                </fieldset>
-                <Field id="additional-scopes" label="Additional scopes" value=extra_scopes placeholder="groups offline_access"/>
                 <fieldset class="claims">
                     <legend>"Claims mapping"</legend>
                     <div class="claims-grid">
@@ -501,6 +540,77 @@ fn ConnectionEditor(
                 </footer>
             </form>
         </Dialog>
+    }
+}
+
+/// The SAML part of the editor: this server's entity ID and metadata, the provider's metadata (a
+/// file, pasted, or a URL read again every hour), signed assertions, and signed requests.
+#[component]
+#[allow(clippy::too_many_arguments)]
+fn SamlFields(
+    entity_id: RwSignal<String>,
+    entity_placeholder: Signal<String>,
+    metadata_xml: RwSignal<String>,
+    metadata_url: RwSignal<String>,
+    metadata_note: RwSignal<Option<String>>,
+    signed_assertions: RwSignal<bool>,
+    sign_requests: RwSignal<bool>,
+    public_certificate: RwSignal<String>,
+    secret: RwSignal<String>,
+    has_secret: bool,
+    sp_metadata_url: String,
+) -> impl IntoView {
+    let sp_metadata = (!sp_metadata_url.is_empty()).then(|| {
+        let url = Signal::derive(move || sp_metadata_url.clone());
+        view! {
+            <label>"Service provider metadata URL"</label>
+            <CopyBox id="sp-metadata-url" text=url label="Copy"/>
+            <p class="field-help">"Or import this server's metadata at the provider from this address."</p>
+        }
+    });
+    let key_placeholder = if has_secret {
+        "Stored \u{2014} leave empty to keep it"
+    } else {
+        "Leave empty (with the certificate) to have a key pair made"
+    };
+    view! {
+        <label for="entity-id">"Entity ID"</label>
+        <input id="entity-id" type="text" autocomplete="off" placeholder=move || entity_placeholder.get()
+            prop:value=move || entity_id.get() on:input=move |ev| entity_id.set(event_target_value(&ev))/>
+        <p class="field-help">"This application's identifier at the provider (the audience of its assertions). Empty: the one shown."</p>
+        {sp_metadata}
+        <label for="metadata-file">"Identity provider metadata"</label>
+        <input id="metadata-file" type="file" accept=".xml,application/xml,text/xml" on:change=move |ev| {
+            crate::components::files::read_chosen_file(&ev, 1_000_000, move |r| match r {
+                Ok(f) => {
+                    metadata_xml.set(f.text);
+                    metadata_url.set(String::new());
+                    metadata_note.set(Some(format!("Loaded from {}.", f.name)));
+                }
+                Err(e) => metadata_note.set(Some(e)),
+            });
+        }/>
+        <textarea id="metadata-xml" class="code-input" rows="5" spellcheck="false" autocomplete="off"
+            placeholder="<md:EntityDescriptor \u{2026}> \u{2014} upload the file, paste it, or enter its URL below"
+            prop:value=move || metadata_xml.get() on:input=move |ev| metadata_xml.set(event_target_value(&ev))></textarea>
+        {move || metadata_note.get().map(|n| view! { <p class="field-help" id="metadata-note">{n}</p> })}
+        <Field id="metadata-url" label="Metadata URL (instead of a file)" value=metadata_url placeholder="https://idp.example.com/metadata"
+            help="Read when you save, then every hour, so that the provider's new signing certificates are picked up."/>
+        <Toggle id="require-signed-assertions" label="Require signed assertions" help="Refuse a response unless the assertion itself is signed (not only the response around it)."
+            checked=signed_assertions on_change=Callback::new(move |v| signed_assertions.set(v))/>
+        <Toggle id="sign-requests" label="Sign client requests" help="Sign the authentication requests sent to the provider (RSA-SHA256)."
+            checked=sign_requests on_change=Callback::new(move |v| sign_requests.set(v))/>
+        <Show when=move || sign_requests.get()>
+            <label for="public-certificate">"Public key (certificate, PEM)"</label>
+            <textarea id="public-certificate" class="code-input" rows="4" spellcheck="false" autocomplete="off"
+                placeholder="-----BEGIN CERTIFICATE-----"
+                prop:value=move || public_certificate.get() on:input=move |ev| public_certificate.set(event_target_value(&ev))></textarea>
+            <label for="private-key">"Private key (PEM)"</label>
+            <textarea id="private-key" class="code-input secret-input" rows="4" spellcheck="false" autocomplete="off"
+                placeholder=key_placeholder
+                prop:value=move || secret.get() on:input=move |ev| secret.set(event_target_value(&ev))></textarea>
+            <p class="field-help">"Stored encrypted and never shown again."</p>
+        </Show>
     }
 }
 
