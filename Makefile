@@ -180,6 +180,7 @@ bench: tools site-release
 	cargo build -p server --release --example bench
 	cargo run -p server --release --example bench -- --out BENCHMARKS.md
 	cargo run -p server --release --example bench_access_rules -- --out BENCHMARKS.md
+	cargo run -p server --release --example bench_resources -- --out BENCHMARKS.md
 
 clean:
 	rm -rf dist end2end/test-results end2end/node_modules

@@ -347,12 +347,16 @@ test('identity providers page: make an OIDC connection in the editor, test it in
     await expect(page.locator('#identity-providers .error-note')).toContainText('last way an administrator');
     await page.locator('#password-login label.toggle').click();
     await expect(page.locator('#password-login-toggle')).toBeChecked();
+    // The server has turned passwords back on (the card's text follows its answer, not the click).
+    await expect(page.locator('#password-login')).toContainText('People may log in with their passwords');
 
-    // Switched off, its button leaves the login page.
+    // Switched off, its button leaves the login page (once the server has saved it).
     await row.locator('label.toggle').click();
     await expect(row.locator('input[role=switch]')).not.toBeChecked();
-    await visitor.reload();
-    await expect(visitor.getByRole('link', { name: /Log in with Editor Login/ })).toHaveCount(0);
+    await expect(async () => {
+      await visitor.reload();
+      await expect(visitor.getByRole('link', { name: /Log in with Editor Login/ })).toHaveCount(0, { timeout: 1000 });
+    }).toPass({ timeout: 15_000 });
 
     // Edit: the secret is kept unless a new one is typed.
     await row.hover();

@@ -9,6 +9,9 @@
 //! cargo run -p server --release --example bench_access_rules -- --out BENCHMARKS.md [--calls 200]
 //! ```
 
+#[path = "support/report.rs"]
+mod report;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -607,20 +610,7 @@ async fn run(args: &Args) -> Result<(), String> {
     let section = report(&results);
     println!("{section}");
     if let Some(path) = &args.out {
-        let old = std::fs::read_to_string(path).unwrap_or_default();
-        let kept = match old.find("## Access rules at scale") {
-            Some(at) => {
-                let rest = &old[at + 2..];
-                let end = rest
-                    .find("\n## ")
-                    .map(|e| at + 2 + e + 1)
-                    .unwrap_or(old.len());
-                format!("{}{}", &old[..at], &old[end..])
-            }
-            None => old,
-        };
-        let text = format!("{}\n\n{section}", kept.trim_end());
-        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        report::write_section(path, "## Access rules at scale", &section)?;
     }
     Ok(())
 }

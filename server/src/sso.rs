@@ -38,6 +38,56 @@ pub fn routes() -> Router<AppState> {
         .route("/sso/{id}/metadata", get(metadata))
 }
 
+/// A login route, as the README's table and the OpenAPI document list it (they answer pages and
+/// redirects, not the API's envelope).
+pub struct Declared {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+}
+
+/// Every route [`routes`] serves.
+pub const DECLARED: [Declared; 6] = [
+    Declared {
+        method: "GET",
+        path: "/sso/{id}/login",
+        summary: "start a login through an active connection: to the provider, the login's state bound to the browser by a cookie",
+    },
+    Declared {
+        method: "GET",
+        path: "/sso/callback",
+        summary: "an OIDC provider's answer (`state`, `code` or `error`): into the console, the test result page, the profile after a link, or the login page with a message",
+    },
+    Declared {
+        method: "GET",
+        path: "/sso/{id}/link",
+        summary: "a signed-in member links their account to the connection's provider (a fresh login there)",
+    },
+    Declared {
+        method: "POST",
+        path: "/sso/acs",
+        summary: "a SAML provider's post (`SAMLResponse`, `RelayState`) from its own site: a page that posts it on to `/sso/acs/finish`",
+    },
+    Declared {
+        method: "POST",
+        path: "/sso/acs/finish",
+        summary: "the SAML response posted again from this site, with the state cookie: checked, then as `/sso/callback`",
+    },
+    Declared {
+        method: "GET",
+        path: "/sso/{id}/metadata",
+        summary: "this server's SAML metadata for a connection (entity ID, ACS URL, signing certificate)",
+    },
+];
+
+/// The README's login-route table rows.
+pub fn readme_rows() -> Vec<String> {
+    DECLARED
+        .iter()
+        .map(|d| format!("| `{} {}` | {} |", d.method, d.path, d.summary))
+        .collect()
+}
+
 /// The path SAML providers post to from their own site (let through the cross-site refusal: it
 /// changes nothing, it only posts the response on to this site).
 pub const ACS_PATH: &str = "/sso/acs";
@@ -78,8 +128,18 @@ fn to_provider(state: &AppState, url: &str, login_state: &str) -> Response {
     )
 }
 
-async fn login(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match state.services.identity_providers.start_login(&id).await {
+async fn login(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    let ip = client_ip(&req);
+    match state
+        .services
+        .identity_providers
+        .start_login(&id, &ip)
+        .await
+    {
         Ok((url, login_state)) => to_provider(&state, &url, &login_state),
         Err(e) => to_login(&e.0, false),
     }
@@ -111,11 +171,7 @@ async fn callback(
     req: Request<Body>,
 ) -> Response {
     let bound = cookie_value(&req, STATE_COOKIE);
-    let ip = req
-        .extensions()
-        .get::<ClientIp>()
-        .map(|c| c.0.clone())
-        .unwrap_or_default();
+    let ip = client_ip(&req);
     let logged_in = req.extensions().get::<Caller>().is_some();
     let finished = state
         .services
@@ -162,11 +218,7 @@ async fn acs(Form(form): Form<AcsForm>) -> Response {
 /// The SAML response posted again from this site, with the state cookie.
 async fn acs_finish(State(state): State<AppState>, req: Request<Body>) -> Response {
     let bound = cookie_value(&req, STATE_COOKIE);
-    let ip = req
-        .extensions()
-        .get::<ClientIp>()
-        .map(|c| c.0.clone())
-        .unwrap_or_default();
+    let ip = client_ip(&req);
     let logged_in = req.extensions().get::<Caller>().is_some();
     let Ok(Form(form)) = Form::<AcsForm>::from_request(req, &state).await else {
         return to_login(
@@ -252,6 +304,14 @@ fn landed(
         ),
         Err(e) => with_cookies(to_login(&e.0, logged_in), &[clear]),
     }
+}
+
+/// The caller's address, as the pipeline recorded it.
+fn client_ip(req: &Request<Body>) -> String {
+    req.extensions()
+        .get::<ClientIp>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default()
 }
 
 /// Text made safe to put in HTML.

@@ -339,6 +339,20 @@ async fn a_browser_session_changes_nothing_through_a_get() {
 }
 
 #[test]
+fn the_readme_and_openapi_list_every_login_route() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    for row in atrium_server::sso::readme_rows() {
+        assert!(readme.contains(row.as_str()), "README lacks: {row}");
+    }
+    let doc = rest::openapi();
+    for d in &atrium_server::sso::DECLARED {
+        let op = &doc["paths"][d.path][d.method.to_ascii_lowercase()];
+        assert_eq!(op["summary"], d.summary, "{} {}", d.method, d.path);
+    }
+}
+
+#[test]
 fn the_readme_api_table_matches_the_registry() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
         .expect("README.md");

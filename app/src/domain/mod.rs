@@ -13,6 +13,7 @@ pub mod identity;
 pub mod identity_providers;
 pub mod invitations;
 pub mod preferences;
+pub mod resources;
 pub mod throttle;
 pub mod timefmt;
 pub mod tips;

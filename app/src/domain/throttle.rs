@@ -70,6 +70,19 @@ pub const NAME: Rule = Rule::Delay {
     reset_ms: WINDOW_MS,
 };
 
+/// Logins started through identity providers from one address in a window: each keeps a row for
+/// ten minutes until the provider answers, so that an anonymous caller cannot fill the database
+/// (an office behind one address still has room for everyone at nine o'clock).
+pub const SSO_STARTS: Rule = Rule::Window {
+    max: 300,
+    window_ms: WINDOW_MS,
+};
+
+/// The counter of logins started through identity providers from this address.
+pub fn sso_starts_key(client_ip: &str) -> String {
+    format!("sso:{}", address_key(client_ip))
+}
+
 /// Seconds until `later_ms`, rounded up, at least one and at most `longest_ms` (replicas' clocks, or
 /// attempts that read the clock just before another, may be a little behind the stored times).
 fn secs_until(later_ms: i64, now_ms: i64, longest_ms: i64) -> u64 {

@@ -344,6 +344,22 @@ pub fn openapi() -> Value {
             }),
         );
     }
+    // The login routes: pages and redirects for browsers, not the envelope.
+    for d in &crate::sso::DECLARED {
+        let op = json!({
+            "operationId": format!("{} {}", d.method, d.path),
+            "summary": d.summary,
+            "tags": ["login routes"],
+            "security": [],
+            "responses": {
+                "200": {"description": "A page (the test result, the hand-on to /sso/acs/finish, or SAML metadata)."},
+                "303": {"description": "On to the provider, the console, the profile, or the login page with `sso_error`."},
+                "404": {"description": "No such connection (metadata)."}
+            }
+        });
+        let entry = paths.entry(d.path.to_string()).or_insert_with(|| json!({}));
+        entry[d.method.to_ascii_lowercase()] = op;
+    }
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Atrium API", "version": env!("CARGO_PKG_VERSION"), "description": "ClearML-compatible settings and administration API. Every answer is an envelope {meta, data}; HTTP status equals meta.result_code."},

@@ -20,6 +20,11 @@ pub async fn on_sqlite<T: Fixture>(test: impl AsyncFnOnce(T)) {
     with_sqlite(|db| async move { test(T::build(db).await).await }).await
 }
 
+/// Runs `test` with a fixture built over a fresh, migrated PostgreSQL database.
+pub async fn on_postgres<T: Fixture>(test: impl AsyncFnOnce(T)) {
+    super::with_postgres(|db| async move { test(T::build(db).await).await }).await
+}
+
 impl Fixture for App {
     fn build(db: Db) -> impl Future<Output = Self> {
         App::new(db)

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::common::idp::{CLIENT_SECRET, Mint, Person, Provider};
 use crate::common::router::{App, get};
-use crate::common::site::{Api, on_sqlite};
+use crate::common::site::{Api, on_postgres, on_sqlite};
 use crate::common::{services_with, settings, with_sqlite};
 use app::domain::Role;
 
@@ -1361,7 +1361,18 @@ async fn sixteen_browsers_racing_with_one_answer_get_one_session() {
 
 #[tokio::test]
 async fn sixteen_first_logins_of_one_person_at_once_make_one_account() {
-    on_sqlite(async |w: Api| {
+    on_sqlite(sixteen_first_logins).await
+}
+
+/// On PostgreSQL the logins' transactions truly overlap: the later ones meet the account the first
+/// made, and are tried again.
+#[tokio::test]
+async fn sixteen_first_logins_of_one_person_at_once_make_one_account_on_postgres() {
+    on_postgres(sixteen_first_logins).await
+}
+
+async fn sixteen_first_logins(w: Api) {
+    {
         let idp = Provider::start().await;
         let id = connect(&w, &idp, |_| {}).await;
         let mut started = vec![];
@@ -1391,6 +1402,62 @@ async fn sixteen_first_logins_of_one_person_at_once_make_one_account() {
             users.insert(caller.identity.user_id);
         }
         assert_eq!(users.len(), 1, "one account for one person");
+    }
+}
+
+#[tokio::test]
+async fn logins_started_from_one_address_are_limited() {
+    on_sqlite(async |w: Api| {
+        let idp = Provider::start().await;
+        let id = connect(&w, &idp, |_| {}).await;
+        let sso = &w.app.services.identity_providers;
+        let max = match app::domain::throttle::SSO_STARTS {
+            app::domain::throttle::Rule::Window { max, .. } => max,
+            _ => unreachable!(),
+        };
+        for _ in 0..max {
+            sso.start_login(&id, "198.51.100.7").await.unwrap();
+        }
+        let refused = sso.start_login(&id, "198.51.100.7").await.unwrap_err();
+        assert!(
+            refused
+                .0
+                .contains("Too many logins were started from your network"),
+            "{}",
+            refused.0
+        );
+        // Another address is not held back, nor is the first one once the window has passed.
+        sso.start_login(&id, "203.0.113.9").await.unwrap();
+        w.app
+            .services
+            .core
+            .clock
+            .advance(app::domain::throttle::WINDOW_MS + 1);
+        sso.start_login(&id, "198.51.100.7").await.unwrap();
+    })
+    .await
+}
+
+#[tokio::test]
+async fn every_declared_login_route_is_served() {
+    on_sqlite(async |w: Api| {
+        for d in &atrium_server::sso::DECLARED {
+            let path = d.path.replace("{id}", "no-such-connection");
+            let req = match d.method {
+                "GET" => get(&path, None),
+                _ => crate::common::router::post_form(&path, None, None, ""),
+            };
+            let (status, _, body) = w.app.send(req).await;
+            let body = String::from_utf8_lossy(&body);
+            // A redirect with a message, or (metadata) this route's own answer: never the
+            // console's page for an unknown address.
+            assert!(
+                status == StatusCode::SEE_OTHER
+                    || (status == StatusCode::NOT_FOUND && body.contains("No SAML connection")),
+                "{} {path}: {status} {body}",
+                d.method
+            );
+        }
     })
     .await
 }

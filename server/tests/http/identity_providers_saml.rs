@@ -50,9 +50,10 @@ impl Started {
     }
 }
 
-async fn begin(app: &App, id: &str) -> Started {
-    let (url, cookie) = start(app, id).await;
-    let query: HashMap<String, String> = url::Url::parse(&url)
+/// The request a URL to the provider carries (HTTP-Redirect binding: deflated, base64), and the
+/// URL's query.
+fn request_in(url: &str) -> (samael::schema::AuthnRequest, HashMap<String, String>) {
+    let query: HashMap<String, String> = url::Url::parse(url)
         .unwrap()
         .query_pairs()
         .into_owned()
@@ -66,8 +67,14 @@ async fn begin(app: &App, id: &str) -> Started {
     flate2::read::DeflateDecoder::new(raw.as_slice())
         .read_to_string(&mut xml)
         .unwrap();
+    (samael::schema::AuthnRequest::from_str(&xml).unwrap(), query)
+}
+
+async fn begin(app: &App, id: &str) -> Started {
+    let (url, cookie) = start(app, id).await;
+    let (request, query) = request_in(&url);
     Started {
-        request: samael::schema::AuthnRequest::from_str(&xml).unwrap(),
+        request,
         query,
         cookie,
     }
@@ -684,21 +691,7 @@ async fn a_test_login_of_unsaved_saml_settings_shows_the_mapped_person() {
         assert_eq!(s, 200, "{v}");
         let url = v["data"]["url"].as_str().unwrap().to_string();
         let test = v["data"]["test"].as_str().unwrap().to_string();
-        let q: HashMap<String, String> = url::Url::parse(&url)
-            .unwrap()
-            .query_pairs()
-            .into_owned()
-            .collect();
-        let raw = base64::Engine::decode(
-            &base64::engine::general_purpose::STANDARD,
-            &q["SAMLRequest"],
-        )
-        .unwrap();
-        let mut xml = String::new();
-        flate2::read::DeflateDecoder::new(raw.as_slice())
-            .read_to_string(&mut xml)
-            .unwrap();
-        let request = samael::schema::AuthnRequest::from_str(&xml).unwrap();
+        let (request, q) = request_in(&url);
         assert_eq!(
             request.force_authn,
             Some(true),
@@ -741,6 +734,111 @@ async fn a_test_login_of_unsaved_saml_settings_shows_the_mapped_person() {
         assert_eq!(o["user"]["email_verified"], true);
         assert_eq!(o["user"]["groups"], json!(["ml"]));
         assert!(!account_exists(&w, "tess@example.com").await);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_member_links_their_account_and_then_logs_in_through_saml() {
+    on_sqlite(async |w: Api| {
+        let idp = Idp::new();
+        let id = connect(&w, &idp, |s| {
+            s["create_users"] = json!(false);
+        })
+        .await;
+        let ada = Person::new("ada-at-idp", "ada@example.com");
+        // Before the link the provider's word alone does not open Ada's account.
+        let refusal = log_in(&w.app, &idp, &id, &ada, &Mint::default())
+            .await
+            .refusal();
+        assert!(
+            refusal.contains("has not used this login before"),
+            "{refusal}"
+        );
+        // Ada, logged in with her password, links her account from her profile.
+        let session = super::ada_with_password(&w).await;
+        let (status, headers, _) = w
+            .app
+            .send(get(&format!("/sso/{id}/link"), Some(&session)))
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let url = headers[header::LOCATION].to_str().unwrap().to_string();
+        let state = cookies(&headers)
+            .into_iter()
+            .find(|c| c.starts_with("atrium_sso_state="))
+            .unwrap();
+        let (request, q) = request_in(&url);
+        assert_eq!(
+            request.force_authn,
+            Some(true),
+            "a link asks for a fresh login"
+        );
+        let response = idp.respond(&request.id, ACS, &ada, &Mint::default());
+        let jar = format!("{session}; {}", state.split(';').next().unwrap());
+        let (status, headers, _) = w
+            .app
+            .send(post(
+                "/sso/acs/finish",
+                "http://127.0.0.1:3000",
+                Some(&jar),
+                form(&response, &q["RelayState"]),
+            ))
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(
+            headers[header::LOCATION]
+                .to_str()
+                .unwrap()
+                .starts_with("/settings/profile?linked="),
+            "{headers:?}"
+        );
+        // Now the button opens Ada's account, as the administrator she is.
+        let session = log_in(&w.app, &idp, &id, &ada, &Mint::default())
+            .await
+            .session();
+        let (email, workspace, role) = whoami(&w.app, &session).await;
+        assert_eq!(
+            (email.as_str(), workspace.as_str(), role),
+            ("ada@example.com", "A", Role::Admin)
+        );
+    })
+    .await
+}
+
+#[tokio::test]
+async fn saml_group_attributes_sync_the_workspace_s_groups() {
+    on_sqlite(async |w: Api| {
+        let idp = Idp::new();
+        let id = connect(&w, &idp, |_| {}).await;
+        for name in ["Vision", "Ops"] {
+            let (s, v) = w
+                .app
+                .with_auth(
+                    "POST",
+                    "/groups.create",
+                    &w.admin.basic,
+                    &json!({ "name": name }).to_string(),
+                )
+                .await;
+            assert_eq!(s, 200, "{v}");
+        }
+        // One value or several: the groups attribute is a list either way.
+        let mut gus = Person::new("g-1", "gus@example.com");
+        gus.groups = vec!["vision".into()];
+        log_in(&w.app, &idp, &id, &gus, &Mint::default())
+            .await
+            .session();
+        assert_eq!(super::groups_of(&w, "gus@example.com").await, ["Vision"]);
+        gus.groups = vec!["Ops".into(), "Admins".into()];
+        let session = log_in(&w.app, &idp, &id, &gus, &Mint::default())
+            .await
+            .session();
+        assert_eq!(super::groups_of(&w, "gus@example.com").await, ["Ops"]);
+        assert_eq!(
+            whoami(&w.app, &session).await.2,
+            Role::Member,
+            "Admins is not synced unless allowed"
+        );
     })
     .await
 }

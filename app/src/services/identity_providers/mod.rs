@@ -26,7 +26,7 @@ use app::domain::identity::{Actor, Admin, Channel};
 use app::domain::identity_providers::{
     self as domain, Endpoints, MappedUser, Protocol, Settings, SyncGroup,
 };
-use app::domain::{AppError, Identity, Role, timefmt, validate};
+use app::domain::{AppError, Identity, Role, throttle, timefmt, validate};
 
 use super::sessions::start_session;
 use super::{Object, Write, internal};
@@ -64,6 +64,13 @@ pub enum Finished {
     Tested(TestOutcome),
     /// A member linked their account to the provider (the connection's display name).
     Linked(String),
+}
+
+/// Why one attempt at logging a person in did not end in a session.
+enum Admission {
+    /// It met another login of the same person (a row it meant to make exists now): try again.
+    Raced(AppError),
+    Failed(LoginFailed),
 }
 
 /// What a provider sent back: OIDC's query, or SAML's posted response.
@@ -484,8 +491,14 @@ impl IdentityProvidersService {
 
     /// Starts a login through an active connection: the provider's URL to send the browser to,
     /// and the state to bind to the browser (a cookie) so that the answer comes back to it.
-    pub async fn start_login(&self, connection_id: &str) -> Result<(String, String), LoginFailed> {
-        self.start_through(connection_id, None).await
+    /// Logins started from one address are limited ([`throttle::SSO_STARTS`]).
+    pub async fn start_login(
+        &self,
+        connection_id: &str,
+        client_ip: &str,
+    ) -> Result<(String, String), LoginFailed> {
+        self.start_through(connection_id, None, Some(client_ip))
+            .await
     }
 
     /// Starts a login (or, for `linking`, a link of that member's account) through an active
@@ -494,6 +507,7 @@ impl IdentityProvidersService {
         &self,
         connection_id: &str,
         linking: Option<&Identity>,
+        client_ip: Option<&str>,
     ) -> Result<(String, String), LoginFailed> {
         let gone = || {
             LoginFailed(match linking {
@@ -514,9 +528,18 @@ impl IdentityProvidersService {
             &settings,
             None,
             linking.map(|who| who.user_id.as_str()),
+            client_ip,
         )
         .await
-        .map_err(|e| LoginFailed(e.user_message()))
+        .map_err(|e| {
+            LoginFailed(match e {
+                AppError::RateLimited { retry_after_secs } => format!(
+                    "Too many logins were started from your network. Try again in {} minutes.",
+                    retry_after_secs.div_ceil(60)
+                ),
+                e => e.user_message(),
+            })
+        })
     }
 
     /// Starts a test login of the editor's settings (saved or not).
@@ -562,6 +585,7 @@ impl IdentityProvidersService {
                 &settings,
                 Some((settings.clone(), secret)),
                 Some(&who.user_id),
+                None,
             )
             .await?;
         Ok(TestStart {
@@ -576,6 +600,7 @@ impl IdentityProvidersService {
         settings: &Settings,
         test: Option<(Settings, Option<String>)>,
         requested_by: Option<&str>,
+        client_ip: Option<&str>,
     ) -> Result<(String, String), AppError> {
         let state = crypto::new_token();
         let redirect = domain::return_url(&settings.web_app_url, settings.protocol);
@@ -622,6 +647,17 @@ impl IdentityProvidersService {
         let sealed = serde_json::to_string(&sealed).map_err(internal)?;
         let mut tx = self.core.db.begin_write().await.map_err(internal)?;
         let now = self.core.clock.now_ms();
+        if let Some(ip) = client_ip {
+            let key = throttle::sso_starts_key(ip);
+            let counter = store::throttle::lock(&mut tx, &key).await?;
+            match throttle::reserve(throttle::SSO_STARTS, Some(counter), now) {
+                Ok(next) => store::throttle::put(&mut tx, &key, next).await?,
+                Err(retry_after_secs) => {
+                    tx.rollback().await.map_err(internal)?;
+                    return Err(AppError::RateLimited { retry_after_secs });
+                }
+            }
+        }
         store::identity_providers::insert_request(
             &mut tx,
             &store::identity_providers::RequestRow {
@@ -946,7 +982,10 @@ impl IdentityProvidersService {
     }
 
     /// Logs a person in through a connection, in one transaction: the account found or made, the
-    /// link, the groups, the session and the audit entries.
+    /// link, the groups, the session and the audit entries. Two first logins of one person at once
+    /// (two tabs, a double click) may both decide to make the account or take the invitation; on
+    /// PostgreSQL the later one then meets the earlier one's rows and is tried again, and finds
+    /// the account through the link the earlier one made.
     async fn admit(
         &self,
         connection_id: &str,
@@ -956,13 +995,54 @@ impl IdentityProvidersService {
         user: &MappedUser,
         client_ip: &str,
     ) -> Result<NewSession, LoginFailed> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self
+                .admit_once(
+                    connection_id,
+                    workspace_id,
+                    settings,
+                    issuer,
+                    user,
+                    client_ip,
+                )
+                .await
+            {
+                Err(Admission::Raced(e)) if tries < 3 => {
+                    tracing::info!(error = %e, "a first login met another one of the same person; trying again");
+                }
+                Err(Admission::Raced(e)) => {
+                    tracing::warn!(error = %e, "an identity provider login kept meeting others");
+                    return Err(LoginFailed(match e {
+                        AppError::Conflict(message) => message,
+                        _ => UNAVAILABLE.into(),
+                    }));
+                }
+                Err(Admission::Failed(f)) => return Err(f),
+                Ok(session) => return Ok(session),
+            }
+        }
+    }
+
+    async fn admit_once(
+        &self,
+        connection_id: &str,
+        workspace_id: &str,
+        settings: &Settings,
+        issuer: &str,
+        user: &MappedUser,
+        client_ip: &str,
+    ) -> Result<NewSession, Admission> {
         let unavailable = |e: AppError| {
             tracing::error!(error = %e, "an identity provider login could not be completed");
-            LoginFailed(UNAVAILABLE.into())
+            Admission::Failed(LoginFailed(UNAVAILABLE.into()))
         };
         let mut tx = self.core.begin_unattributed().await.map_err(unavailable)?;
         let now = tx.now();
-        let decision = decide(&mut tx, now, workspace_id, settings, issuer, user).await?;
+        let decision = decide(&mut tx, now, workspace_id, settings, issuer, user)
+            .await
+            .map_err(Admission::Failed)?;
         let identity = self
             .carry_out(
                 &mut tx,
@@ -976,9 +1056,9 @@ impl IdentityProvidersService {
             )
             .await
             .map_err(|e| match e {
-                AppError::Validation { message, .. } | AppError::Conflict(message) => {
-                    LoginFailed(message)
-                }
+                // Another login of the same person made the account or took the invitation.
+                AppError::Taken { .. } | AppError::Conflict(_) => Admission::Raced(e),
+                AppError::Validation { message, .. } => Admission::Failed(LoginFailed(message)),
                 other => unavailable(other),
             })?;
         let session = start_session(&self.core, &mut tx, now, &identity, client_ip)
@@ -1272,7 +1352,7 @@ impl IdentityProvidersService {
         who: &Identity,
         connection_id: &str,
     ) -> Result<(String, String), LoginFailed> {
-        self.start_through(connection_id, Some(who)).await
+        self.start_through(connection_id, Some(who), None).await
     }
 
     /// Links the person who started a link to the provider's subject.
@@ -1463,6 +1543,21 @@ async fn decide(
         });
     }
     if let Some(u) = existing {
+        // A first login of the same person that finished since the link was looked up made this
+        // account and its link in one transaction: the account is seen, so the link is too now
+        // (PostgreSQL reads what was committed before each statement).
+        if let Some(user_id) =
+            store::identity_providers::linked_user(conn, workspace_id, issuer, &user.subject)
+                .await
+                .map_err(db)?
+            && user_id == u.id
+            && store::workspaces::membership(conn, &user_id, workspace_id)
+                .await
+                .map_err(db)?
+                .is_some()
+        {
+            return Ok(Decision::Linked { user_id });
+        }
         let member = store::workspaces::membership(conn, &u.id, workspace_id)
             .await
             .map_err(db)?

@@ -88,17 +88,18 @@ pub fn read_metadata(xml: &str) -> Result<IdpMetadata, String> {
     let certificates = sp
         .idp_signing_certs()
         .map_err(|e| format!("A certificate in the metadata cannot be read: {e}."))?
-        .map_or(0, |c| c.len());
-    if certificates == 0 {
+        .unwrap_or_default();
+    if certificates.is_empty() {
         return Err(
             "The metadata holds no signing certificate, so responses could not be checked. Use metadata with the provider's signing certificate (KeyDescriptor use=\"signing\")."
                 .into(),
         );
     }
-    for cert in sp.idp_signing_certs().ok().flatten().unwrap_or_default() {
+    for cert in &certificates {
         openssl::x509::X509::from_der(cert.der_data())
             .map_err(|_| "A signing certificate in the metadata is not an X.509 certificate.")?;
     }
+    let certificates = certificates.len();
     Ok(IdpMetadata {
         entity_id,
         sso_url,
