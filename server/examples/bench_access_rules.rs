@@ -9,8 +9,8 @@
 //! cargo run -p server --release --example bench_access_rules -- --out BENCHMARKS.md [--calls 200]
 //! ```
 
-#[path = "support/report.rs"]
-mod report;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use serde_json::{Map, Value, json};
+use support::Lcg;
 
 use app::domain::access_rules::{Principal, Target};
 use app::domain::catalog::Kind;
@@ -63,19 +64,6 @@ struct Args {
 struct ServeDefaults {
     #[command(flatten)]
     serve: ServeArgs,
-}
-
-/// A small deterministic generator (the figures must not depend on the run).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) as usize) % n
-    }
 }
 
 fn id(prefix: &str, n: usize) -> String {
@@ -610,7 +598,7 @@ async fn run(args: &Args) -> Result<(), String> {
     let section = report(&results);
     println!("{section}");
     if let Some(path) = &args.out {
-        report::write_section(path, "## Access rules at scale", &section)?;
+        support::write_section(path, "## Access rules at scale", &section)?;
     }
     Ok(())
 }

@@ -7,14 +7,15 @@
 //! cargo run -p server --release --example bench_resources -- --out BENCHMARKS.md
 //! ```
 
-#[path = "support/report.rs"]
-mod report;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
+use support::Lcg;
 
 use app::domain::resources::allocator::{Admission, Running, Waiting, allocate, allocate_at_most};
 use app::domain::resources::{Amount, Configuration, Link, Policy, PolicyQueue, Pool, Profile};
@@ -39,19 +40,6 @@ struct Args {
     /// Markdown report whose "Resource allocator" section to replace (or append).
     #[arg(long)]
     out: Option<PathBuf>,
-}
-
-/// A small deterministic generator (the figures must not depend on the run).
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) as usize) % n
-    }
 }
 
 /// The configuration and the queues: profiles of 0.5, 1, 2 and 4 GPUs linked to two or three
@@ -228,7 +216,7 @@ fn main() {
     );
     println!("{section}");
     if let Some(path) = &args.out {
-        report::write_section(path, "## Resource allocator", &section)
+        support::write_section(path, "## Resource allocator", &section)
             .expect("BENCHMARKS.md is writable");
     }
 }

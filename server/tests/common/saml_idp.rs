@@ -131,6 +131,11 @@ impl Idp {
 
     /// The metadata with the current signing certificate (or none).
     pub fn metadata(&self, with_certificate: bool) -> String {
+        self.metadata_wanting_signed_requests(with_certificate, false)
+    }
+
+    /// The metadata, saying whether the provider takes signed requests only.
+    pub fn metadata_wanting_signed_requests(&self, with_certificate: bool, signed: bool) -> String {
         let keys = self.keys.lock().unwrap();
         let cert = STANDARD.encode(&keys.last().unwrap().cert_der);
         let key = if with_certificate {
@@ -143,7 +148,7 @@ impl Idp {
         format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{}">
-  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+  <md:IDPSSODescriptor WantAuthnRequestsSigned="{signed}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
     {key}
     <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat>
     <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{}"/>

@@ -476,6 +476,22 @@ async fn an_unverified_address_is_refused_when_the_connection_requires_verificat
 }
 
 /// The names of the groups `email` is in, as Ada sees them.
+/// Ada makes these groups in workspace A.
+async fn make_groups(w: &Api, names: &[&str]) {
+    for name in names {
+        let (s, v) = w
+            .app
+            .with_auth(
+                "POST",
+                "/groups.create",
+                &w.admin.basic,
+                &json!({"name": name}).to_string(),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+}
+
 async fn groups_of(w: &Api, email: &str) -> Vec<String> {
     let ada = w
         .app
@@ -504,18 +520,7 @@ async fn group_sync_joins_named_groups_and_takes_back_only_what_it_gave() {
     on_sqlite(async |w: Api| {
         let idp = Provider::start().await;
         let id = connect(&w, &idp, |_| {}).await;
-        for name in ["Vision", "Ops"] {
-            let (s, v) = w
-                .app
-                .with_auth(
-                    "POST",
-                    "/groups.create",
-                    &w.admin.basic,
-                    &json!({"name": name}).to_string(),
-                )
-                .await;
-            assert_eq!(s, 200, "{v}");
-        }
+        make_groups(&w, &["Vision", "Ops"]).await;
         let mut gus = Person::new("g-1", "gus@example.com");
         gus.groups = vec!["vision".into(), "Admins".into(), "Nonexistent".into()];
         let session = log_in(&w.app, &idp, &id, gus.clone(), Mint::default())
@@ -1038,10 +1043,10 @@ async fn ada_with_password(w: &Api) -> String {
     format!("atrium_session={}", s.cookie_value)
 }
 
-/// Ada links her account to `person` at the provider of connection `id`; where she lands.
-async fn link(w: &Api, idp: &Provider, id: &str, session: &str, person: Person) -> String {
-    let (status, headers, _) = w
-        .app
+/// A signed-in member starts linking their account at connection `id`: the provider's URL, and
+/// the cookies the browser then holds (the session and the login's state).
+async fn start_link(app: &App, id: &str, session: &str) -> (String, String) {
+    let (status, headers, _) = app
         .send(get(&format!("/sso/{id}/link"), Some(session)))
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -1050,8 +1055,14 @@ async fn link(w: &Api, idp: &Provider, id: &str, session: &str, person: Person) 
         .into_iter()
         .find(|c| c.starts_with("atrium_sso_state="))
         .unwrap();
-    let code = idp.authorize(&url, person, Mint::default());
     let jar = format!("{session}; {}", state_cookie.split(';').next().unwrap());
+    (url, jar)
+}
+
+/// Ada links her account to `person` at the provider of connection `id`; where she lands.
+async fn link(w: &Api, idp: &Provider, id: &str, session: &str, person: Person) -> String {
+    let (url, jar) = start_link(&w.app, id, session).await;
+    let code = idp.authorize(&url, person, Mint::default());
     let (status, headers, _) = w
         .app
         .send(get(

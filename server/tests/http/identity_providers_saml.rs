@@ -652,6 +652,31 @@ async fn signed_requests_use_a_key_pair_made_for_the_connection_and_kept_secret(
             &base64::engine::general_purpose::STANDARD,
             der
         )));
+        // A provider that takes signed requests only needs signing on.
+        let mut settings = idp.settings("Wants signatures");
+        settings["saml"]["metadata_xml"] = json!(idp.metadata_wanting_signed_requests(true, true));
+        let (status, v) = w
+            .app
+            .with_auth(
+                "POST",
+                "/identity_providers.create",
+                &w.admin.basic,
+                &json!({ "settings": settings }).to_string(),
+            )
+            .await;
+        assert_eq!(status, 400, "{v}");
+        assert!(v.to_string().contains("saml.sign_requests"), "{v}");
+        settings["saml"]["sign_requests"] = json!(true);
+        let (status, v) = w
+            .app
+            .with_auth(
+                "POST",
+                "/identity_providers.create",
+                &w.admin.basic,
+                &json!({ "settings": settings }).to_string(),
+            )
+            .await;
+        assert_eq!(status, 200, "{v}");
         // A key that does not belong to the certificate is refused, naming the field.
         let mut settings = c["settings"].clone();
         let other = app::services::identity_providers::saml::new_key_pair("other").unwrap();
@@ -757,16 +782,7 @@ async fn a_member_links_their_account_and_then_logs_in_through_saml() {
         );
         // Ada, logged in with her password, links her account from her profile.
         let session = super::ada_with_password(&w).await;
-        let (status, headers, _) = w
-            .app
-            .send(get(&format!("/sso/{id}/link"), Some(&session)))
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        let url = headers[header::LOCATION].to_str().unwrap().to_string();
-        let state = cookies(&headers)
-            .into_iter()
-            .find(|c| c.starts_with("atrium_sso_state="))
-            .unwrap();
+        let (url, jar) = super::start_link(&w.app, &id, &session).await;
         let (request, q) = request_in(&url);
         assert_eq!(
             request.force_authn,
@@ -774,7 +790,6 @@ async fn a_member_links_their_account_and_then_logs_in_through_saml() {
             "a link asks for a fresh login"
         );
         let response = idp.respond(&request.id, ACS, &ada, &Mint::default());
-        let jar = format!("{session}; {}", state.split(';').next().unwrap());
         let (status, headers, _) = w
             .app
             .send(post(
@@ -810,18 +825,7 @@ async fn saml_group_attributes_sync_the_workspace_s_groups() {
     on_sqlite(async |w: Api| {
         let idp = Idp::new();
         let id = connect(&w, &idp, |_| {}).await;
-        for name in ["Vision", "Ops"] {
-            let (s, v) = w
-                .app
-                .with_auth(
-                    "POST",
-                    "/groups.create",
-                    &w.admin.basic,
-                    &json!({ "name": name }).to_string(),
-                )
-                .await;
-            assert_eq!(s, 200, "{v}");
-        }
+        super::make_groups(&w, &["Vision", "Ops"]).await;
         // One value or several: the groups attribute is a list either way.
         let mut gus = Person::new("g-1", "gus@example.com");
         gus.groups = vec!["vision".into()];

@@ -172,7 +172,7 @@ impl IdentityProvidersService {
         if settings.protocol == Protocol::Oidc {
             return Ok((settings, secret));
         }
-        saml::read_metadata(&settings.saml.metadata_xml).map_err(|m| {
+        let idp = saml::read_metadata(&settings.saml.metadata_xml).map_err(|m| {
             let field = if settings.saml.metadata_url.is_empty() {
                 "saml.metadata_xml"
             } else {
@@ -180,6 +180,12 @@ impl IdentityProvidersService {
             };
             AppError::validation(field, m)
         })?;
+        if idp.wants_signed_requests && !settings.saml.sign_requests {
+            return Err(AppError::validation(
+                "saml.sign_requests",
+                "The identity provider takes signed requests only (its metadata says WantAuthnRequestsSigned): turn \"Sign client requests\" on, and give it this connection's certificate (in the SP metadata).",
+            ));
+        }
         // The secret of a SAML connection is the private key its requests are signed with.
         if !settings.saml.sign_requests {
             return Ok((settings, None));

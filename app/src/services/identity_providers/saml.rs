@@ -54,6 +54,8 @@ pub struct IdpMetadata {
     /// Where authentication requests go (HTTP-Redirect binding).
     pub sso_url: String,
     pub certificates: usize,
+    /// The provider takes signed authentication requests only (`WantAuthnRequestsSigned`).
+    pub wants_signed_requests: bool,
     descriptor: EntityDescriptor,
 }
 
@@ -100,10 +102,14 @@ pub fn read_metadata(xml: &str) -> Result<IdpMetadata, String> {
             .map_err(|_| "A signing certificate in the metadata is not an X.509 certificate.")?;
     }
     let certificates = certificates.len();
+    let wants_signed_requests = idp
+        .iter()
+        .any(|d| d.want_authn_requests_signed == Some(true));
     Ok(IdpMetadata {
         entity_id,
         sso_url,
         certificates,
+        wants_signed_requests,
         descriptor,
     })
 }

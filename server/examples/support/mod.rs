@@ -1,4 +1,5 @@
-//! What the benchmarks share: each writes its own section of `BENCHMARKS.md`.
+//! What the benchmarks share: a deterministic generator, and each writes its own section of
+//! `BENCHMARKS.md`.
 
 use std::path::Path;
 
@@ -19,4 +20,18 @@ pub fn write_section(path: &Path, heading: &str, section: &str) -> Result<(), St
     };
     let text = format!("{}\n\n{}\n", kept.trim_end(), section.trim_end());
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A small deterministic generator (the figures must not depend on the run).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// The next number below `n`.
+    pub fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % n
+    }
 }
