@@ -38,8 +38,11 @@ test('hydrated: wrong password message, then login, tip once, logout', async ({ 
   await expect(page).toHaveURL(/\/settings\/profile/);
   await expect(page.locator('#pro-tip')).toBeVisible();
   await shot(page, 'profile-with-tip');
+  // The tip goes at once; the reload waits for the server to have recorded it.
+  const dismissed = page.waitForResponse((r) => r.url().includes('/fn/sessions.dismiss_tip'));
   await page.getByRole('button', { name: 'Got it' }).click();
   await expect(page.locator('#pro-tip')).toHaveCount(0);
+  expect((await dismissed).ok()).toBe(true);
   await page.reload();
   await hydrated(page);
   await expect(page.locator('#profile-email')).toHaveText('admin@example.com');

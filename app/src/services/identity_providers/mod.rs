@@ -66,6 +66,18 @@ pub enum Finished {
     Linked(String),
 }
 
+/// A login a provider's answer stands for: through which connection of which workspace, and who
+/// the provider says the person is.
+#[derive(Debug, Clone, Copy)]
+struct Login<'a> {
+    connection_id: &'a str,
+    workspace_id: &'a str,
+    settings: &'a Settings,
+    /// The provider's issuer (OIDC) or entity ID (SAML).
+    issuer: &'a str,
+    user: &'a MappedUser,
+}
+
 /// Why one attempt at logging a person in did not end in a session.
 enum Admission {
     /// It met another login of the same person (a row it meant to make exists now): try again.
@@ -825,31 +837,21 @@ impl IdentityProvidersService {
                 return Err(e);
             }
         };
+        let login = Login {
+            connection_id,
+            workspace_id: &request.workspace_id,
+            settings: &settings,
+            issuer: &issuer,
+            user: &user,
+        };
         if request.purpose == "link" {
             let user_id = request.requested_by.clone().unwrap_or_default();
             return self
-                .link_account(
-                    connection_id,
-                    &request.workspace_id,
-                    &user_id,
-                    &settings,
-                    &issuer,
-                    &user,
-                )
+                .link_account(&login, &user_id)
                 .await
                 .map(Finished::Linked);
         }
-        match self
-            .admit(
-                connection_id,
-                &request.workspace_id,
-                &settings,
-                &issuer,
-                &user,
-                client_ip,
-            )
-            .await
-        {
+        match self.admit(&login, client_ip).await {
             Ok(session) => Ok(Finished::Session(session)),
             Err(e) => {
                 self.audit_failure(&request.workspace_id, connection_id, Some(&user), &e.0)
@@ -992,29 +994,11 @@ impl IdentityProvidersService {
     /// (two tabs, a double click) may both decide to make the account or take the invitation; on
     /// PostgreSQL the later one then meets the earlier one's rows and is tried again, and finds
     /// the account through the link the earlier one made.
-    async fn admit(
-        &self,
-        connection_id: &str,
-        workspace_id: &str,
-        settings: &Settings,
-        issuer: &str,
-        user: &MappedUser,
-        client_ip: &str,
-    ) -> Result<NewSession, LoginFailed> {
+    async fn admit(&self, login: &Login<'_>, client_ip: &str) -> Result<NewSession, LoginFailed> {
         let mut tries = 0;
         loop {
             tries += 1;
-            match self
-                .admit_once(
-                    connection_id,
-                    workspace_id,
-                    settings,
-                    issuer,
-                    user,
-                    client_ip,
-                )
-                .await
-            {
+            match self.admit_once(login, client_ip).await {
                 Err(Admission::Raced(e)) if tries < 3 => {
                     tracing::info!(error = %e, "a first login met another one of the same person; trying again");
                 }
@@ -1033,13 +1017,16 @@ impl IdentityProvidersService {
 
     async fn admit_once(
         &self,
-        connection_id: &str,
-        workspace_id: &str,
-        settings: &Settings,
-        issuer: &str,
-        user: &MappedUser,
+        login: &Login<'_>,
         client_ip: &str,
     ) -> Result<NewSession, Admission> {
+        let Login {
+            workspace_id,
+            settings,
+            issuer,
+            user,
+            ..
+        } = *login;
         let unavailable = |e: AppError| {
             tracing::error!(error = %e, "an identity provider login could not be completed");
             Admission::Failed(LoginFailed(UNAVAILABLE.into()))
@@ -1050,16 +1037,7 @@ impl IdentityProvidersService {
             .await
             .map_err(Admission::Failed)?;
         let identity = self
-            .carry_out(
-                &mut tx,
-                now,
-                connection_id,
-                workspace_id,
-                settings,
-                issuer,
-                user,
-                decision,
-            )
+            .carry_out(&mut tx, now, login, decision)
             .await
             .map_err(|e| match e {
                 // Another login of the same person made the account or took the invitation.
@@ -1080,18 +1058,20 @@ impl IdentityProvidersService {
         Ok(session)
     }
 
-    #[expect(clippy::too_many_arguments)]
     async fn carry_out(
         &self,
         tx: &mut Write<'_>,
         now: i64,
-        connection_id: &str,
-        workspace_id: &str,
-        settings: &Settings,
-        issuer: &str,
-        user: &MappedUser,
+        login: &Login<'_>,
         decision: Decision,
     ) -> Result<Identity, AppError> {
+        let Login {
+            connection_id,
+            workspace_id,
+            settings,
+            issuer,
+            user,
+        } = *login;
         let workspace_name =
             sqlx::query_scalar::<_, String>("SELECT name FROM workspaces WHERE id = $1")
                 .bind(workspace_id)
@@ -1362,15 +1342,14 @@ impl IdentityProvidersService {
     }
 
     /// Links the person who started a link to the provider's subject.
-    async fn link_account(
-        &self,
-        connection_id: &str,
-        workspace_id: &str,
-        user_id: &str,
-        settings: &Settings,
-        issuer: &str,
-        user: &MappedUser,
-    ) -> Result<String, LoginFailed> {
+    async fn link_account(&self, login: &Login<'_>, user_id: &str) -> Result<String, LoginFailed> {
+        let Login {
+            connection_id,
+            workspace_id,
+            settings,
+            issuer,
+            user,
+        } = *login;
         let unavailable = |e: AppError| {
             tracing::error!(error = %e, "an identity provider link could not be made");
             LoginFailed(UNAVAILABLE.into())
