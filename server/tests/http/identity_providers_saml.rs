@@ -477,6 +477,17 @@ async fn a_response_is_taken_once_and_only_by_the_browser_that_started_the_login
             .await
             .refusal();
         assert!(refusal.contains("already used"), "{refusal}");
+        // Only the hand-on page may be posted from another site: the post that is checked may not.
+        let (status, _, _) = w
+            .app
+            .send(post(
+                "/sso/acs/finish",
+                "https://evil.example",
+                Some(&s.cookie),
+                form(&response, s.relay_state()),
+            ))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
         // A response without a login (IdP-initiated) is refused.
         let refusal = deliver(&w.app, &response, "", Some(&s.cookie))
             .await
