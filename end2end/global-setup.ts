@@ -40,6 +40,13 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'rosa@example.com', '--name', 'Rosa Rules', '--admin', '--workspace', 'Rules Page'], 'rosa-password-1');
   createUser(s, ['--email', 'rudy@example.com', '--name', 'Rudy Member', '--workspace', 'Rules Page'], 'rudy-password-1');
   createUser(s, ['--email', 'rick@example.com', '--name', 'Rick Member', '--workspace', 'Rules Page'], 'rick-password-1');
+  // Resource configuration through the real SDK and clearml-agent: an administrator and a member.
+  createUser(s, ['--email', 'gala@example.com', '--name', 'Gala Gpus', '--admin', '--workspace', 'GPU Lab'], 'gala-password-1');
+  createUser(s, ['--email', 'gus@example.com', '--name', 'Gus Member', '--workspace', 'GPU Lab'], 'gus-password-1');
+  // The Resource Configuration canvas and policies: an administrator and two members.
+  createUser(s, ['--email', 'nora@example.com', '--name', 'Nora Nodes', '--admin', '--workspace', 'Canvas Lab'], 'nora-password-1');
+  createUser(s, ['--email', 'ned@example.com', '--name', 'Ned Dev', '--workspace', 'Canvas Lab'], 'ned-password-1');
+  createUser(s, ['--email', 'rey@example.com', '--name', 'Rey Research', '--workspace', 'Canvas Lab'], 'rey-password-1');
   // The file server through the real SDK: a member of a workspace of their own.
   createUser(s, ['--email', 'fay@example.com', '--name', 'Fay Files', '--workspace', 'Files Lab'], 'fay-password-1');
   // Identity providers: an administrator whose workspace logs in through a real OpenID provider.

@@ -113,7 +113,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") ssr=SsrMode::Async view={Lazy::<routes::UsersRoute>::new()}/>
                     <Route path=path!("access-rules") ssr=SsrMode::Async view={Lazy::<routes::AccessRulesRoute>::new()}/>
                     <Route path=path!("identity-providers") ssr=SsrMode::Async view={Lazy::<routes::IdentityProvidersRoute>::new()}/>
-                    <Route path=path!("resources") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Resources/> }/>
+                    <Route path=path!("resources") ssr=SsrMode::Async view={Lazy::<routes::ResourcesRoute>::new()}/>
+                    <Route path=path!("resource-policies") ssr=SsrMode::Async view={Lazy::<routes::ResourcePoliciesRoute>::new()}/>
                     <Route path=path!("billing") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Billing/> }/>
                     <Route path=path!("audit-log") ssr=SsrMode::Async view={Lazy::<routes::AuditLogRoute>::new()}/>
                 </ParentRoute>

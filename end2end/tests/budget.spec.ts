@@ -15,9 +15,12 @@ import { hydrated } from './helpers';
 // the page 2,653, the icon 492, and no chunk. The identity providers' "Log in with …" buttons (the
 // login page's first resource, so the first to bring the resource and suspense machinery into the
 // main module) took it to 272,314: the main wasm 250,704, its script 8,824, the chunk loader 4,114,
-// the stylesheet 5,431, the page 2,749, the icon 492. The budget, 270 KB, leaves 4 KB of room.
+// the stylesheet 5,431, the page 2,749, the icon 492. Resource Configuration and Resource Policies
+// (two more lazy sections, and the canvas's styles) took it to 277,052: the main wasm 252,095, its
+// script 9,147, the chunk loader 6,352 (it names every chunk), the stylesheet 6,217, the page
+// 2,749, the icon 492. The budget, 275 KB, leaves 4 KB of room; the target stays 300 KB.
 const TARGET_BYTES = 300 * 1024;
-const BUDGET_BYTES = 270 * 1024;
+const BUDGET_BYTES = 275 * 1024;
 const site = process.env.ATRIUM_RELEASE_SITE;
 
 /** A lazily loaded chunk: `split_<section>…` holds one section's code, `chunk_<n>…` code sections share. */

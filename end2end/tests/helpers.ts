@@ -43,13 +43,23 @@ export function sdk(args: string[]): { step: string; ok: boolean; detail: unknow
 
 /** Runs the real clearml SDK and clearml-agent against the catalog (sdk/check_catalog.py); returns its one step. */
 export function catalog(args: string[]): { step: string; ok: boolean; detail: any } {
+  return harness('sdk/check_catalog.py', args, 300_000);
+}
+
+/** Runs a step of end2end/sdk/check_resources.py (resource configuration with the SDK and clearml-agent). */
+export function resources(args: string[]): { step: string; ok: boolean; detail: any } {
+  return harness('sdk/check_resources.py', args, 540_000);
+}
+
+/** Runs one step of an SDK harness script; its JSON line. */
+function harness(script: string, args: string[], timeout: number): { step: string; ok: boolean; detail: any } {
   let out: string;
   try {
-    out = execFileSync('python3', ['sdk/check_catalog.py', '--python', SDK_PYTHON, ...args], { encoding: 'utf8', timeout: 300_000 });
+    out = execFileSync('python3', [script, '--python', SDK_PYTHON, ...args], { encoding: 'utf8', timeout });
   } catch (e: any) {
     // A failed step exits 1 and still prints its JSON line.
     out = `${e.stdout ?? ''}`;
-    if (!out.includes('{')) throw new Error(`catalog harness failed:\n${e.stdout}\n${e.stderr}`);
+    if (!out.includes('{')) throw new Error(`${script} failed:\n${e.stdout}\n${e.stderr}`);
   }
   return JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop()!);
 }

@@ -96,12 +96,12 @@ test('admins see every section; unfinished ones say so honestly', async ({ page 
   const nav = page.getByRole('navigation', { name: 'Settings' });
   await expect(nav.getByRole('link')).toHaveText([
     'Profile', 'Configuration', 'Workspace', 'Administrator Vaults', 'Users & Groups', 'Access Rules',
-    'Identity Providers', 'Resource Configuration', 'Usage & Billing', 'Audit Log',
+    'Identity Providers', 'Resource Configuration', 'Resource Policies', 'Usage & Billing', 'Audit Log',
   ]);
-  await nav.getByRole('link', { name: 'Resource Configuration' }).click();
-  await expect(page).toHaveURL(/\/settings\/resources/);
-  await expect(page.locator('[data-unavailable="Resource Configuration"]')).toContainText('Not available yet');
-  await expect(nav.getByRole('link', { name: 'Resource Configuration' })).toHaveAttribute('aria-current', 'page');
+  await nav.getByRole('link', { name: 'Usage & Billing' }).click();
+  await expect(page).toHaveURL(/\/settings\/billing/);
+  await expect(page.locator('[data-unavailable="Usage & Billing"]')).toContainText('Not available yet');
+  await expect(nav.getByRole('link', { name: 'Usage & Billing' })).toHaveAttribute('aria-current', 'page');
   await shot(page, 'admin-unavailable-section');
 });
 

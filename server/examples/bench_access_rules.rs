@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use serde_json::{Map, Value, json};
-use support::Lcg;
+use support::{Lcg, exec, postgres_db};
 
 use app::domain::access_rules::{Principal, Target};
 use app::domain::catalog::Kind;
@@ -78,41 +78,6 @@ struct Scale {
     objects: usize,
     rules: usize,
     load_ms: f64,
-}
-
-async fn exec(s: &Services, sql: &str, rows: &[Vec<Value>]) -> Result<(), String> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let cols = rows[0].len();
-    for chunk in rows.chunks(400) {
-        let mut text = String::from(sql);
-        for (r, _) in chunk.iter().enumerate() {
-            text.push_str(if r == 0 { " VALUES " } else { ", " });
-            text.push('(');
-            for c in 0..cols {
-                if c > 0 {
-                    text.push_str(", ");
-                }
-                write!(text, "${}", r * cols + c + 1).unwrap();
-            }
-            text.push(')');
-        }
-        let mut q = sqlx::query(&text);
-        for row in chunk {
-            for v in row {
-                q = match v {
-                    Value::String(t) => q.bind(t.clone()),
-                    Value::Number(n) => q.bind(n.as_i64().unwrap()),
-                    _ => q.bind(Option::<String>::None),
-                };
-            }
-        }
-        q.execute(&s.core.db.pool)
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
 }
 
 fn identity(user: &str, ws: &str, role: Role) -> Identity {
@@ -430,36 +395,6 @@ async fn run_on(name: &'static str, db: DbArgs, calls: usize) -> Result<DbResult
         check_ns,
         viewer_check_ns,
     })
-}
-
-async fn postgres_db(admin_url: &str) -> Result<(DbArgs, String), String> {
-    let admin = atrium_server::db::connect(admin_url)
-        .await
-        .map_err(|e| format!("PostgreSQL at {admin_url}: {e}"))?;
-    let name = format!("atrium_bench_{}", std::process::id());
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&admin.pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin.pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    admin.pool.close().await;
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_string())
-        .unwrap_or_default();
-    let dir = std::env::temp_dir().join(format!("atrium-bench-rules-pg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    Ok((
-        DbArgs {
-            data_dir: dir,
-            database_url: Some(format!("{base}/{name}")),
-            master_key: None,
-        },
-        name,
-    ))
 }
 
 fn report(results: &[DbResult]) -> String {

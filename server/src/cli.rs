@@ -536,6 +536,18 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             }
         }
     });
+    // The allocator also runs on a timer: it picks up what a replica that stopped mid-change left,
+    // and tasks whose owners' group memberships changed.
+    let allocator = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::services::resources::settle_all(&allocator.core).await {
+                tracing::warn!(error = %e, "the allocator could not run");
+            }
+        }
+    });
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

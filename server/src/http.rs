@@ -86,6 +86,7 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
             get(|| async { axum::Json(rest::openapi()) }),
         )
         .route("/settings/audit-log/export.csv", get(export_audit_csv))
+        .route(RESOURCE_EVENTS, get(resource_usage_events))
         .merge(crate::files::routes())
         .merge(crate::sso::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -373,6 +374,47 @@ struct ExportParams {
     from: String,
     #[serde(default)]
     to: String,
+}
+
+/// Where the Resource Configuration page listens for live use (server-sent events).
+pub const RESOURCE_EVENTS: &str = "/settings/resources/usage.events";
+
+/// Live use of the resource configuration (administrators): a `usage` event with
+/// `[enabled, usage]` whenever either changes (looked at every second). The stream ends after ten
+/// minutes; the browser's EventSource reconnects, and the caller is authenticated again.
+async fn resource_usage_events(State(state): State<AppState>, req: Request<Body>) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let Some(caller) = req.extensions().get::<Caller>().cloned() else {
+        return (StatusCode::UNAUTHORIZED, "Log in first.\n").into_response();
+    };
+    if let Err(e) = caller.identity.admin("watch the use of resources") {
+        let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+        return (status, format!("{}\n", e.user_message())).into_response();
+    }
+    let until = Instant::now() + std::time::Duration::from_secs(600);
+    let start = (state.services.clone(), caller.identity, String::new());
+    let stream = futures_util::stream::unfold(start, move |(services, who, last)| async move {
+        loop {
+            if Instant::now() > until {
+                return None;
+            }
+            let admin = who.admin("watch the use of resources").ok()?;
+            if let Ok(v) = services.resources.get(&admin).await {
+                let text = serde_json::to_string(&(v.enabled, &v.usage)).unwrap_or_default();
+                if text != last {
+                    let event = Event::default().event("usage").data(text.clone());
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(event),
+                        (services, who, text),
+                    ));
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 /// The audit log as CSV (administrators; the filters of the page).

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod identity_providers;
 pub mod preferences;
 pub mod profile;
+pub mod resources;
 pub mod service_accounts;
 pub mod sessions;
 pub mod users;

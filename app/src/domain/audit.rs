@@ -63,10 +63,11 @@ pub enum AuditObject {
     Queue,
     AccessRule,
     IdentityProvider,
+    ResourceConfiguration,
 }
 
 impl AuditObject {
-    pub const ALL: [AuditObject; 14] = [
+    pub const ALL: [AuditObject; 15] = [
         AuditObject::User,
         AuditObject::Preferences,
         AuditObject::Session,
@@ -81,6 +82,7 @@ impl AuditObject {
         AuditObject::Queue,
         AuditObject::AccessRule,
         AuditObject::IdentityProvider,
+        AuditObject::ResourceConfiguration,
     ];
 
     /// The name stored in the log and used by the filter.
@@ -100,6 +102,7 @@ impl AuditObject {
             AuditObject::Queue => "queue",
             AuditObject::AccessRule => "access_rule",
             AuditObject::IdentityProvider => "identity_provider",
+            AuditObject::ResourceConfiguration => "resource_configuration",
         }
     }
 
@@ -120,6 +123,7 @@ impl AuditObject {
             AuditObject::Queue => "Queue",
             AuditObject::AccessRule => "Access rule",
             AuditObject::IdentityProvider => "Identity provider",
+            AuditObject::ResourceConfiguration => "Resource configuration",
         }
     }
 }

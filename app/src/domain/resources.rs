@@ -4,6 +4,7 @@
 //! admits queued jobs onto pools is [`allocator`].
 
 pub mod allocator;
+pub mod pending;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -170,6 +171,18 @@ pub struct Configuration {
     pub policies: Vec<Policy>,
 }
 
+/// A job waiting in a policy's queue, named by its policy and profile (the queue's identity
+/// across configurations), so that another configuration can be tried on the same queues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
+pub struct QueuedJob {
+    pub id: String,
+    pub policy: String,
+    pub profile: String,
+    /// Its place in its queue (smaller: older).
+    pub seq: i64,
+}
+
 /// Something Validate reports (it changes nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
@@ -276,6 +289,328 @@ impl Configuration {
         out
     }
 
+    /// Refuses a configuration that cannot be stored: a missing or repeated id or name, a link
+    /// or a queue that names nothing, a profile twice in one policy or above its limit, a queue
+    /// name used twice (pools and policy queues become queues). Each error names its field, such
+    /// as `pools[1].name`. What can be stored but would not work well is [`Self::findings`].
+    pub fn check(&self) -> Result<(), AppError> {
+        fn name(field: String, raw: &str) -> Result<(), AppError> {
+            let t = raw.trim();
+            if t.is_empty() {
+                return Err(AppError::validation(field, "A name is required."));
+            }
+            if t != raw || t.chars().count() > 100 || t.chars().any(char::is_control) {
+                return Err(AppError::validation(
+                    field,
+                    "A name has at most 100 characters, without control characters or spaces at its ends.",
+                ));
+            }
+            Ok(())
+        }
+        fn id(field: String, raw: &str, seen: &mut BTreeSet<String>) -> Result<(), AppError> {
+            if raw.is_empty()
+                || raw.len() > 64
+                || !raw
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(AppError::validation(
+                    field,
+                    "An id has 1 to 64 letters, digits, '-' or '_'.",
+                ));
+            }
+            if !seen.insert(raw.to_string()) {
+                return Err(AppError::validation(
+                    field,
+                    format!("The id {raw} is used twice."),
+                ));
+            }
+            Ok(())
+        }
+        const MAX: usize = 1_000;
+        if self.pools.len() > MAX || self.profiles.len() > MAX || self.policies.len() > MAX {
+            return Err(AppError::validation(
+                "configuration",
+                "A configuration has at most 1,000 pools, 1,000 profiles and 1,000 policies.",
+            ));
+        }
+        let mut ids = BTreeSet::new();
+        let mut queue_names: BTreeMap<String, String> = BTreeMap::new();
+        let mut queue_name = |field: String, n: &str| -> Result<(), AppError> {
+            name(field.clone(), n)?;
+            if let Some(other) = queue_names.insert(n.to_lowercase(), field.clone()) {
+                return Err(AppError::validation(
+                    field,
+                    format!(
+                        "{n} is also the name of {other}: pools and policy queues become queues, whose names are unique."
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        for (i, p) in self.pools.iter().enumerate() {
+            id(format!("pools[{i}].id"), &p.id, &mut ids)?;
+            queue_name(format!("pools[{i}].name"), &p.name)?;
+            if p.capacity <= Amount::ZERO {
+                return Err(AppError::validation(
+                    format!("pools[{i}].capacity"),
+                    "A pool holds more than 0 resources.",
+                ));
+            }
+        }
+        let mut names = BTreeSet::new();
+        for (i, p) in self.profiles.iter().enumerate() {
+            id(format!("profiles[{i}].id"), &p.id, &mut ids)?;
+            name(format!("profiles[{i}].name"), &p.name)?;
+            if !names.insert(p.name.to_lowercase()) {
+                return Err(AppError::validation(
+                    format!("profiles[{i}].name"),
+                    format!("Another profile is named {}.", p.name),
+                ));
+            }
+            if p.allotment <= Amount::ZERO {
+                return Err(AppError::validation(
+                    format!("profiles[{i}].allotment"),
+                    "A job takes more than 0 resources.",
+                ));
+            }
+            let mut linked = BTreeSet::new();
+            for (j, l) in p.links.iter().enumerate() {
+                name(format!("profiles[{i}].links[{j}].name"), &l.name)?;
+                if self.pool(&l.pool).is_none() {
+                    return Err(AppError::validation(
+                        format!("profiles[{i}].links[{j}].pool"),
+                        format!("No pool has the id {}.", l.pool),
+                    ));
+                }
+                if !linked.insert(l.pool.as_str()) {
+                    return Err(AppError::validation(
+                        format!("profiles[{i}].links[{j}].pool"),
+                        format!("Profile {} links to this pool already.", p.name),
+                    ));
+                }
+            }
+            for (j, pol) in p.policy_priority.iter().enumerate() {
+                if !self.policies.iter().any(|x| &x.id == pol) {
+                    return Err(AppError::validation(
+                        format!("profiles[{i}].policy_priority[{j}]"),
+                        format!("No policy has the id {pol}."),
+                    ));
+                }
+            }
+        }
+        for (i, p) in self.pools.iter().enumerate() {
+            for (j, prof) in p.priority.iter().enumerate() {
+                let linked = self
+                    .profile(prof)
+                    .is_some_and(|f| f.links.iter().any(|l| l.pool == p.id));
+                if !linked {
+                    return Err(AppError::validation(
+                        format!("pools[{i}].priority[{j}]"),
+                        format!(
+                            "No profile with the id {prof} is linked to pool {}.",
+                            p.name
+                        ),
+                    ));
+                }
+            }
+        }
+        names.clear();
+        for (i, pol) in self.policies.iter().enumerate() {
+            id(format!("policies[{i}].id"), &pol.id, &mut ids)?;
+            name(format!("policies[{i}].name"), &pol.name)?;
+            if !names.insert(pol.name.to_lowercase()) {
+                return Err(AppError::validation(
+                    format!("policies[{i}].name"),
+                    format!("Another policy is named {}.", pol.name),
+                ));
+            }
+            if pol.group.is_empty() {
+                return Err(AppError::validation(
+                    format!("policies[{i}].group"),
+                    "A policy is for a user group: pick one.",
+                ));
+            }
+            let mut exposed = BTreeSet::new();
+            for (j, q) in pol.queues.iter().enumerate() {
+                id(format!("policies[{i}].queues[{j}].id"), &q.id, &mut ids)?;
+                queue_name(format!("policies[{i}].queues[{j}].name"), &q.name)?;
+                let field = format!("policies[{i}].queues[{j}].profile");
+                let Some(profile) = self.profile(&q.profile) else {
+                    return Err(AppError::validation(
+                        field,
+                        format!("No profile has the id {}.", q.profile),
+                    ));
+                };
+                if !exposed.insert(q.profile.as_str()) {
+                    return Err(AppError::validation(
+                        field,
+                        format!(
+                            "Policy {} has a queue for profile {} already.",
+                            pol.name, profile.name
+                        ),
+                    ));
+                }
+                if profile.allotment > pol.limit {
+                    return Err(AppError::validation(
+                        field,
+                        format!(
+                            "Profile {} takes {} per job, more than policy {}'s limit ({}): it cannot be chosen.",
+                            profile.name, profile.allotment, pol.name, pol.limit
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// An id for a new pool, profile, policy or queue: `prefix`, the name's letters and digits,
+    /// and a number when that is taken.
+    pub fn new_id(&self, prefix: &str, name: &str) -> String {
+        let slug: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ' ')
+            .map(|c| {
+                if c == ' ' {
+                    '-'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .take(40)
+            .collect();
+        let base = format!("{prefix}-{}", slug.trim_matches('-'));
+        let taken = |id: &str| {
+            self.pools.iter().any(|p| p.id == id)
+                || self.profiles.iter().any(|p| p.id == id)
+                || self
+                    .policies
+                    .iter()
+                    .any(|p| p.id == id || p.queues.iter().any(|q| q.id == id))
+        };
+        if !taken(&base) {
+            return base;
+        }
+        (2..)
+            .map(|n| format!("{base}-{n}"))
+            .find(|id| !taken(id))
+            .expect("an id is free")
+    }
+
+    /// Links a profile to a pool under `name`: last in the profile's precedence and in the pool's
+    /// execution priority. A link that exists is renamed.
+    pub fn connect(&mut self, profile: &str, pool: &str, name: &str) {
+        if let Some(p) = self.profiles.iter_mut().find(|p| p.id == profile) {
+            match p.links.iter_mut().find(|l| l.pool == pool) {
+                Some(l) => l.name = name.to_string(),
+                None => p.links.push(Link {
+                    name: name.to_string(),
+                    pool: pool.to_string(),
+                }),
+            }
+        }
+        if let Some(p) = self.pools.iter_mut().find(|p| p.id == pool)
+            && !p.priority.iter().any(|x| x == profile)
+        {
+            p.priority.push(profile.to_string());
+        }
+    }
+
+    /// Removes the link from a profile to a pool (and the profile from the pool's priority).
+    pub fn disconnect(&mut self, profile: &str, pool: &str) {
+        if let Some(p) = self.profiles.iter_mut().find(|p| p.id == profile) {
+            p.links.retain(|l| l.pool != pool);
+        }
+        if let Some(p) = self.pools.iter_mut().find(|p| p.id == pool) {
+            p.priority.retain(|x| x != profile);
+        }
+    }
+
+    /// Removes a pool and every link to it.
+    pub fn remove_pool(&mut self, pool: &str) {
+        self.pools.retain(|p| p.id != pool);
+        for p in &mut self.profiles {
+            p.links.retain(|l| l.pool != pool);
+        }
+    }
+
+    /// Removes a profile, its links and its places in priorities; refused while a policy's queue
+    /// exposes it.
+    pub fn remove_profile(&mut self, profile: &str) -> Result<(), AppError> {
+        if let Some(pol) = self
+            .policies
+            .iter()
+            .find(|p| p.queues.iter().any(|q| q.profile == profile))
+        {
+            return Err(AppError::validation(
+                "profile",
+                format!(
+                    "Policy {}'s queues expose this profile: remove that queue first.",
+                    pol.name
+                ),
+            ));
+        }
+        self.profiles.retain(|p| p.id != profile);
+        for p in &mut self.pools {
+            p.priority.retain(|x| x != profile);
+        }
+        Ok(())
+    }
+
+    /// Removes a policy (its queues go with it) and its places in profiles' policy priorities.
+    pub fn remove_policy(&mut self, policy: &str) {
+        self.policies.retain(|p| p.id != policy);
+        for p in &mut self.profiles {
+            p.policy_priority.retain(|x| x != policy);
+        }
+    }
+
+    /// Keeps every profile's policy priority to the policies exposing it: new ones at the end,
+    /// those that no longer expose it out.
+    pub fn tidy_policy_priorities(&mut self) {
+        for profile in &mut self.profiles {
+            let exposing: Vec<String> = self
+                .policies
+                .iter()
+                .filter(|p| p.queues.iter().any(|q| q.profile == profile.id))
+                .map(|p| p.id.clone())
+                .collect();
+            profile.policy_priority.retain(|p| exposing.contains(p));
+            for p in exposing {
+                if !profile.policy_priority.contains(&p) {
+                    profile.policy_priority.push(p);
+                }
+            }
+        }
+    }
+
+    /// Queued jobs as the allocator sees them under this configuration: each job's queue is the
+    /// one of its policy that exposes its profile (jobs whose policy no longer has such a queue
+    /// are left out).
+    pub fn waiting(&self, jobs: &[QueuedJob]) -> Vec<allocator::Waiting> {
+        let queues: BTreeMap<(&str, &str), &str> = self
+            .policies
+            .iter()
+            .flat_map(|p| {
+                p.queues
+                    .iter()
+                    .map(move |q| ((p.id.as_str(), q.profile.as_str()), q.id.as_str()))
+            })
+            .collect();
+        jobs.iter()
+            .filter_map(|j| {
+                queues
+                    .get(&(j.policy.as_str(), j.profile.as_str()))
+                    .map(|q| allocator::Waiting {
+                        id: j.id.clone(),
+                        queue: q.to_string(),
+                        seq: j.seq,
+                    })
+            })
+            .collect()
+    }
+
     /// Each policy queue's policy and profile, by queue id.
     pub fn queues(&self) -> BTreeMap<&str, (&Policy, &PolicyQueue)> {
         self.policies
@@ -285,9 +620,98 @@ impl Configuration {
     }
 }
 
+/// Moves the item at `index` by `delta` places (clamped at the ends); the new index.
+pub fn move_item<T>(items: &mut [T], index: usize, delta: isize) -> usize {
+    if items.is_empty() || index >= items.len() {
+        return index;
+    }
+    let to = (index as isize + delta).clamp(0, items.len() as isize - 1) as usize;
+    if to < index {
+        items[to..=index].rotate_right(1);
+    } else {
+        items[index..=to].rotate_left(1);
+    }
+    to
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connecting_disconnecting_and_reordering_keep_both_orders_in_step() {
+        let mut c = Configuration::default();
+        for name in ["Bare Metal", "H100"] {
+            let id = c.new_id("pool", name);
+            c.pools.push(Pool {
+                id,
+                name: name.into(),
+                capacity: Amount::units(8),
+                description: String::new(),
+                priority: vec![],
+            });
+        }
+        assert_eq!(c.pools[0].id, "pool-bare-metal");
+        assert_eq!(c.new_id("pool", "Bare Metal"), "pool-bare-metal-2");
+        c.profiles.push(Profile {
+            id: "4x".into(),
+            name: "4xGPU".into(),
+            allotment: Amount::units(4),
+            links: vec![],
+            policy_priority: vec![],
+        });
+        c.connect("4x", "pool-h100", "fast");
+        c.connect("4x", "pool-bare-metal", "cheap");
+        assert_eq!(
+            c.profiles[0]
+                .links
+                .iter()
+                .map(|l| l.pool.as_str())
+                .collect::<Vec<_>>(),
+            ["pool-h100", "pool-bare-metal"]
+        );
+        assert_eq!(c.pools[1].priority, ["4x"]);
+        let to = move_item(&mut c.profiles[0].links, 1, -1);
+        assert_eq!(to, 0);
+        assert_eq!(c.profiles[0].links[0].name, "cheap");
+        assert_eq!(
+            move_item(&mut c.profiles[0].links, 0, -1),
+            0,
+            "clamped at the top"
+        );
+        c.connect("4x", "pool-h100", "renamed");
+        assert_eq!(c.profiles[0].links.len(), 2);
+        assert_eq!(c.profiles[0].links[1].name, "renamed");
+        c.disconnect("4x", "pool-h100");
+        assert_eq!(c.profiles[0].links.len(), 1);
+        assert!(c.pools[1].priority.is_empty());
+        assert!(c.check().is_ok(), "{:?}", c.check());
+        c.policies.push(Policy {
+            id: "dev".into(),
+            name: "Dev".into(),
+            group: "g".into(),
+            reservation: Amount::ZERO,
+            limit: Amount::units(8),
+            description: String::new(),
+            queues: vec![PolicyQueue {
+                id: "q".into(),
+                name: "dev".into(),
+                profile: "4x".into(),
+            }],
+        });
+        c.tidy_policy_priorities();
+        assert_eq!(c.profiles[0].policy_priority, ["dev"]);
+        let e = c.remove_profile("4x").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("Policy Dev's queues expose this profile")
+        );
+        c.remove_policy("dev");
+        assert!(c.profiles[0].policy_priority.is_empty());
+        c.remove_profile("4x").unwrap();
+        c.remove_pool("pool-bare-metal");
+        assert_eq!(c.pools.len(), 1);
+    }
 
     #[test]
     fn amounts_are_exact_hundredths() {

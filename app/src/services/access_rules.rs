@@ -65,6 +65,13 @@ pub struct ProjectView {
 const MAX_SCOPES: usize = 4_096;
 
 impl WorkspaceAccess {
+    /// Whether a member or service account is in a group (built-in groups included).
+    pub fn in_group(&self, user_id: &str, group_id: &str) -> bool {
+        self.groups
+            .get(user_id)
+            .is_some_and(|g| g.iter().any(|id| id == group_id))
+    }
+
     /// Reads a workspace's rules, memberships and project tree.
     async fn load(conn: &mut Conn, workspace_id: &str) -> Result<Self, AppError> {
         let rules = store::access_rules::list(conn, workspace_id).await?;

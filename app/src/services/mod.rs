@@ -12,6 +12,7 @@ pub mod groups;
 pub mod identity_providers;
 pub mod preferences;
 pub mod profile;
+pub mod resources;
 pub mod service_accounts;
 pub mod sessions;
 pub mod usage;
@@ -46,6 +47,7 @@ pub struct Services {
     pub catalog: Arc<catalog::CatalogService>,
     pub access_rules: Arc<access_rules::AccessRulesService>,
     pub identity_providers: Arc<identity_providers::IdentityProvidersService>,
+    pub resources: Arc<resources::ResourcesService>,
 }
 
 impl Services {
@@ -72,6 +74,7 @@ impl Services {
             identity_providers: Arc::new(identity_providers::IdentityProvidersService::new(
                 core.clone(),
             )),
+            resources: Arc::new(resources::ResourcesService { core: core.clone() }),
             sessions: Arc::new(sessions::SessionsService { core: core.clone() }),
             profile: Arc::new(profile::ProfileService { core: core.clone() }),
             preferences: Arc::new(preferences::PreferencesService { core: core.clone() }),

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod files;
 pub mod groups;
 pub mod identity_providers;
+pub mod resources;
 pub mod secrets;
 pub mod service_accounts;
 pub mod sessions;

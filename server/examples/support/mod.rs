@@ -1,7 +1,13 @@
-//! What the benchmarks share: a deterministic generator, and each writes its own section of
-//! `BENCHMARKS.md`.
+//! What the benchmarks share: a deterministic generator, bulk inserts, a fresh PostgreSQL database,
+//! and each writes its own section of `BENCHMARKS.md`.
 
+use std::fmt::Write as _;
 use std::path::Path;
+
+use serde_json::Value;
+
+use atrium_server::config::DbArgs;
+use atrium_server::services::Services;
 
 /// Replaces the section of the report at `path` that starts with `heading` (up to the next
 /// `## ` heading) with `section`, or appends `section` when there is none.
@@ -34,4 +40,72 @@ impl Lcg {
             .wrapping_add(1_442_695_040_888_963_407);
         ((self.0 >> 33) as usize) % n
     }
+}
+
+/// Inserts rows with one statement per 400 (`sql` is `INSERT INTO t (columns)`).
+pub async fn exec(s: &Services, sql: &str, rows: &[Vec<Value>]) -> Result<(), String> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let cols = rows[0].len();
+    for chunk in rows.chunks(400) {
+        let mut text = String::from(sql);
+        for (r, _) in chunk.iter().enumerate() {
+            text.push_str(if r == 0 { " VALUES " } else { ", " });
+            text.push('(');
+            for c in 0..cols {
+                if c > 0 {
+                    text.push_str(", ");
+                }
+                write!(text, "${}", r * cols + c + 1).unwrap();
+            }
+            text.push(')');
+        }
+        let mut q = sqlx::query(&text);
+        for row in chunk {
+            for v in row {
+                q = match v {
+                    Value::String(t) => q.bind(t.clone()),
+                    Value::Number(n) => q.bind(n.as_i64().unwrap()),
+                    _ => q.bind(Option::<String>::None),
+                };
+            }
+        }
+        q.execute(&s.core.db.pool)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// A fresh database on the PostgreSQL server at `admin_url` (and a data folder): the
+/// arguments to open it, and its name (to drop it afterwards).
+pub async fn postgres_db(admin_url: &str) -> Result<(DbArgs, String), String> {
+    let admin = atrium_server::db::connect(admin_url)
+        .await
+        .map_err(|e| format!("PostgreSQL at {admin_url}: {e}"))?;
+    let name = format!("atrium_bench_{}", std::process::id());
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&admin.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    admin.pool.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_string())
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("atrium-bench-pg-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    Ok((
+        DbArgs {
+            data_dir: dir,
+            database_url: Some(format!("{base}/{name}")),
+            master_key: None,
+        },
+        name,
+    ))
 }

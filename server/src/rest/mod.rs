@@ -17,6 +17,7 @@ mod groups;
 mod identity_providers;
 mod preferences;
 mod profile;
+mod resources;
 mod server;
 mod service_accounts;
 mod users;
@@ -47,10 +48,11 @@ pub const BATCH: &str = "_batch";
 
 /// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
 /// other path is left to the console and its static files.
-pub const SERVICES: [&str; 27] = [
+pub const SERVICES: [&str; 28] = [
     "auth",
     "access_rules",
     "identity_providers",
+    "resource_configuration",
     "groups",
     "service_accounts",
     "workspaces",

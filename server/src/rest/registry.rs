@@ -231,7 +231,7 @@ pub struct Deleted {
 /// Every endpoint, area by area: one line per area.
 pub fn all() -> &'static [&'static Endpoint] {
     static ALL: LazyLock<Vec<&'static Endpoint>> = LazyLock::new(|| {
-        let areas: [&'static [Endpoint]; 21] = [
+        let areas: [&'static [Endpoint]; 22] = [
             super::server::ENDPOINTS,
             super::profile::ENDPOINTS,
             super::preferences::ENDPOINTS,
@@ -253,6 +253,7 @@ pub fn all() -> &'static [&'static Endpoint] {
             super::catalog::dataviews::ENDPOINTS,
             super::access_rules::ENDPOINTS,
             super::identity_providers::ENDPOINTS,
+            super::resources::ENDPOINTS,
         ];
         areas.into_iter().flatten().collect()
     });

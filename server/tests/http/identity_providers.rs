@@ -197,26 +197,7 @@ async fn a_person_logs_in_through_oidc_as_the_mapped_member_of_that_workspace() 
             .unwrap();
         assert_eq!(first.identity.user_id, second.identity.user_id);
         // The audit log records the logins.
-        let ada = w
-            .app
-            .services
-            .workspaces
-            .identity_for("ada@example.com", Some("A"))
-            .await
-            .unwrap();
-        let log = w
-            .app
-            .services
-            .audit
-            .list(
-                &ada.admin("t").unwrap(),
-                app::domain::audit::AuditQuery {
-                    object_type: Some("identity_provider".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let log = provider_audit(&w).await;
         let logins = log
             .iter()
             .filter(|e| e.action == "identity_provider.login")
@@ -1471,4 +1452,27 @@ async fn every_declared_login_route_is_served() {
         }
     })
     .await
+}
+
+/// The identity-provider entries of workspace A's audit log, as Ada sees them.
+async fn provider_audit(w: &Api) -> Vec<app::domain::audit::AuditEntry> {
+    let ada = w
+        .app
+        .services
+        .workspaces
+        .identity_for("ada@example.com", Some("A"))
+        .await
+        .unwrap();
+    w.app
+        .services
+        .audit
+        .list(
+            &ada.admin("t").unwrap(),
+            app::domain::audit::AuditQuery {
+                object_type: Some("identity_provider".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
 }

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use super::{Landed, cookies, landing, start, whoami};
+use super::{Landed, cookies, landing, provider_audit, start, whoami};
 use crate::common::router::{App, get};
 use crate::common::saml_idp::{Idp, Mint, Person};
 use crate::common::site::{Api, on_sqlite};
@@ -327,26 +327,7 @@ async fn forged_misdirected_and_stale_responses_are_refused() {
             );
         }
         // The audit log records the refusals with their reasons.
-        let ada = w
-            .app
-            .services
-            .workspaces
-            .identity_for("ada@example.com", Some("A"))
-            .await
-            .unwrap();
-        let log = w
-            .app
-            .services
-            .audit
-            .list(
-                &ada.admin("t").unwrap(),
-                app::domain::audit::AuditQuery {
-                    object_type: Some("identity_provider".into()),
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
+        let log = provider_audit(&w).await;
         assert!(
             log.iter()
                 .filter(|e| e.action == "identity_provider.login_failed")

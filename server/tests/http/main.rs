@@ -20,6 +20,7 @@ mod identity_providers;
 mod pages;
 mod preferences;
 mod profile;
+mod resources;
 mod security;
 mod server;
 mod server_functions;

@@ -15,6 +15,7 @@ mod groups;
 mod migrations;
 mod preferences;
 mod profile;
+mod resources;
 mod secrets;
 mod service_accounts;
 mod sessions;

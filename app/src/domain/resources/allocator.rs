@@ -36,6 +36,7 @@ use super::{Amount, Configuration};
 
 /// A job waiting in a policy queue. `seq` orders the queue (smaller: older).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Waiting {
     pub id: String,
     pub queue: String,
@@ -44,6 +45,7 @@ pub struct Waiting {
 
 /// A job running on a pool, for a policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Running {
     pub id: String,
     pub policy: String,
@@ -53,6 +55,7 @@ pub struct Running {
 
 /// A job the allocator lets run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct Admission {
     pub id: String,
     pub queue: String,

@@ -29,12 +29,13 @@ pub enum Section {
     AccessRules,
     IdentityProviders,
     Resources,
+    ResourcePolicies,
     Billing,
     AuditLog,
 }
 
 impl Section {
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 11] = [
         Section::Profile,
         Section::Configuration,
         Section::Workspace,
@@ -43,6 +44,7 @@ impl Section {
         Section::AccessRules,
         Section::IdentityProviders,
         Section::Resources,
+        Section::ResourcePolicies,
         Section::Billing,
         Section::AuditLog,
     ];
@@ -57,6 +59,7 @@ impl Section {
             Section::AccessRules => "/settings/access-rules",
             Section::IdentityProviders => "/settings/identity-providers",
             Section::Resources => "/settings/resources",
+            Section::ResourcePolicies => "/settings/resource-policies",
             Section::Billing => "/settings/billing",
             Section::AuditLog => "/settings/audit-log",
         }
@@ -72,6 +75,7 @@ impl Section {
             Section::AccessRules => "Access Rules",
             Section::IdentityProviders => "Identity Providers",
             Section::Resources => "Resource Configuration",
+            Section::ResourcePolicies => "Resource Policies",
             Section::Billing => "Usage & Billing",
             Section::AuditLog => "Audit Log",
         }

@@ -16,8 +16,12 @@ use leptos_router::{LazyRoute, lazy_route};
 
 use super::SettingsLayout;
 use super::admin::{
-    access_rules::AccessRulesPage, audit::AuditLogPage, identity_providers::IdentityProvidersPage,
-    users::UsersPage, vaults::AdminVaultsPage,
+    access_rules::AccessRulesPage,
+    audit::AuditLogPage,
+    identity_providers::IdentityProvidersPage,
+    resources::{ResourcePoliciesPage, ResourcesPage},
+    users::UsersPage,
+    vaults::AdminVaultsPage,
 };
 use super::user::{
     configuration::ConfigurationPage, profile::ProfilePage, workspace::WorkspacePage,
@@ -147,5 +151,33 @@ impl LazyRoute for IdentityProvidersRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <IdentityProvidersPage/> }.into_any()
+    }
+}
+
+/// Resource Configuration: the canvas and its editor.
+pub struct ResourcesRoute;
+
+#[lazy_route]
+impl LazyRoute for ResourcesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ResourcesPage/> }.into_any()
+    }
+}
+
+/// Resource Policies: each group's reservation, limit and queues.
+pub struct ResourcePoliciesRoute;
+
+#[lazy_route]
+impl LazyRoute for ResourcePoliciesRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <ResourcePoliciesPage/> }.into_any()
     }
 }

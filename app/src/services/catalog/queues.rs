@@ -12,7 +12,7 @@ use super::{
     CatalogService, FieldType, apply_fields, has_tag, new_name, stamp, text_list, unique_name,
 };
 use crate::crypto::new_id;
-use crate::services::Object;
+use crate::services::{Object, resources};
 use crate::store::{self, Conn};
 
 const SETTABLE: &[(&str, FieldType)] = &[
@@ -177,6 +177,7 @@ impl CatalogService {
         if changed.iter().any(|f| f == "name") && doc["name"] != before {
             self.require_queue_admin(&mut tx, who, "rename queues")
                 .await?;
+            resources::check_queue_change(&mut tx, id).await?;
         }
         if changed.iter().any(|f| f == "name") {
             let name = rules::object_name(
@@ -218,6 +219,7 @@ impl CatalogService {
         let doc = Self::load(&mut tx, who, Kind::Queue, id).await?;
         self.require_queue_admin(&mut tx, who, "delete queues")
             .await?;
+        resources::check_queue_change(&mut tx, id).await?;
         let entries = store::catalog::entries(&mut tx, id).await?;
         if !entries.is_empty() && !force {
             return Err(AppError::refused(
@@ -279,8 +281,12 @@ impl CatalogService {
                 format!("task {task} is queued already"),
             ));
         }
+        let to_policy = resources::check_enqueue(&self.core, &mut tx, who, queue).await?;
         store::catalog::enqueue(&mut tx, &who.workspace_id, queue, task, false, self.now()).await?;
         tx.commit().await.map_err(crate::services::internal)?;
+        if to_policy {
+            resources::settle_after_change(&self.core, &who.workspace_id).await;
+        }
         Ok(1)
     }
 
@@ -300,7 +306,11 @@ impl CatalogService {
             ));
         }
         store::catalog::dequeue(&mut tx, task).await?;
+        let freed = store::resources::release(&mut tx, task).await?;
         tx.commit().await.map_err(crate::services::internal)?;
+        if freed {
+            resources::settle_after_change(&self.core, &who.workspace_id).await;
+        }
         Ok(1)
     }
 

@@ -12,6 +12,7 @@ use app::domain::{AppError, Code, Identity};
 
 use super::{CatalogService, FieldType, apply_fields, new_name, opt_text, stamp, text_list};
 use crate::crypto::new_id;
+use crate::services::resources;
 use crate::store;
 
 /// What `tasks.create` and `tasks.edit` set.
@@ -266,6 +267,12 @@ impl CatalogService {
         if to != TaskStatus::Queued {
             store::catalog::dequeue(&mut tx, id).await?;
         }
+        // A task that ends, or goes back to draft, frees what it held.
+        let freed = if matches!(to, TaskStatus::Queued | TaskStatus::InProgress) {
+            false
+        } else {
+            store::resources::release(&mut tx, id).await?
+        };
         let moved = store::catalog::replace(
             &mut tx,
             &who.workspace_id,
@@ -285,6 +292,9 @@ impl CatalogService {
             ));
         }
         tx.commit().await.map_err(crate::services::internal)?;
+        if freed {
+            resources::settle_after_change(&self.core, &who.workspace_id).await;
+        }
         Ok(fields)
     }
 
@@ -380,6 +390,7 @@ impl CatalogService {
         let queue_doc = Self::load(&mut conn, who, Kind::Queue, &queue_id).await?;
         self.require(&mut conn, who, Kind::Queue, &queue_doc, Level::Modify)
             .await?;
+        let to_policy = resources::check_enqueue(&self.core, &mut conn, who, &queue_id).await?;
         drop(conn);
         let mut tx = self.tx().await?;
         let mut doc = Self::load_for_update(&mut tx, who, Kind::Task, id).await?;
@@ -426,7 +437,11 @@ impl CatalogService {
             ));
         }
         store::catalog::enqueue(&mut tx, &who.workspace_id, &queue_id, id, false, now).await?;
+        let freed = store::resources::release(&mut tx, id).await?;
         tx.commit().await.map_err(crate::services::internal)?;
+        if to_policy || freed {
+            resources::settle_after_change(&self.core, &who.workspace_id).await;
+        }
         fields.insert("execution.queue".into(), json!(queue_id));
         Ok((queue_id, fields))
     }
@@ -472,6 +487,7 @@ impl CatalogService {
                 format!("task {id} is in no queue"),
             ));
         }
+        let freed = store::resources::release(&mut tx, id).await?;
         let moved = store::catalog::replace(
             &mut tx,
             &who.workspace_id,
@@ -488,6 +504,9 @@ impl CatalogService {
             ));
         }
         tx.commit().await.map_err(crate::services::internal)?;
+        if freed {
+            resources::settle_after_change(&self.core, &who.workspace_id).await;
+        }
         Ok(fields)
     }
 
@@ -550,9 +569,13 @@ impl CatalogService {
             ));
         }
         store::catalog::dequeue(&mut tx, id).await?;
+        let freed = store::resources::release(&mut tx, id).await?;
         let n = store::catalog::delete(&mut tx, &who.workspace_id, Kind::Task, &[id.to_string()])
             .await?;
         tx.commit().await.map_err(crate::services::internal)?;
+        if freed {
+            resources::settle_after_change(&self.core, &who.workspace_id).await;
+        }
         Ok(n as u32)
     }
 

@@ -4,5 +4,6 @@
 pub mod access_rules;
 pub mod audit;
 pub mod identity_providers;
+pub mod resources;
 pub mod users;
 pub mod vaults;
