@@ -295,6 +295,16 @@ sys.exit(3)
 """
 
 
+def stop_agent(agent):
+    """Stops a clearml-agent process (killed if it does not stop within 20 s); what it printed."""
+    agent.terminate()
+    try:
+        return agent.communicate(timeout=20)[0].decode("utf-8", "replace")
+    except subprocess.TimeoutExpired:
+        agent.kill()
+        return agent.communicate()[0].decode("utf-8", "replace")
+
+
 def step_agent(args, home):
     """Queue a task as the owner, run clearml-agent with the service account's key pair until the task ends."""
     import site as site_module
@@ -338,12 +348,7 @@ def step_agent(args, home):
             if agent.poll() is not None:
                 break
     finally:
-        agent.terminate()
-        try:
-            out = agent.communicate(timeout=20)[0].decode("utf-8", "replace")
-        except subprocess.TimeoutExpired:
-            agent.kill()
-            out = agent.communicate()[0].decode("utf-8", "replace")
+        out = stop_agent(agent)
     log = call(api, key, secret, "events.get_task_events", {"task": task_id, "event_type": "log"})["events"]
     printed = "\n".join(e.get("msg", "") for e in log)
     probe = dict(line.split("PROBE ", 1)[1].split("=", 1) for line in printed.splitlines() if "PROBE " in line)

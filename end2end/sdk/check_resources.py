@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import check_sdk  # noqa: E402
-from check_catalog import PROBE, call, write_config  # noqa: E402
+from check_catalog import PROBE, call, stop_agent, write_config  # noqa: E402
 from check_sdk import default_python, isolated_env, tail  # noqa: E402
 
 AGENT_TIMEOUT_SEC = 420
@@ -129,12 +129,7 @@ def step_allocate(args, home):
             if agent.poll() is not None:
                 break
     finally:
-        agent.terminate()
-        try:
-            out = agent.communicate(timeout=20)[0].decode("utf-8", "replace")
-        except subprocess.TimeoutExpired:
-            agent.kill()
-            out = agent.communicate()[0].decode("utf-8", "replace")
+        out = stop_agent(agent)
     statuses = [docs.get(t, {}).get("status") for t in tasks]
     detail["statuses"] = statuses
     detail["second_while_first_ran"] = sorted(second_while_first_ran)

@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Locator, Page } from '@playwright/test';
 import { server, hydrated, login, shot, auditPage } from './helpers';
 
 /** Calls the REST API with the page's session cookie (same-origin POST, as the console would). */
@@ -25,6 +25,16 @@ async function dragLink(page: Page, profile: string, pool: string) {
   await page.mouse.down();
   await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
   await expect(page.locator('.link-draft')).toHaveCount(1);
+  await page.mouse.up();
+}
+
+/** Drags one element onto another with the mouse (pointer events). */
+async function dragOnto(page: Page, from: Locator, to: Locator) {
+  const a = (await from.boundingBox())!;
+  const b = (await to.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 8 });
   await page.mouse.up();
 }
 
@@ -106,6 +116,13 @@ test('the seed example built on the canvas by dragging and by keyboard, provisio
   await expect.poll(() => links(nora, '4xGPU')).toEqual(['4xGPU on H100 → H100', 'first choice → Bare Metal']);
   await nora.locator('.profile-card[data-profile-name="4xGPU"] .link-list .reorder').last().focus();
   await nora.keyboard.press('Alt+ArrowUp');
+  await expect.poll(() => links(nora, '4xGPU')).toEqual(['first choice → Bare Metal', '4xGPU on H100 → H100']);
+  // And by dragging one link onto the other, and back.
+  const items = nora.locator('.profile-card[data-profile-name="4xGPU"] .link-list .reorder');
+  await dragOnto(nora, items.nth(0), items.nth(1));
+  await expect.poll(() => links(nora, '4xGPU')).toEqual(['4xGPU on H100 → H100', 'first choice → Bare Metal']);
+  await expect(nora.locator('#canvas-announce')).toHaveText('Moved from place 1 to place 2.');
+  await dragOnto(nora, items.nth(1), items.nth(0));
   await expect.poll(() => links(nora, '4xGPU')).toEqual(['first choice → Bare Metal', '4xGPU on H100 → H100']);
   await shot(nora, 'resources-editor');
 

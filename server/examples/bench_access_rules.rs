@@ -24,8 +24,7 @@ use app::domain::access_rules::{Principal, Target};
 use app::domain::catalog::Kind;
 use app::domain::identity::{Actor, Channel};
 use app::domain::{Identity, Role};
-use atrium_server::cli;
-use atrium_server::config::{DbArgs, ServeArgs};
+use atrium_server::config::DbArgs;
 use atrium_server::services::Services;
 use atrium_server::services::access_rules::{Viewer, workspace_access};
 
@@ -58,12 +57,6 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/test"
     )]
     postgres: String,
-}
-
-#[derive(Parser)]
-struct ServeDefaults {
-    #[command(flatten)]
-    serve: ServeArgs,
 }
 
 fn id(prefix: &str, n: usize) -> String {
@@ -340,8 +333,7 @@ struct DbResult {
 }
 
 async fn run_on(name: &'static str, db: DbArgs, calls: usize) -> Result<DbResult, String> {
-    let serve = ServeDefaults::parse_from(["atrium"]).serve;
-    let services = cli::open(&db, cli::settings_of(&serve)?).await?;
+    let services = support::open(&db).await?;
     let scale = fill(&services).await?;
     let tasks = time_listings(&services, &scale, Kind::Task, calls).await?;
     let projects = time_listings(&services, &scale, Kind::Project, calls).await?;

@@ -26,8 +26,7 @@ use app::domain::identity::{Actor, Channel};
 use app::domain::resources::allocator::{Admission, Running, Waiting, allocate, allocate_at_most};
 use app::domain::resources::{Amount, Configuration, Link, Policy, PolicyQueue, Pool, Profile};
 use app::domain::{Identity, Role};
-use atrium_server::cli;
-use atrium_server::config::{DbArgs, ServeArgs};
+use atrium_server::config::DbArgs;
 use atrium_server::store;
 use atrium_server::store::resources::QueueRole;
 
@@ -63,12 +62,6 @@ struct Args {
     postgres: String,
 }
 
-#[derive(Parser)]
-struct ServeDefaults {
-    #[command(flatten)]
-    serve: ServeArgs,
-}
-
 /// One end-to-end run.
 struct EndToEnd {
     name: &'static str,
@@ -86,8 +79,7 @@ struct EndToEnd {
 /// policy queues (filled through SQL and the store; the configuration through the service), then
 /// resource management turned on and timed.
 async fn end_to_end(name: &'static str, db: DbArgs, queued: usize) -> Result<EndToEnd, String> {
-    let serve = ServeDefaults::parse_from(["atrium"]).serve;
-    let services = cli::open(&db, cli::settings_of(&serve)?).await?;
+    let services = support::open(&db).await?;
     let ws = "wsalloc0";
     let now = 1_800_000_000_000i64;
     exec(
@@ -356,7 +348,12 @@ fn scenario(tasks: usize) -> (Configuration, Vec<Waiting>) {
             name: format!("Pool {i}"),
             capacity: per_pool,
             description: String::new(),
-            priority: (0..PROFILES).rev().map(|f| format!("profile{f}")).collect(),
+            priority: profiles
+                .iter()
+                .rev()
+                .filter(|f| f.links.iter().any(|l| l.pool == format!("pool{i}")))
+                .map(|f| f.id.clone())
+                .collect(),
         })
         .collect();
     (

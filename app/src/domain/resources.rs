@@ -620,6 +620,54 @@ impl Configuration {
     }
 }
 
+/// One of the ordered lists the editor reorders, named by its owner's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderedList {
+    /// A pool's execution priority (profile ids).
+    PoolPriority(String),
+    /// A profile's links, in precedence order.
+    ProfileLinks(String),
+    /// A profile's policy priority (policy ids).
+    PolicyPriority(String),
+}
+
+impl OrderedList {
+    /// A name for the list, unique in a configuration (the pages mark list items with it).
+    pub fn key(&self) -> String {
+        match self {
+            OrderedList::PoolPriority(id) => format!("pool:{id}"),
+            OrderedList::ProfileLinks(id) => format!("links:{id}"),
+            OrderedList::PolicyPriority(id) => format!("policies:{id}"),
+        }
+    }
+}
+
+impl Configuration {
+    /// Moves an item of an ordered list from one place to another (clamped at the ends); its new
+    /// place.
+    pub fn reorder(&mut self, list: &OrderedList, from: usize, to: usize) -> usize {
+        let delta = to as isize - from as isize;
+        match list {
+            OrderedList::PoolPriority(id) => self
+                .pools
+                .iter_mut()
+                .find(|p| &p.id == id)
+                .map(|p| move_item(&mut p.priority, from, delta)),
+            OrderedList::ProfileLinks(id) => self
+                .profiles
+                .iter_mut()
+                .find(|p| &p.id == id)
+                .map(|p| move_item(&mut p.links, from, delta)),
+            OrderedList::PolicyPriority(id) => self
+                .profiles
+                .iter_mut()
+                .find(|p| &p.id == id)
+                .map(|p| move_item(&mut p.policy_priority, from, delta)),
+        }
+        .unwrap_or(from)
+    }
+}
+
 /// Moves the item at `index` by `delta` places (clamped at the ends); the new index.
 pub fn move_item<T>(items: &mut [T], index: usize, delta: isize) -> usize {
     if items.is_empty() || index >= items.len() {
@@ -671,7 +719,7 @@ mod tests {
             ["pool-h100", "pool-bare-metal"]
         );
         assert_eq!(c.pools[1].priority, ["4x"]);
-        let to = move_item(&mut c.profiles[0].links, 1, -1);
+        let to = c.reorder(&OrderedList::ProfileLinks("4x".into()), 1, 0);
         assert_eq!(to, 0);
         assert_eq!(c.profiles[0].links[0].name, "cheap");
         assert_eq!(

@@ -6,8 +6,23 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use atrium_server::config::DbArgs;
+use clap::Parser;
+
+use atrium_server::cli;
+use atrium_server::config::{DbArgs, ServeArgs};
 use atrium_server::services::Services;
+
+#[derive(Parser)]
+struct ServeDefaults {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// The services over a database, with the server's default settings.
+pub async fn open(db: &DbArgs) -> Result<Services, String> {
+    let serve = ServeDefaults::parse_from(["atrium"]).serve;
+    cli::open(db, cli::settings_of(&serve)?).await
+}
 
 /// Replaces the section of the report at `path` that starts with `heading` (up to the next
 /// `## ` heading) with `section`, or appends `section` when there is none.

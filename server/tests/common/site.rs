@@ -133,6 +133,26 @@ impl Api {
 }
 
 impl Api {
+    /// `name` called with the `Authorization` header `auth` and a JSON body: the status and the
+    /// envelope.
+    pub async fn call(
+        &self,
+        auth: &str,
+        name: &str,
+        body: serde_json::Value,
+    ) -> (axum::http::StatusCode, serde_json::Value) {
+        self.app
+            .with_auth("POST", &format!("/{name}"), auth, &body.to_string())
+            .await
+    }
+
+    /// A call that must succeed; its `data`.
+    pub async fn ok(&self, auth: &str, name: &str, body: serde_json::Value) -> serde_json::Value {
+        let (s, v) = self.call(auth, name, body).await;
+        assert_eq!(s, 200, "{name}: {v}");
+        v["data"].clone()
+    }
+
     /// A bearer token of a service account Ada made (allowed to impersonate), acting as the user
     /// `target` as clearml-agent does with `X-ClearML-Impersonate-As`.
     pub async fn impersonating(&self, target: &str) -> String {

@@ -14,19 +14,6 @@ use atrium_server::rest::registry::{self, Permission};
 use crate::common::router::subcode;
 use crate::common::site::{Api, Key, on_sqlite};
 
-async fn call(w: &Api, auth: &str, name: &str, body: Value) -> (StatusCode, Value) {
-    w.app
-        .with_auth("POST", &format!("/{name}"), auth, &body.to_string())
-        .await
-}
-
-/// A call that must succeed; its `data`.
-async fn ok(w: &Api, auth: &str, name: &str, body: Value) -> Value {
-    let (s, v) = call(w, auth, name, body).await;
-    assert_eq!(s, 200, "{name}: {v}");
-    v["data"].clone()
-}
-
 fn id(v: &Value) -> String {
     v["id"].as_str().expect("an id").to_string()
 }
@@ -59,14 +46,13 @@ async fn people(w: &Api) -> People {
         w.user_id(&quinn.basic).await,
     );
     let admin = &w.admin.basic;
-    ok(
-        w,
+    w.ok(
         admin,
         "groups.create",
         json!({"name": "Modellers", "members": [gus_id]}),
     )
     .await;
-    let groups = ok(w, admin, "groups.get_all", json!({})).await["groups"].clone();
+    let groups = w.ok(admin, "groups.get_all", json!({})).await["groups"].clone();
     let group = |f: &dyn Fn(&Value) -> bool| {
         groups
             .as_array()
@@ -78,20 +64,15 @@ async fn people(w: &Api) -> People {
     };
     let group_id = id(&group(&|g| g["name"] == "Modellers"));
     let qa = group(&|g| g["builtin"] == "queue_admins");
-    ok(
-        w,
+    w.ok(
         admin,
         "groups.update",
         json!({"id": qa["id"], "name": qa["name"], "members": [quinn_id]}),
     )
     .await;
-    let sa = ok(
-        w,
-        admin,
-        "service_accounts.create",
-        json!({"name": "robot"}),
-    )
-    .await;
+    let sa = w
+        .ok(admin, "service_accounts.create", json!({"name": "robot"}))
+        .await;
     let robot = crate::common::router::basic(
         sa["credentials"]["access_key"].as_str().unwrap(),
         sa["credentials"]["secret_key"].as_str().unwrap(),
@@ -127,67 +108,63 @@ struct World {
 impl World {
     async fn new(w: &Api, p: &People, n: usize) -> World {
         let a = &w.admin.basic;
-        let top = id(&ok(
-            w,
-            a,
-            "projects.create",
-            json!({"name": format!("Secret{n}")}),
-        )
-        .await);
-        let deep = id(&ok(
-            w,
-            a,
-            "projects.create",
-            json!({"name": format!("Secret{n}/Deep")}),
-        )
-        .await);
-        let task = id(&ok(
-            w,
-            a,
-            "tasks.create",
-            json!({"name": "t", "type": "training", "project": deep}),
-        )
-        .await);
-        let model = id(&ok(
-            w,
-            a,
-            "models.create",
-            json!({"name": "m", "uri": "s3://b/m", "project": deep}),
-        )
-        .await);
-        let dataset = id(&ok(
-            w,
-            a,
-            "datasets.create",
-            json!({"name": format!("d{n}"), "project": deep}),
-        )
-        .await);
-        let version = id(&ok(
-            w,
-            a,
-            "datasets.create_version",
-            json!({"dataset": dataset, "name": "v1"}),
-        )
-        .await);
-        let dataview = id(&ok(
-            w,
-            a,
-            "dataviews.create",
-            json!({"name": "dv", "project": deep}),
-        )
-        .await);
-        let queue = id(&ok(w, a, "queues.create", json!({"name": format!("q{n}")})).await);
+        let top = id(&w
+            .ok(a, "projects.create", json!({"name": format!("Secret{n}")}))
+            .await);
+        let deep = id(&w
+            .ok(
+                a,
+                "projects.create",
+                json!({"name": format!("Secret{n}/Deep")}),
+            )
+            .await);
+        let task = id(&w
+            .ok(
+                a,
+                "tasks.create",
+                json!({"name": "t", "type": "training", "project": deep}),
+            )
+            .await);
+        let model = id(&w
+            .ok(
+                a,
+                "models.create",
+                json!({"name": "m", "uri": "s3://b/m", "project": deep}),
+            )
+            .await);
+        let dataset = id(&w
+            .ok(
+                a,
+                "datasets.create",
+                json!({"name": format!("d{n}"), "project": deep}),
+            )
+            .await);
+        let version = id(&w
+            .ok(
+                a,
+                "datasets.create_version",
+                json!({"dataset": dataset, "name": "v1"}),
+            )
+            .await);
+        let dataview = id(&w
+            .ok(
+                a,
+                "dataviews.create",
+                json!({"name": "dv", "project": deep}),
+            )
+            .await);
+        let queue = id(&w
+            .ok(a, "queues.create", json!({"name": format!("q{n}")}))
+            .await);
         for (resource, object) in [("project", &top), ("queue", &queue)] {
-            ok(
-                w,
+            w.ok(
                 a,
                 "access_rules.create",
                 json!({"resource": resource, "object": object, "permission": "read",
                        "subjects": [{"kind": "user", "id": p.rita_id}]}),
             )
             .await;
-            ok(
-                w,
+            w.ok(
                 a,
                 "access_rules.create",
                 json!({"resource": resource, "object": object, "permission": "modify",
@@ -272,8 +249,8 @@ async fn every_endpoint_naming_an_object_answers_each_kind_of_caller_as_the_rule
                 ("queue admin", &p.quinn.basic),
                 ("another workspace's administrator", &w.outsider.basic),
             ] {
-                let a = call(&w, auth, e.name, body.clone()).await;
-                let m = call(&w, auth, e.name, missing.clone()).await;
+                let a = w.call(auth, e.name, body.clone()).await;
+                let m = w.call(auth, e.name, missing.clone()).await;
                 assert_eq!(
                     (a.0, subcode(&a.1)),
                     (m.0, subcode(&m.1)),
@@ -293,7 +270,7 @@ async fn every_endpoint_naming_an_object_answers_each_kind_of_caller_as_the_rule
                 }
             }
             // Read Only: reads pass, changes are 403/21.
-            let a = call(&w, &p.rita.basic, e.name, body.clone()).await;
+            let a = w.call(&p.rita.basic, e.name, body.clone()).await;
             match r.permission {
                 Permission::Read => assert!(
                     !refused_by_access(&a, invalid),
@@ -323,7 +300,7 @@ async fn every_endpoint_naming_an_object_answers_each_kind_of_caller_as_the_rule
                 } else {
                     json!({r.id_param: object})
                 };
-                let a = call(&w, auth, e.name, body).await;
+                let a = w.call(auth, e.name, body).await;
                 if e.name == "queues.delete" && who == "group member" {
                     // Modify on a queue does not make a Queue admin.
                     assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 20), "{what}");
@@ -351,15 +328,15 @@ async fn creating_inside_a_project_needs_modify_on_it_and_queues_need_a_queue_ad
             }
             let body = json!({"project": world.deep, "name": format!("new-{}", e.name), "type": "training", "uri": "s3://b/x"});
             for auth in [&w.member.basic, &p.robot, &p.as_max, &p.quinn.basic] {
-                let a = call(&w, auth, e.name, body.clone()).await;
+                let a = w.call(auth, e.name, body.clone()).await;
                 assert_eq!((a.0, subcode(&a.1)), (StatusCode::BAD_REQUEST, 401), "{}: {}", e.name, a.1);
             }
-            let a = call(&w, &p.rita.basic, e.name, body.clone()).await;
+            let a = w.call(&p.rita.basic, e.name, body.clone()).await;
             assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 21), "{}: {}", e.name, a.1);
             for (n, auth) in [&p.gus.basic, &w.admin.basic].into_iter().enumerate() {
                 let mut body = body.clone();
                 body["name"] = json!(format!("new-{}-{n}", e.name));
-                let a = call(&w, auth, e.name, body).await;
+                let a = w.call(auth, e.name, body).await;
                 assert_eq!(a.0, StatusCode::OK, "{}: {}", e.name, a.1);
             }
             checked += 1;
@@ -367,26 +344,26 @@ async fn creating_inside_a_project_needs_modify_on_it_and_queues_need_a_queue_ad
         assert_eq!(checked, 4, "tasks, models, datasets and dataviews are made inside projects");
         // A sub-project is a change to the project it goes into.
         let sub = |n: &str| json!({"name": format!("Secret0/Deep/{n}")});
-        let a = call(&w, &w.member.basic, "projects.create", sub("max")).await;
+        let a = w.call(&w.member.basic, "projects.create", sub("max")).await;
         assert_eq!((a.0, subcode(&a.1)), (StatusCode::BAD_REQUEST, 401), "{}", a.1);
-        let a = call(&w, &p.rita.basic, "projects.create", sub("rita")).await;
+        let a = w.call(&p.rita.basic, "projects.create", sub("rita")).await;
         assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 21), "{}", a.1);
-        ok(&w, &p.gus.basic, "projects.create", sub("gus")).await;
-        ok(&w, &w.member.basic, "projects.create", json!({"name": "Elsewhere/max"})).await;
+        w.ok(&p.gus.basic, "projects.create", sub("gus")).await;
+        w.ok(&w.member.basic, "projects.create", json!({"name": "Elsewhere/max"})).await;
         // Only Queue admins and administrators create, rename and delete queues.
         for auth in [&w.member.basic, &p.rita.basic, &p.gus.basic, &p.robot] {
-            let a = call(&w, auth, "queues.create", json!({"name": "nope"})).await;
+            let a = w.call(auth, "queues.create", json!({"name": "nope"})).await;
             assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 20), "{}", a.1);
         }
-        let q = id(&ok(&w, &p.quinn.basic, "queues.create", json!({"name": "quinns"})).await);
-        ok(&w, &w.admin.basic, "queues.create", json!({"name": "adas"})).await;
-        let a = call(&w, &w.member.basic, "queues.update", json!({"queue": q, "name": "renamed"})).await;
+        let q = id(&w.ok(&p.quinn.basic, "queues.create", json!({"name": "quinns"})).await);
+        w.ok(&w.admin.basic, "queues.create", json!({"name": "adas"})).await;
+        let a = w.call(&w.member.basic, "queues.update", json!({"queue": q, "name": "renamed"})).await;
         assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 20), "{}", a.1);
-        ok(&w, &w.member.basic, "queues.update", json!({"queue": q, "tags": ["gpu"]})).await;
-        ok(&w, &p.quinn.basic, "queues.update", json!({"queue": q, "name": "renamed"})).await;
-        let a = call(&w, &w.member.basic, "queues.delete", json!({"queue": q})).await;
+        w.ok(&w.member.basic, "queues.update", json!({"queue": q, "tags": ["gpu"]})).await;
+        w.ok(&p.quinn.basic, "queues.update", json!({"queue": q, "name": "renamed"})).await;
+        let a = w.call(&w.member.basic, "queues.delete", json!({"queue": q})).await;
         assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 20), "{}", a.1);
-        ok(&w, &p.quinn.basic, "queues.delete", json!({"queue": q})).await;
+        w.ok(&p.quinn.basic, "queues.delete", json!({"queue": q})).await;
     })
     .await
 }
@@ -402,13 +379,13 @@ async fn listings_leave_out_what_the_caller_may_not_read_and_count_only_the_rest
         let p = people(&w).await;
         let world = World::new(&w, &p, 0).await;
         // An open task beside the rules, which everyone sees.
-        let open = id(&ok(
-            &w,
-            &w.admin.basic,
-            "tasks.create",
-            json!({"name": "open", "type": "training"}),
-        )
-        .await);
+        let open = id(&w
+            .ok(
+                &w.admin.basic,
+                "tasks.create",
+                json!({"name": "open", "type": "training"}),
+            )
+            .await);
         let objects = [
             &world.top,
             &world.deep,
@@ -440,7 +417,7 @@ async fn listings_leave_out_what_the_caller_may_not_read_and_count_only_the_rest
         ] {
             let mut seen = String::new();
             for name in &listings {
-                seen.push_str(&ok(&w, auth, name, body.clone()).await.to_string());
+                seen.push_str(&w.ok(auth, name, body.clone()).await.to_string());
             }
             let seen: Value = Value::String(seen);
             for o in objects {
@@ -449,38 +426,38 @@ async fn listings_leave_out_what_the_caller_may_not_read_and_count_only_the_rest
             assert!(mentions(&seen, &open), "{who} sees the open task");
         }
         // The default queue is one the caller may read.
-        ok(
-            &w,
+        w.ok(
             &w.admin.basic,
             "queues.update",
             json!({"queue": world.queue, "system_tags": ["default"]}),
         )
         .await;
-        let a = call(&w, &w.member.basic, "queues.get_default", json!({})).await;
+        let a = w
+            .call(&w.member.basic, "queues.get_default", json!({}))
+            .await;
         assert_eq!(
             (a.0, subcode(&a.1)),
             (StatusCode::BAD_REQUEST, 707),
             "{}",
             a.1
         );
-        let d = ok(&w, &p.rita.basic, "queues.get_default", json!({})).await;
+        let d = w.ok(&p.rita.basic, "queues.get_default", json!({})).await;
         assert_eq!(d["id"], json!(world.queue));
         // A dataset by name answers as a missing one.
-        let a = call(
-            &w,
-            &w.member.basic,
-            "datasets.get_by_name",
-            json!({"dataset": "d0"}),
-        )
-        .await;
+        let a = w
+            .call(
+                &w.member.basic,
+                "datasets.get_by_name",
+                json!({"dataset": "d0"}),
+            )
+            .await;
         assert_eq!(
             (a.0, subcode(&a.1)),
             (StatusCode::BAD_REQUEST, 10),
             "{}",
             a.1
         );
-        ok(
-            &w,
+        w.ok(
             &p.rita.basic,
             "datasets.get_by_name",
             json!({"dataset": "d0"}),
@@ -496,16 +473,15 @@ async fn a_grant_on_one_task_shows_the_path_to_it_and_nothing_of_its_siblings() 
         let p = people(&w).await;
         let world = World::new(&w, &p, 0).await;
         let a = &w.admin.basic;
-        let sibling = id(&ok(
-            &w,
-            a,
-            "tasks.create",
-            json!({"name": "sibling", "type": "training", "project": world.deep}),
-        )
-        .await);
+        let sibling = id(&w
+            .ok(
+                a,
+                "tasks.create",
+                json!({"name": "sibling", "type": "training", "project": world.deep}),
+            )
+            .await);
         let max_id = w.user_id(&w.member.basic).await;
-        ok(
-            &w,
+        w.ok(
             a,
             "access_rules.create",
             json!({"resource": "task", "object": world.task, "permission": "modify",
@@ -513,21 +489,22 @@ async fn a_grant_on_one_task_shows_the_path_to_it_and_nothing_of_its_siblings() 
         )
         .await;
         let m = &w.member.basic;
-        ok(
-            &w,
+        w.ok(
             m,
             "tasks.edit",
             json!({"task": world.task, "comment": "mine now"}),
         )
         .await;
-        let a2 = call(&w, m, "tasks.get_by_id", json!({"task": sibling})).await;
+        let a2 = w.call(m, "tasks.get_by_id", json!({"task": sibling})).await;
         assert_eq!(
             (a2.0, subcode(&a2.1)),
             (StatusCode::BAD_REQUEST, 101),
             "{}",
             a2.1
         );
-        let tasks = ok(&w, m, "tasks.get_all", json!({"project": [world.deep]})).await;
+        let tasks = w
+            .ok(m, "tasks.get_all", json!({"project": [world.deep]}))
+            .await;
         let ids: Vec<&str> = tasks["tasks"]
             .as_array()
             .unwrap()
@@ -536,9 +513,10 @@ async fn a_grant_on_one_task_shows_the_path_to_it_and_nothing_of_its_siblings() 
             .collect();
         assert_eq!(ids, [world.task.as_str()]);
         // The projects on the way show their names, nothing else.
-        let projects =
-            ok(&w, m, "projects.get_all_ex", json!({"include_stats": true})).await["projects"]
-                .clone();
+        let projects = w
+            .ok(m, "projects.get_all_ex", json!({"include_stats": true}))
+            .await["projects"]
+            .clone();
         let deep = projects
             .as_array()
             .unwrap()
@@ -558,13 +536,13 @@ async fn a_grant_on_one_task_shows_the_path_to_it_and_nothing_of_its_siblings() 
                 .iter()
                 .any(|d| d["id"] == json!(world.top))
         );
-        let a3 = call(
-            &w,
-            m,
-            "projects.update",
-            json!({"project": world.deep, "description": "x"}),
-        )
-        .await;
+        let a3 = w
+            .call(
+                m,
+                "projects.update",
+                json!({"project": world.deep, "description": "x"}),
+            )
+            .await;
         assert_eq!(
             (a3.0, subcode(&a3.1)),
             (StatusCode::BAD_REQUEST, 401),
@@ -584,7 +562,7 @@ async fn deleting_a_rule_or_a_group_takes_away_exactly_what_it_granted_at_once()
         let get = |auth: String| {
             let (w, task) = (&w, world.task.clone());
             async move {
-                call(w, &auth, "tasks.get_by_id", json!({"task": task}))
+                w.call(&auth, "tasks.get_by_id", json!({"task": task}))
                     .await
                     .0
             }
@@ -592,10 +570,10 @@ async fn deleting_a_rule_or_a_group_takes_away_exactly_what_it_granted_at_once()
         assert_eq!(get(p.gus.basic.clone()).await, StatusCode::OK);
         assert_eq!(get(w.member.basic.clone()).await, StatusCode::BAD_REQUEST);
         // Without the Modellers group, Gus loses what it gave him; Rita keeps her grant.
-        ok(&w, a, "groups.delete", json!({"id": p.group_id})).await;
+        w.ok(a, "groups.delete", json!({"id": p.group_id})).await;
         assert_eq!(get(p.gus.basic.clone()).await, StatusCode::BAD_REQUEST);
         assert_eq!(get(p.rita.basic.clone()).await, StatusCode::OK);
-        let rules = ok(&w, a, "access_rules.get_all", json!({})).await["rules"].clone();
+        let rules = w.ok(a, "access_rules.get_all", json!({})).await["rules"].clone();
         assert_eq!(
             rules.as_array().unwrap().len(),
             4,
@@ -604,35 +582,30 @@ async fn deleting_a_rule_or_a_group_takes_away_exactly_what_it_granted_at_once()
         // Deleting the project rules opens the project to every member again.
         for r in rules.as_array().unwrap() {
             if r["resource"] == "project" {
-                ok(&w, a, "access_rules.delete", json!({"id": r["id"]})).await;
+                w.ok(a, "access_rules.delete", json!({"id": r["id"]})).await;
             }
         }
         assert_eq!(get(w.member.basic.clone()).await, StatusCode::OK);
         assert_eq!(get(p.gus.basic.clone()).await, StatusCode::OK);
-        ok(
-            &w,
+        w.ok(
             &w.member.basic,
             "tasks.edit",
             json!({"task": world.task, "comment": "open again"}),
         )
         .await;
         // The queue rules still hold.
-        let q = call(
-            &w,
-            &w.member.basic,
-            "queues.get_by_id",
-            json!({"queue": world.queue}),
-        )
-        .await;
+        let q = w
+            .call(
+                &w.member.basic,
+                "queues.get_by_id",
+                json!({"queue": world.queue}),
+            )
+            .await;
         assert_eq!((q.0, subcode(&q.1)), (StatusCode::BAD_REQUEST, 701));
         // Audited.
-        let audit = ok(
-            &w,
-            a,
-            "audit.get_all",
-            json!({"object_type": "access_rule"}),
-        )
-        .await;
+        let audit = w
+            .ok(a, "audit.get_all", json!({"object_type": "access_rule"}))
+            .await;
         assert!(audit.to_string().contains("access_rule.delete"), "{audit}");
     })
     .await
@@ -644,57 +617,56 @@ async fn enqueueing_and_taking_work_need_modify_on_the_queue() {
         let p = people(&w).await;
         let world = World::new(&w, &p, 0).await;
         // Rita reads the queue and the task, but may not enqueue or take work.
-        let a = call(
-            &w,
-            &p.rita.basic,
-            "queues.get_next_task",
-            json!({"queue": world.queue}),
-        )
-        .await;
+        let a = w
+            .call(
+                &p.rita.basic,
+                "queues.get_next_task",
+                json!({"queue": world.queue}),
+            )
+            .await;
         assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 21), "{}", a.1);
-        let a = call(
-            &w,
-            &p.rita.basic,
-            "tasks.enqueue",
-            json!({"task": world.task, "queue": world.queue}),
-        )
-        .await;
+        let a = w
+            .call(
+                &p.rita.basic,
+                "tasks.enqueue",
+                json!({"task": world.task, "queue": world.queue}),
+            )
+            .await;
         assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 21), "{}", a.1);
         // Gus enqueues his group's task; the task's Modify alone would not do on a closed queue.
-        ok(
-            &w,
+        w.ok(
             &p.gus.basic,
             "tasks.enqueue",
             json!({"task": world.task, "queue": world.queue}),
         )
         .await;
-        let open = id(&ok(
-            &w,
-            &w.member.basic,
-            "tasks.create",
-            json!({"name": "open", "type": "training"}),
-        )
-        .await);
-        let a = call(
-            &w,
-            &w.member.basic,
-            "tasks.enqueue",
-            json!({"task": open, "queue": world.queue}),
-        )
-        .await;
+        let open = id(&w
+            .ok(
+                &w.member.basic,
+                "tasks.create",
+                json!({"name": "open", "type": "training"}),
+            )
+            .await);
+        let a = w
+            .call(
+                &w.member.basic,
+                "tasks.enqueue",
+                json!({"task": open, "queue": world.queue}),
+            )
+            .await;
         assert_eq!(
             (a.0, subcode(&a.1)),
             (StatusCode::BAD_REQUEST, 701),
             "{}",
             a.1
         );
-        let next = ok(
-            &w,
-            &p.gus.basic,
-            "queues.get_next_task",
-            json!({"queue": world.queue}),
-        )
-        .await;
+        let next = w
+            .ok(
+                &p.gus.basic,
+                "queues.get_next_task",
+                json!({"queue": world.queue}),
+            )
+            .await;
         assert_eq!(next["entry"]["task"], json!(world.task), "{next}");
     })
     .await
@@ -705,13 +677,13 @@ async fn an_event_batch_naming_a_task_the_caller_may_not_change_is_refused_whole
     on_sqlite(async |w: Api| {
         let p = people(&w).await;
         let world = World::new(&w, &p, 0).await;
-        let open = id(&ok(
-            &w,
-            &w.member.basic,
-            "tasks.create",
-            json!({"name": "open", "type": "training"}),
-        )
-        .await);
+        let open = id(&w
+            .ok(
+                &w.member.basic,
+                "tasks.create",
+                json!({"name": "open", "type": "training"}),
+            )
+            .await);
         let event = |task: &str| {
             json!({"task": task, "type": "log", "msg": "hi", "timestamp": 1, "iter": 0}).to_string()
         };
@@ -727,13 +699,13 @@ async fn an_event_batch_naming_a_task_the_caller_may_not_change_is_refused_whole
         let (s, _, bytes) = w.app.send(req).await;
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!((s, subcode(&v)), (StatusCode::BAD_REQUEST, 101), "{v}");
-        let events = ok(
-            &w,
-            &w.member.basic,
-            "events.get_task_events",
-            json!({"task": open}),
-        )
-        .await;
+        let events = w
+            .ok(
+                &w.member.basic,
+                "events.get_task_events",
+                json!({"task": open}),
+            )
+            .await;
         assert_eq!(
             events["total"], 0,
             "nothing of the batch was kept: {events}"
@@ -748,13 +720,13 @@ async fn rules_are_for_administrators_and_name_only_their_workspace() {
         let p = people(&w).await;
         let world = World::new(&w, &p, 0).await;
         for name in ["access_rules.get_all", "access_rules.create", "access_rules.explain"] {
-            let a = call(&w, &w.member.basic, name, json!({})).await;
+            let a = w.call(&w.member.basic, name, json!({})).await;
             assert_eq!((a.0, subcode(&a.1)), (StatusCode::FORBIDDEN, 20), "{name}: {}", a.1);
         }
         let a = &w.admin.basic;
         let bad = |body: Value| {
             let w = &w;
-            async move { call(w, a, "access_rules.create", body).await }
+            async move { w.call(a, "access_rules.create", body).await }
         };
         let (s, v) = bad(json!({"resource": "task", "object": "nosuch", "permission": "read"})).await;
         assert_eq!(s, 400);
@@ -771,16 +743,16 @@ async fn rules_are_for_administrators_and_name_only_their_workspace() {
         let (s, _) = bad(json!({"resource": "task", "permission": "read", "subjects": [{"kind": "user", "id": p.group_id}]})).await;
         assert_eq!(s, 400);
         // Bob cannot see, change or delete workspace A's rules, nor name its objects.
-        let rules = ok(&w, a, "access_rules.get_all", json!({})).await["rules"].clone();
+        let rules = w.ok(a, "access_rules.get_all", json!({})).await["rules"].clone();
         let rule = rules[0]["id"].clone();
-        assert!(ok(&w, &w.outsider.basic, "access_rules.get_all", json!({})).await["rules"].as_array().unwrap().is_empty());
-        let d = call(&w, &w.outsider.basic, "access_rules.delete", json!({"id": rule})).await;
+        assert!(w.ok(&w.outsider.basic, "access_rules.get_all", json!({})).await["rules"].as_array().unwrap().is_empty());
+        let d = w.call(&w.outsider.basic, "access_rules.delete", json!({"id": rule})).await;
         assert_eq!(d.0, 404, "{}", d.1);
-        let u = call(&w, &w.outsider.basic, "access_rules.update", json!({"id": rule, "resource": "task", "permission": "read"})).await;
+        let u = w.call(&w.outsider.basic, "access_rules.update", json!({"id": rule, "resource": "task", "permission": "read"})).await;
         assert_eq!(u.0, 404, "{}", u.1);
-        let c = call(&w, &w.outsider.basic, "access_rules.create", json!({"resource": "task", "object": world.task, "permission": "read"})).await;
+        let c = w.call(&w.outsider.basic, "access_rules.create", json!({"resource": "task", "object": world.task, "permission": "read"})).await;
         assert_eq!(c.0, 400, "{}", c.1);
-        assert_eq!(ok(&w, a, "access_rules.get_all", json!({})).await["rules"].as_array().unwrap().len(), 4);
+        assert_eq!(w.ok(a, "access_rules.get_all", json!({})).await["rules"].as_array().unwrap().len(), 4);
     })
     .await
 }
@@ -791,13 +763,13 @@ async fn the_explainer_says_who_reaches_an_object_and_what_a_person_reaches_and_
         let p = people(&w).await;
         let world = World::new(&w, &p, 0).await;
         let a = &w.admin.basic;
-        let e = ok(
-            &w,
-            a,
-            "access_rules.explain",
-            json!({"resource": "task", "object": world.task}),
-        )
-        .await;
+        let e = w
+            .ok(
+                a,
+                "access_rules.explain",
+                json!({"resource": "task", "object": world.task}),
+            )
+            .await;
         assert_eq!(e["covering"].as_array().unwrap().len(), 2, "{e}");
         let of = |name_part: &str| {
             e["reach"]
@@ -814,14 +786,16 @@ async fn the_explainer_says_who_reaches_an_object_and_what_a_person_reaches_and_
         assert_eq!(of("max")["level"], "none");
         assert_eq!(of("ada")["because"]["by"], "admin");
         assert_eq!(of("robot")["level"], "none");
-        let open = id(&ok(
-            &w,
-            a,
-            "tasks.create",
-            json!({"name": "open", "type": "training"}),
-        )
-        .await);
-        let rita = ok(&w, a, "access_rules.explain", json!({"user": p.rita_id})).await;
+        let open = id(&w
+            .ok(
+                a,
+                "tasks.create",
+                json!({"name": "open", "type": "training"}),
+            )
+            .await);
+        let rita = w
+            .ok(a, "access_rules.explain", json!({"user": p.rita_id}))
+            .await;
         let reach = rita["reach"].as_array().unwrap();
         let on = |id: &str| {
             reach
@@ -838,7 +812,9 @@ async fn the_explainer_says_who_reaches_an_object_and_what_a_person_reaches_and_
             "no_rule",
             "an object no rule covers says so"
         );
-        let (s, _) = call(&w, a, "access_rules.explain", json!({"resource": "task"})).await;
+        let (s, _) = w
+            .call(a, "access_rules.explain", json!({"resource": "task"}))
+            .await;
         assert_eq!(s, 400);
     })
     .await

@@ -10,16 +10,9 @@ use serde_json::{Value, json};
 use crate::common::router::subcode;
 use crate::common::site::{Api, Console, on_sqlite};
 
-/// `name` called with the `Authorization` header `auth` and a JSON body.
-async fn call(w: &Api, auth: &str, name: &str, body: Value) -> (StatusCode, Value) {
-    w.app
-        .with_auth("POST", &format!("/{name}"), auth, &body.to_string())
-        .await
-}
-
 /// `name` called by Max, the member, with a JSON body.
 async fn member(w: &Api, name: &str, body: Value) -> (StatusCode, Value) {
-    call(w, &w.member.basic, name, body).await
+    w.call(&w.member.basic, name, body).await
 }
 
 /// Max's call of `name` that must succeed; its `data`.
@@ -43,7 +36,9 @@ async fn new_task(w: &Api) -> String {
 
 /// A queue Ada, the administrator, made (members may not create queues).
 async fn new_queue(w: &Api, name: &str) -> String {
-    let (s, d) = call(w, &w.admin.basic, "queues.create", json!({"name": name})).await;
+    let (s, d) = w
+        .call(&w.admin.basic, "queues.create", json!({"name": name}))
+        .await;
     assert_eq!(s, 200, "{d}");
     d["data"]["id"].as_str().unwrap().to_string()
 }
@@ -84,7 +79,7 @@ async fn an_unknown_id_answers_its_kinds_invalid_id() {
 async fn another_workspaces_key_gets_the_invalid_id_refusals() {
     on_sqlite(async |w: Api| {
         for (name, param, id, code) in one_of_each(&w).await {
-            let answer = call(&w, &w.outsider.basic, name, json!({param: id})).await;
+            let answer = w.call(&w.outsider.basic, name, json!({param: id})).await;
             refused(answer, code);
         }
     })
@@ -97,17 +92,13 @@ async fn another_workspaces_key_cannot_enqueue_or_delete_a_task() {
         let t = new_task(&w).await;
         let oz = &w.outsider.basic;
         refused(
-            call(&w, oz, "tasks.delete", json!({"task": t, "force": true})).await,
+            w.call(oz, "tasks.delete", json!({"task": t, "force": true}))
+                .await,
             101,
         );
         refused(
-            call(
-                &w,
-                oz,
-                "tasks.enqueue",
-                json!({"task": t, "queue_name": "q"}),
-            )
-            .await,
+            w.call(oz, "tasks.enqueue", json!({"task": t, "queue_name": "q"}))
+                .await,
             101,
         );
         assert_eq!(
@@ -166,7 +157,8 @@ async fn deleting_a_queue_holding_tasks_is_refused() {
         let t = new_task(&w).await;
         ok(&w, "tasks.enqueue", json!({"task": t, "queue": q})).await;
         refused(
-            call(&w, &w.admin.basic, "queues.delete", json!({"queue": q})).await,
+            w.call(&w.admin.basic, "queues.delete", json!({"queue": q}))
+                .await,
             702,
         );
     })
@@ -243,13 +235,13 @@ async fn an_impersonating_token_works_with_the_catalog_as_the_person() {
     on_sqlite(async |w: Api| {
         let max = w.user_id(&w.member.basic).await;
         let token = w.impersonating(&max).await;
-        let (s, v) = call(
-            &w,
-            &token,
-            "tasks.create",
-            json!({"name": "t", "type": "training"}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &token,
+                "tasks.create",
+                json!({"name": "t", "type": "training"}),
+            )
+            .await;
         assert_eq!(s, 200, "{v}");
         let id = v["data"]["id"].as_str().unwrap();
         let task = ok(&w, "tasks.get_by_id", json!({"task": id})).await;
@@ -258,7 +250,7 @@ async fn an_impersonating_token_works_with_the_catalog_as_the_person() {
             max.as_str(),
             "made as the person impersonated"
         );
-        let (s, v) = call(&w, &token, "tasks.started", json!({"task": id})).await;
+        let (s, v) = w.call(&token, "tasks.started", json!({"task": id})).await;
         assert_eq!(s, 200, "{v}");
     })
     .await
@@ -461,8 +453,7 @@ async fn another_workspace_cannot_see_a_dataset() {
     on_sqlite(async |w: Api| {
         let ds = ok(&w, "datasets.create", json!({"name": "scenes"})).await["id"].clone();
         refused(
-            call(
-                &w,
+            w.call(
                 &w.outsider.basic,
                 "datasets.get_by_id",
                 json!({"dataset": ds}),
@@ -470,7 +461,9 @@ async fn another_workspace_cannot_see_a_dataset() {
             .await,
             10,
         );
-        let theirs = call(&w, &w.outsider.basic, "datasets.get_all", json!({})).await;
+        let theirs = w
+            .call(&w.outsider.basic, "datasets.get_all", json!({}))
+            .await;
         assert_eq!(theirs.1["data"]["datasets"], json!([]));
     })
     .await

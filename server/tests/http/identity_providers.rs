@@ -337,19 +337,8 @@ async fn forged_misdirected_and_stale_tokens_are_refused() {
             !format!("{members:?}").contains("mallory@example.com"),
             "a forged login made an account"
         );
-        let failed = w
-            .app
-            .services
-            .audit
-            .list(
-                &ada.admin("t").unwrap(),
-                app::domain::audit::AuditQuery {
-                    object_type: Some("identity_provider".into()),
-                    ..Default::default()
-                },
-            )
+        let failed = provider_audit(&w)
             .await
-            .unwrap()
             .iter()
             .filter(|e| e.action == "identity_provider.login_failed")
             .count();

@@ -3,25 +3,12 @@
 //! through policy queues, pool queues and agents' hand-outs, release on a task's end, why a task
 //! is pending, and who may do what.
 
-use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use app::domain::Role;
 
 use crate::common::router::subcode;
 use crate::common::site::{Api, Key, on_postgres, on_sqlite};
-
-async fn call(w: &Api, auth: &str, name: &str, body: Value) -> (StatusCode, Value) {
-    w.app
-        .with_auth("POST", &format!("/{name}"), auth, &body.to_string())
-        .await
-}
-
-async fn ok(w: &Api, auth: &str, name: &str, body: Value) -> Value {
-    let (s, v) = call(w, auth, name, body).await;
-    assert_eq!(s, 200, "{name}: {v}");
-    v["data"].clone()
-}
 
 /// The seed's example: pools Bare Metal and H100 (8 each), the 4xGPU profile linked to Bare
 /// Metal first, and policies Dev and Research (reservation 8, limit 16; Dev above Research).
@@ -54,21 +41,19 @@ async fn provisioned(w: &Api) -> (Key, Value) {
     let rita = Key::new(k, s);
     let max_id = w.user_id(&w.member.basic).await;
     let rita_id = w.user_id(&rita.basic).await;
-    ok(
-        w,
+    w.ok(
         admin,
         "groups.create",
         json!({"name": "Dev", "members": [max_id]}),
     )
     .await;
-    ok(
-        w,
+    w.ok(
         admin,
         "groups.create",
         json!({"name": "Research", "members": [rita_id]}),
     )
     .await;
-    let groups = ok(w, admin, "groups.get_all", json!({})).await["groups"].clone();
+    let groups = w.ok(admin, "groups.get_all", json!({})).await["groups"].clone();
     let group = |name: &str| {
         groups
             .as_array()
@@ -80,24 +65,10 @@ async fn provisioned(w: &Api) -> (Key, Value) {
             .to_string()
     };
     let (dev, research) = (group("Dev"), group("Research"));
-    let saved = ok(
-        w,
-        admin,
-        "resource_configuration.save",
-        json!({"configuration": seed(&dev, &research), "version": 0}),
-    )
-    .await;
-    assert_eq!(saved["saved_version"], 1);
-    let report = ok(
-        w,
-        admin,
-        "resource_configuration.provision",
-        json!({"version": 1}),
-    )
-    .await;
+    let report = save_and_provision(w, &seed(&dev, &research), 0).await;
     assert_eq!(report["queues_created"], 4, "{report}");
     assert_eq!(report["admitted"], 0);
-    let queues = ok(w, admin, "queues.get_all", json!({})).await["queues"].clone();
+    let queues = w.ok(admin, "queues.get_all", json!({})).await["queues"].clone();
     let by_name: serde_json::Map<String, Value> = queues
         .as_array()
         .unwrap()
@@ -107,9 +78,27 @@ async fn provisioned(w: &Api) -> (Key, Value) {
     (rita, Value::Object(by_name))
 }
 
+/// Ada saves `configuration` over the saved `version` and provisions it; the provision's report.
+async fn save_and_provision(w: &Api, configuration: &Value, version: i64) -> Value {
+    let admin = &w.admin.basic;
+    let saved = w
+        .ok(
+            admin,
+            "resource_configuration.save",
+            json!({"configuration": configuration, "version": version}),
+        )
+        .await;
+    assert_eq!(saved["saved_version"], version + 1);
+    w.ok(
+        admin,
+        "resource_configuration.provision",
+        json!({"version": version + 1}),
+    )
+    .await
+}
+
 async fn task(w: &Api, auth: &str, name: &str) -> String {
-    ok(
-        w,
+    w.ok(
         auth,
         "tasks.create",
         json!({"name": name, "type": "training"}),
@@ -122,13 +111,8 @@ async fn task(w: &Api, auth: &str, name: &str) -> String {
 
 /// The task ids waiting in a queue, next first.
 async fn entries(w: &Api, queue: &Value) -> Vec<String> {
-    ok(
-        w,
-        &w.admin.basic,
-        "queues.get_by_id",
-        json!({"queue": queue}),
-    )
-    .await["queue"]["entries"]
+    w.ok(&w.admin.basic, "queues.get_by_id", json!({"queue": queue}))
+        .await["queue"]["entries"]
         .as_array()
         .unwrap()
         .iter()
@@ -137,7 +121,8 @@ async fn entries(w: &Api, queue: &Value) -> Vec<String> {
 }
 
 async fn reason(w: &Api, auth: &str, task: &str) -> Value {
-    ok(w, auth, "tasks.get_pending_reason", json!({"task": task})).await
+    w.ok(auth, "tasks.get_pending_reason", json!({"task": task}))
+        .await
 }
 
 async fn seed_example(w: Api) {
@@ -148,8 +133,7 @@ async fn seed_example(w: Api) {
     let mut research = Vec::new();
     for i in 0..4 {
         let t = task(&w, &max, &format!("dev {i}")).await;
-        ok(
-            &w,
+        w.ok(
             &max,
             "tasks.enqueue",
             json!({"task": t, "queue": q["dev-4x"]}),
@@ -157,8 +141,7 @@ async fn seed_example(w: Api) {
         .await;
         dev.push(t);
         let t = task(&w, &rita.basic, &format!("research {i}")).await;
-        ok(
-            &w,
+        w.ok(
             &rita.basic,
             "tasks.enqueue",
             json!({"task": t, "queue_name": "research-4x"}),
@@ -171,13 +154,13 @@ async fn seed_example(w: Api) {
     let r = reason(&w, &max, &dev[0]).await;
     assert_eq!(r["reason"], "management_disabled", "{r}");
 
-    let on = ok(
-        &w,
-        &admin,
-        "resource_configuration.set_enabled",
-        json!({"enabled": true}),
-    )
-    .await;
+    let on = w
+        .ok(
+            &admin,
+            "resource_configuration.set_enabled",
+            json!({"enabled": true}),
+        )
+        .await;
     assert_eq!(on["admitted"], 4);
     // Dev's first two run on Bare Metal, Research's first two on H100, two of each wait.
     assert_eq!(entries(&w, &q["Bare Metal"]).await, dev[..2].to_vec());
@@ -199,7 +182,7 @@ async fn seed_example(w: Api) {
         (Some("behind_others"), Some(1))
     );
     assert_eq!(reason(&w, &max, &dev[0]).await["reason"], "admitted");
-    let view = ok(&w, &admin, "resource_configuration.get", json!({})).await;
+    let view = w.ok(&admin, "resource_configuration.get", json!({})).await;
     let pools = &view["usage"]["pools"];
     assert_eq!(
         (pools[0]["in_use"].as_i64(), pools[1]["in_use"].as_i64()),
@@ -210,23 +193,23 @@ async fn seed_example(w: Api) {
     assert_eq!(view["usage"]["profiles"][0]["running"], 4);
 
     // An agent of Bare Metal takes Dev's first task; it fails, its 4 free, Dev's third runs.
-    let next = ok(
-        &w,
-        &admin,
-        "queues.get_next_task",
-        json!({"queue": q["Bare Metal"]}),
-    )
-    .await;
+    let next = w
+        .ok(
+            &admin,
+            "queues.get_next_task",
+            json!({"queue": q["Bare Metal"]}),
+        )
+        .await;
     assert_eq!(next["entry"]["task"], dev[0].as_str(), "{next}");
-    ok(&w, &max, "tasks.started", json!({"task": dev[0]})).await;
+    w.ok(&max, "tasks.started", json!({"task": dev[0]})).await;
     assert_eq!(reason(&w, &max, &dev[2]).await["reason"], "pools_full");
-    ok(&w, &max, "tasks.failed", json!({"task": dev[0]})).await;
+    w.ok(&max, "tasks.failed", json!({"task": dev[0]})).await;
     assert_eq!(
         entries(&w, &q["Bare Metal"]).await,
         vec![dev[1].clone(), dev[2].clone()]
     );
     // Dequeuing an admitted task frees its share too.
-    ok(&w, &max, "tasks.dequeue", json!({"task": dev[1]})).await;
+    w.ok(&max, "tasks.dequeue", json!({"task": dev[1]})).await;
     assert_eq!(
         entries(&w, &q["Bare Metal"]).await,
         vec![dev[2].clone(), dev[3].clone()]
@@ -234,23 +217,23 @@ async fn seed_example(w: Api) {
     assert!(entries(&w, &q["dev-4x"]).await.is_empty());
 
     // Off again: nothing new is admitted, what waits stays.
-    ok(
-        &w,
+    w.ok(
         &admin,
         "resource_configuration.set_enabled",
         json!({"enabled": false}),
     )
     .await;
     // Stopping an admitted task that no agent took frees its share too.
-    ok(&w, &rita.basic, "tasks.stop", json!({"task": research[0]})).await;
+    w.ok(&rita.basic, "tasks.stop", json!({"task": research[0]}))
+        .await;
     assert_eq!(entries(&w, &q["research-4x"]).await, research[2..].to_vec());
-    let on = ok(
-        &w,
-        &admin,
-        "resource_configuration.set_enabled",
-        json!({"enabled": true}),
-    )
-    .await;
+    let on = w
+        .ok(
+            &admin,
+            "resource_configuration.set_enabled",
+            json!({"enabled": true}),
+        )
+        .await;
     assert_eq!(on["admitted"], 1);
     assert_eq!(
         entries(&w, &q["H100"]).await,
@@ -274,13 +257,13 @@ async fn only_the_policys_group_enqueues_and_pool_queues_take_only_admitted_task
         let (rita, q) = provisioned(&w).await;
         let max = w.member.basic.clone();
         let t = task(&w, &max, "t").await;
-        let (s, v) = call(
-            &w,
-            &max,
-            "tasks.enqueue",
-            json!({"task": t, "queue": q["research-4x"]}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &max,
+                "tasks.enqueue",
+                json!({"task": t, "queue": q["research-4x"]}),
+            )
+            .await;
         assert_eq!((s.as_u16(), subcode(&v)), (403, 21), "{v}");
         assert!(
             v["meta"]["result_msg"]
@@ -289,53 +272,49 @@ async fn only_the_policys_group_enqueues_and_pool_queues_take_only_admitted_task
                 .contains("user group"),
             "{v}"
         );
-        let (s, v) = call(
-            &w,
-            &max,
-            "queues.add_task",
-            json!({"task": t, "queue": q["research-4x"]}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &max,
+                "queues.add_task",
+                json!({"task": t, "queue": q["research-4x"]}),
+            )
+            .await;
         assert_eq!((s.as_u16(), subcode(&v)), (403, 21), "{v}");
         // Not even an administrator puts a task on a pool's queue by hand.
-        let (s, v) = call(
-            &w,
-            &w.admin.basic,
-            "tasks.enqueue",
-            json!({"task": t, "queue": q["H100"]}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &w.admin.basic,
+                "tasks.enqueue",
+                json!({"task": t, "queue": q["H100"]}),
+            )
+            .await;
         assert_eq!((s.as_u16(), subcode(&v)), (403, 21), "{v}");
         assert_eq!(
-            ok(&w, &max, "tasks.get_by_id", json!({"task": t})).await["task"]["status"],
+            w.ok(&max, "tasks.get_by_id", json!({"task": t})).await["task"]["status"],
             "created"
         );
         // Queues provisioning made are changed by provisioning only.
-        let (s, v) = call(
-            &w,
-            &w.admin.basic,
-            "queues.delete",
-            json!({"queue": q["H100"], "force": true}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &w.admin.basic,
+                "queues.delete",
+                json!({"queue": q["H100"], "force": true}),
+            )
+            .await;
         assert_eq!((s.as_u16(), subcode(&v)), (403, 20), "{v}");
-        let (s, _) = call(
-            &w,
-            &w.admin.basic,
-            "queues.update",
-            json!({"queue": q["dev-4x"], "name": "x"}),
-        )
-        .await;
+        let (s, _) = w
+            .call(
+                &w.admin.basic,
+                "queues.update",
+                json!({"queue": q["dev-4x"], "name": "x"}),
+            )
+            .await;
         assert_eq!(s.as_u16(), 403);
         // Members see nothing of the configuration; another workspace's administrator sees only
         // their own.
-        let theirs = ok(
-            &w,
-            &w.outsider.basic,
-            "resource_configuration.get",
-            json!({}),
-        )
-        .await;
+        let theirs = w
+            .ok(&w.outsider.basic, "resource_configuration.get", json!({}))
+            .await;
         assert_eq!(theirs["provisioned"]["pools"], json!([]));
         assert_eq!(theirs["saved_version"], 0);
         for auth in [&max, &rita.basic] {
@@ -343,33 +322,32 @@ async fn only_the_policys_group_enqueues_and_pool_queues_take_only_admitted_task
                 "resource_configuration.get",
                 "resource_configuration.simulate",
             ] {
-                let (s, _) = call(&w, auth, name, json!({})).await;
+                let (s, _) = w.call(auth, name, json!({})).await;
                 assert_eq!(s.as_u16(), 403, "{name}");
             }
-            let (s, _) = call(
-                &w,
-                auth,
-                "resource_configuration.set_enabled",
-                json!({"enabled": true}),
-            )
-            .await;
+            let (s, _) = w
+                .call(
+                    auth,
+                    "resource_configuration.set_enabled",
+                    json!({"enabled": true}),
+                )
+                .await;
             assert_eq!(s.as_u16(), 403);
         }
         // Another workspace cannot ask about this one's task.
-        ok(
-            &w,
+        w.ok(
             &max,
             "tasks.enqueue",
             json!({"task": t, "queue": q["dev-4x"]}),
         )
         .await;
-        let (s, v) = call(
-            &w,
-            &w.outsider.basic,
-            "tasks.get_pending_reason",
-            json!({"task": t}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &w.outsider.basic,
+                "tasks.get_pending_reason",
+                json!({"task": t}),
+            )
+            .await;
         assert_eq!((s.as_u16(), subcode(&v)), (400, 101), "{v}");
     })
     .await
@@ -380,7 +358,7 @@ async fn the_editor_saves_validates_provisions_and_resets_and_a_stale_editor_get
     on_sqlite(async |w: Api| {
         let admin = w.admin.basic.clone();
         let (_, q) = provisioned(&w).await;
-        let view = ok(&w, &admin, "resource_configuration.get", json!({})).await;
+        let view = w.ok(&admin, "resource_configuration.get", json!({})).await;
         assert_eq!(view["saved_version"], 1);
         assert_eq!(view["unprovisioned"], false);
         let mut c = view["saved"].clone();
@@ -388,51 +366,53 @@ async fn the_editor_saves_validates_provisions_and_resets_and_a_stale_editor_get
 
         // Two editors start from version 1: the first save wins, the second is told.
         c["pools"][1]["capacity"] = json!(1600);
-        let first = ok(
-            &w,
-            &admin,
-            "resource_configuration.save",
-            json!({"configuration": c, "version": 1}),
-        )
-        .await;
+        let first = w
+            .ok(
+                &admin,
+                "resource_configuration.save",
+                json!({"configuration": c, "version": 1}),
+            )
+            .await;
         assert_eq!(first["saved_version"], 2);
-        let (s, v) = call(
-            &w,
-            &admin,
-            "resource_configuration.save",
-            json!({"configuration": c, "version": 1}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &admin,
+                "resource_configuration.save",
+                json!({"configuration": c, "version": 1}),
+            )
+            .await;
         assert_eq!(s.as_u16(), 409, "{v}");
-        let (s, _) = call(
-            &w,
-            &admin,
-            "resource_configuration.provision",
-            json!({"version": 1}),
-        )
-        .await;
+        let (s, _) = w
+            .call(
+                &admin,
+                "resource_configuration.provision",
+                json!({"version": 1}),
+            )
+            .await;
         assert_eq!(s.as_u16(), 409);
         // Saved is not applied: the page still shows 8.
-        let view = ok(&w, &admin, "resource_configuration.get", json!({})).await;
+        let view = w.ok(&admin, "resource_configuration.get", json!({})).await;
         assert_eq!(view["provisioned"]["pools"][1]["capacity"], 800);
         assert_eq!(view["saved"]["pools"][1]["capacity"], 1600);
         assert_eq!(view["unprovisioned"], true);
         // Reset drops it.
-        let reset = ok(&w, &admin, "resource_configuration.reset", json!({})).await;
+        let reset = w
+            .ok(&admin, "resource_configuration.reset", json!({}))
+            .await;
         assert_eq!(reset["saved_version"], 3);
-        let view = ok(&w, &admin, "resource_configuration.get", json!({})).await;
+        let view = w.ok(&admin, "resource_configuration.get", json!({})).await;
         assert_eq!(view["saved"], view["provisioned"]);
 
         // Bad input names its field; nothing is stored.
         let mut bad = view["saved"].clone();
         bad["profiles"][0]["links"][0]["pool"] = json!("nowhere");
-        let (s, v) = call(
-            &w,
-            &admin,
-            "resource_configuration.save",
-            json!({"configuration": bad, "version": 3}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &admin,
+                "resource_configuration.save",
+                json!({"configuration": bad, "version": 3}),
+            )
+            .await;
         assert_eq!(s.as_u16(), 400, "{v}");
         assert!(
             v["meta"]["result_msg"]
@@ -443,13 +423,13 @@ async fn the_editor_saves_validates_provisions_and_resets_and_a_stale_editor_get
         );
         let mut bad = view["saved"].clone();
         bad["policies"][0]["limit"] = json!(200);
-        let (_, v) = call(
-            &w,
-            &admin,
-            "resource_configuration.validate",
-            json!({"configuration": bad}),
-        )
-        .await;
+        let (_, v) = w
+            .call(
+                &admin,
+                "resource_configuration.validate",
+                json!({"configuration": bad}),
+            )
+            .await;
         assert!(
             v["meta"]["result_msg"]
                 .as_str()
@@ -459,13 +439,13 @@ async fn the_editor_saves_validates_provisions_and_resets_and_a_stale_editor_get
         );
         bad["policies"][1]["group"] = json!("no-such-group");
         bad["policies"][0]["limit"] = json!(1600);
-        let (_, v) = call(
-            &w,
-            &admin,
-            "resource_configuration.save",
-            json!({"configuration": bad, "version": 3}),
-        )
-        .await;
+        let (_, v) = w
+            .call(
+                &admin,
+                "resource_configuration.save",
+                json!({"configuration": bad, "version": 3}),
+            )
+            .await;
         assert!(
             v["meta"]["result_msg"]
                 .as_str()
@@ -479,13 +459,13 @@ async fn the_editor_saves_validates_provisions_and_resets_and_a_stale_editor_get
         odd["profiles"].as_array_mut().unwrap().push(json!({
             "id": "lonely", "name": "Lonely", "allotment": 50, "links": [], "policy_priority": []
         }));
-        let found = ok(
-            &w,
-            &admin,
-            "resource_configuration.validate",
-            json!({"configuration": odd}),
-        )
-        .await;
+        let found = w
+            .ok(
+                &admin,
+                "resource_configuration.validate",
+                json!({"configuration": odd}),
+            )
+            .await;
         let messages: Vec<&str> = found["findings"]
             .as_array()
             .unwrap()
@@ -505,28 +485,28 @@ async fn the_editor_saves_validates_provisions_and_resets_and_a_stale_editor_get
             "{messages:?}"
         );
         assert_eq!(
-            ok(&w, &admin, "resource_configuration.get", json!({})).await["saved_version"],
+            w.ok(&admin, "resource_configuration.get", json!({})).await["saved_version"],
             3
         );
 
         // A queue name another queue has is refused at provision, naming the field.
-        ok(&w, &admin, "queues.create", json!({"name": "taken"})).await;
+        w.ok(&admin, "queues.create", json!({"name": "taken"}))
+            .await;
         let mut c = view["saved"].clone();
         c["policies"][0]["queues"][0]["name"] = json!("taken");
-        ok(
-            &w,
+        w.ok(
             &admin,
             "resource_configuration.save",
             json!({"configuration": c, "version": 3}),
         )
         .await;
-        let (s, v) = call(
-            &w,
-            &admin,
-            "resource_configuration.provision",
-            json!({"version": 4}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &admin,
+                "resource_configuration.provision",
+                json!({"version": 4}),
+            )
+            .await;
         assert_eq!(s.as_u16(), 400, "{v}");
         assert!(
             v["meta"]["result_msg"]
@@ -540,8 +520,7 @@ async fn the_editor_saves_validates_provisions_and_resets_and_a_stale_editor_get
         // tasks to draft and deletes its queue.
         let max = w.member.basic.clone();
         let t = task(&w, &max, "waits").await;
-        ok(
-            &w,
+        w.ok(
             &max,
             "tasks.enqueue",
             json!({"task": t, "queue": q["dev-4x"]}),
@@ -552,20 +531,7 @@ async fn the_editor_saves_validates_provisions_and_resets_and_a_stale_editor_get
         c["policies"].as_array_mut().unwrap().remove(1);
         c["profiles"][0]["policy_priority"] = json!(["dev"]);
         assert_eq!(c["policies"][0]["group"], dev_group);
-        ok(
-            &w,
-            &admin,
-            "resource_configuration.save",
-            json!({"configuration": c, "version": 4}),
-        )
-        .await;
-        let report = ok(
-            &w,
-            &admin,
-            "resource_configuration.provision",
-            json!({"version": 5}),
-        )
-        .await;
+        let report = save_and_provision(&w, &c, 4).await;
         assert_eq!(
             (
                 report["queues_created"].as_i64(),
@@ -574,31 +540,27 @@ async fn the_editor_saves_validates_provisions_and_resets_and_a_stale_editor_get
             (Some(0), Some(1)),
             "{report}"
         );
-        let renamed = ok(
-            &w,
-            &admin,
-            "queues.get_by_id",
-            json!({"queue": q["dev-4x"]}),
-        )
-        .await["queue"]
+        let renamed = w
+            .ok(&admin, "queues.get_by_id", json!({"queue": q["dev-4x"]}))
+            .await["queue"]
             .clone();
         assert_eq!(renamed["name"], "dev-four");
         assert_eq!(renamed["entries"][0]["task"], t.as_str());
-        let (s, v) = call(
-            &w,
-            &admin,
-            "queues.get_by_id",
-            json!({"queue": q["research-4x"]}),
-        )
-        .await;
+        let (s, v) = w
+            .call(
+                &admin,
+                "queues.get_by_id",
+                json!({"queue": q["research-4x"]}),
+            )
+            .await;
         assert_eq!((s.as_u16(), subcode(&v)), (400, 701));
-        let audit = ok(
-            &w,
-            &admin,
-            "audit.get_all",
-            json!({"object_type": "resource_configuration"}),
-        )
-        .await;
+        let audit = w
+            .ok(
+                &admin,
+                "audit.get_all",
+                json!({"object_type": "resource_configuration"}),
+            )
+            .await;
         let actions: Vec<&str> = audit["entries"]
             .as_array()
             .map(|a| a.iter().filter_map(|e| e["action"].as_str()).collect())
@@ -618,39 +580,24 @@ async fn changing_a_policys_group_returns_the_tasks_of_non_members_to_draft() {
         let (rita, q) = provisioned(&w).await;
         let max = w.member.basic.clone();
         let t = task(&w, &max, "max's").await;
-        ok(
-            &w,
+        w.ok(
             &max,
             "tasks.enqueue",
             json!({"task": t, "queue": q["dev-4x"]}),
         )
         .await;
-        let view = ok(&w, &admin, "resource_configuration.get", json!({})).await;
+        let view = w.ok(&admin, "resource_configuration.get", json!({})).await;
         let mut c = view["saved"].clone();
         // Dev's policy now belongs to Research's group: Max's waiting task goes back to draft.
         c["policies"][0]["group"] = c["policies"][1]["group"].clone();
-        ok(
-            &w,
-            &admin,
-            "resource_configuration.save",
-            json!({"configuration": c, "version": 1}),
-        )
-        .await;
-        let report = ok(
-            &w,
-            &admin,
-            "resource_configuration.provision",
-            json!({"version": 2}),
-        )
-        .await;
+        let report = save_and_provision(&w, &c, 1).await;
         assert_eq!(report["tasks_returned"], 1, "{report}");
-        let doc = ok(&w, &max, "tasks.get_by_id", json!({"task": t})).await["task"].clone();
+        let doc = w.ok(&max, "tasks.get_by_id", json!({"task": t})).await["task"].clone();
         assert_eq!(doc["status"], "created");
         assert!(entries(&w, &q["dev-4x"]).await.is_empty());
         // Rita may enqueue there now.
         let r = task(&w, &rita.basic, "rita's").await;
-        ok(
-            &w,
+        w.ok(
             &rita.basic,
             "tasks.enqueue",
             json!({"task": r, "queue": q["dev-4x"]}),

@@ -204,16 +204,6 @@ async fn admitted_once_by_two_replicas(db: Db) {
     );
 }
 
-#[tokio::test]
-async fn two_replicas_admit_each_task_once_within_capacity_and_limits_on_sqlite() {
-    crate::common::with_sqlite(admitted_once_by_two_replicas).await
-}
-
-#[tokio::test]
-async fn two_replicas_admit_each_task_once_within_capacity_and_limits_on_postgres() {
-    crate::common::with_postgres(admitted_once_by_two_replicas).await
-}
-
 /// An agent that stops reporting: its registration expires, the task it ran is stopped as
 /// non-responsive, what it held is freed, and the next task is admitted — by the timer's pass.
 async fn a_silent_agent_frees_its_tasks_resources(db: Db) {
@@ -305,12 +295,7 @@ async fn a_silent_agent_frees_its_tasks_resources(db: Db) {
     );
 }
 
-#[tokio::test]
-async fn a_silent_agent_frees_its_tasks_resources_on_sqlite() {
-    crate::common::with_sqlite(a_silent_agent_frees_its_tasks_resources).await
-}
-
-#[tokio::test]
-async fn a_silent_agent_frees_its_tasks_resources_on_postgres() {
-    crate::common::with_postgres(a_silent_agent_frees_its_tasks_resources).await
-}
+crate::on_both_databases!(
+    admitted_once_by_two_replicas,
+    a_silent_agent_frees_its_tasks_resources,
+);

@@ -17,7 +17,7 @@ use crate::components::{ErrorNote, Loading};
 use crate::domain::AppError;
 use crate::domain::resources::allocator::allocate;
 use crate::domain::resources::{
-    Amount, Configuration, Finding, Policy, PolicyQueue, Pool, Profile, move_item,
+    Amount, Configuration, Finding, OrderedList, Policy, PolicyQueue, Pool, Profile,
 };
 use crate::pages::settings::{AdminsOnly, Section, SectionHeader, SessionCtx};
 
@@ -390,6 +390,7 @@ fn EditorCanvas(
     let delete_error = RwSignal::new(None::<AppError>);
     let ctl = CanvasCtl {
         editor,
+        moving: RwSignal::new(None),
         card,
         connecting,
         deleting,
@@ -429,6 +430,8 @@ fn EditorCanvas(
 #[derive(Clone, Copy)]
 struct CanvasCtl {
     editor: Editor,
+    /// An item being dragged within its ordered list, and its place.
+    moving: RwSignal<Option<(OrderedList, usize)>>,
     card: RwSignal<Option<CardEdit>>,
     connecting: RwSignal<Option<(String, String)>>,
     deleting: RwSignal<Option<(bool, String, String)>>,
@@ -478,16 +481,18 @@ fn Canvas(
         }
         (f64::from(x), f64::from(y))
     };
-    let drop_at = move |x: i32, y: i32| -> Option<String> {
+    // The attribute `attr` of the element under a pointer, or of the nearest element above it that
+    // has one.
+    let hit = move |x: i32, y: i32, attr: &str| -> Option<String> {
         #[cfg(feature = "hydrate")]
         {
             let el = leptos::prelude::document().element_from_point(x as f32, y as f32)?;
-            let card = el.closest("[data-pool-id]").ok()??;
-            return card.get_attribute("data-pool-id");
+            let found = el.closest(&format!("[{attr}]")).ok()??;
+            return found.get_attribute(attr);
         }
         #[allow(unreachable_code)]
         {
-            let _ = (x, y);
+            let _ = (x, y, attr);
             None
         }
     };
@@ -546,9 +551,32 @@ fn Canvas(
             on:pointerup=move |ev| {
                 if let Some(d) = drag.get_untracked() {
                     drag.set(None);
-                    if let (Some(pool), Some(ctl)) = (drop_at(ev.client_x(), ev.client_y()), editor) {
+                    if let (Some(pool), Some(ctl)) = (hit(ev.client_x(), ev.client_y(), "data-pool-id"), editor) {
                         ctl.connecting.set(Some((d.profile, pool)));
                     }
+                }
+                if let Some(ctl) = editor
+                    && let Some((list, from)) = ctl.moving.get_untracked()
+                {
+                    ctl.moving.set(None);
+                    let to = hit(ev.client_x(), ev.client_y(), "data-list")
+                        .filter(|k| *k == list.key())
+                        .and_then(|_| hit(ev.client_x(), ev.client_y(), "data-index"))
+                        .and_then(|i| i.parse::<usize>().ok());
+                    if let Some(to) = to.filter(|to| *to != from) {
+                        ctl.editor.change(
+                            |c| {
+                                c.reorder(&list, from, to);
+                            },
+                            format!("Moved from place {} to place {}.", from + 1, to + 1),
+                        );
+                    }
+                }
+            }
+            on:pointerleave=move |_| {
+                drag.set(None);
+                if let Some(ctl) = editor {
+                    ctl.moving.set(None);
                 }
             }
         >
@@ -564,7 +592,7 @@ fn Canvas(
                     let targeted = move || picking.with(|p| p.as_ref().is_some_and(|(_, at)| *at == i));
                     let (in_use, capacity) = use_of(&usage.get_untracked(), &pool.id);
                     let shown_use = if editable { None } else { Some((in_use, capacity)) };
-                    let names: Vec<(usize, String, String)> = config.with_untracked(|c| pool.priority.iter().enumerate().filter_map(|(r, pid)| c.profile(pid).map(|p| (r, p.id.clone(), p.name.clone()))).collect());
+                    let names: Vec<(usize, String)> = config.with_untracked(|c| pool.priority.iter().enumerate().filter_map(|(r, pid)| c.profile(pid).map(|p| (r, p.name.clone()))).collect());
                     let count = names.len();
                     let pool_name = pool.name.clone();
                     view! {
@@ -593,7 +621,7 @@ fn Canvas(
                             })}
                             <p class="card-label">"Execution priority"</p>
                             <ol class="priority-list">
-                                {names.into_iter().map(|(r, pid, name)| {
+                                {names.into_iter().map(|(r, name)| {
                                     let pool_id = id.clone();
                                     let pool_name = pool_name.clone();
                                     let label = name.clone();
@@ -601,19 +629,7 @@ fn Canvas(
                                         <li>
                                             {match editor {
                                                 Some(ctl) => view! {
-                                                    <button class="reorder" data-profile=pid.clone() aria-label=format!("{name}, place {} of {count} on pool {pool_name}; Alt+Arrow keys move it", r + 1)
-                                                        on:keydown=move |ev| {
-                                                            let delta = match ev.key().as_str() { "ArrowUp" | "ArrowLeft" => -1, "ArrowDown" | "ArrowRight" => 1, _ => 0 };
-                                                            if ev.alt_key() && delta != 0 {
-                                                                ev.prevent_default();
-                                                                let pool_id = pool_id.clone();
-                                                                ctl.editor.change(|c| {
-                                                                    if let Some(p) = c.pools.iter_mut().find(|p| p.id == pool_id) {
-                                                                        move_item(&mut p.priority, r, delta);
-                                                                    }
-                                                                }, format!("{label} moved to place {} on pool {pool_name}.", (r as isize + delta).clamp(0, count as isize - 1) + 1));
-                                                            }
-                                                        }>{name.clone()}</button>
+                                                    <ReorderItem ctl=ctl list=OrderedList::PoolPriority(pool_id.clone()) index=r count=count label=label.clone() place=format!(" on pool {pool_name}")/>
                                                 }.into_any(),
                                                 None => view! { <span>{name.clone()}</span> }.into_any(),
                                             }}
@@ -656,25 +672,12 @@ fn Canvas(
                                     let pool_attr = pool.clone();
                                     let profile_id = pid.clone();
                                     let profile_id2 = pid.clone();
-                                    let said = pool_name.clone();
                                     let said2 = pool_name.clone();
                                     view! {
                                         <li class="link-item" data-link-pool=pool_attr>
                                             {match editor {
                                                 Some(ctl) => view! {
-                                                    <button class="reorder" aria-label=format!("{name} to {pool_name}, place {} of {n}; Alt+Arrow keys move it", k + 1)
-                                                        on:keydown=move |ev| {
-                                                            let delta = match ev.key().as_str() { "ArrowUp" | "ArrowLeft" => -1, "ArrowDown" | "ArrowRight" => 1, _ => 0 };
-                                                            if ev.alt_key() && delta != 0 {
-                                                                ev.prevent_default();
-                                                                let profile_id = profile_id.clone();
-                                                                ctl.editor.change(|c| {
-                                                                    if let Some(p) = c.profiles.iter_mut().find(|p| p.id == profile_id) {
-                                                                        move_item(&mut p.links, k, delta);
-                                                                    }
-                                                                }, format!("The link to {said} moved to place {}.", (k as isize + delta).clamp(0, n as isize - 1) + 1));
-                                                            }
-                                                        }>{format!("{name} → {pool_name}")}</button>
+                                                    <ReorderItem ctl=ctl list=OrderedList::ProfileLinks(profile_id.clone()) index=k count=n label=format!("{name} → {pool_name}") place=String::new()/>
                                                     <button class="icon-button small disconnect" aria-label=format!("Disconnect from {}", said2)
                                                         on:click=move |_| {
                                                             let (profile_id, pool) = (profile_id2.clone(), pool.clone());
@@ -748,6 +751,50 @@ fn Canvas(
     }
 }
 
+/// An item of an ordered list in the editor: Alt+Arrow keys move it, and so does dragging it onto
+/// another item of the same list.
+#[component]
+fn ReorderItem(
+    ctl: CanvasCtl,
+    list: OrderedList,
+    index: usize,
+    count: usize,
+    label: String,
+    /// Where the list is, for the announcement (" on pool H100").
+    place: String,
+) -> impl IntoView {
+    let key = list.key();
+    let grabbed = list.clone();
+    let aria = format!(
+        "{label}, place {} of {count}{place}; drag it or use Alt+Arrow keys to move it",
+        index + 1
+    );
+    let text = label.clone();
+    view! {
+        <button class="reorder" data-list=key data-index=index.to_string() aria-label=aria
+            on:pointerdown=move |_| ctl.moving.set(Some((grabbed.clone(), index)))
+            on:keydown=move |ev| {
+                let delta: isize = match ev.key().as_str() {
+                    "ArrowUp" | "ArrowLeft" => -1,
+                    "ArrowDown" | "ArrowRight" => 1,
+                    _ => 0,
+                };
+                if ev.alt_key() && delta != 0 && count > 0 {
+                    ev.prevent_default();
+                    let to = (index as isize + delta).clamp(0, count as isize - 1) as usize;
+                    let list = list.clone();
+                    ctl.editor.change(
+                        |c| {
+                            c.reorder(&list, index, to);
+                        },
+                        format!("{label} moved to place {}{place}.", to + 1),
+                    );
+                }
+            }
+        >{text}</button>
+    }
+}
+
 /// A profile's policy priority in the editor (the policies whose queues expose it), reordered with
 /// Alt+Arrow keys.
 #[component]
@@ -775,19 +822,7 @@ fn PolicyPriority(ctl: CanvasCtl, profile: Profile) -> impl IntoView {
             {names.into_iter().map(|(i, name)| {
                 let id = profile.id.clone();
                 view! {
-                    <li><button class="reorder" aria-label=format!("{name}, place {} of {n}; Alt+Arrow keys move it", i + 1)
-                        on:keydown=move |ev| {
-                            let delta = match ev.key().as_str() { "ArrowUp" | "ArrowLeft" => -1, "ArrowDown" | "ArrowRight" => 1, _ => 0 };
-                            if ev.alt_key() && delta != 0 {
-                                ev.prevent_default();
-                                let id = id.clone();
-                                ctl.editor.change(|c| {
-                                    if let Some(p) = c.profiles.iter_mut().find(|p| p.id == id) {
-                                        move_item(&mut p.policy_priority, i, delta);
-                                    }
-                                }, format!("{name} moved to place {}.", (i as isize + delta).clamp(0, n as isize - 1) + 1));
-                            }
-                        }>{name.clone()}</button></li>
+                    <li><ReorderItem ctl=ctl list=OrderedList::PolicyPriority(id.clone()) index=i count=n label=name.clone() place=String::new()/></li>
                 }
             }).collect_view()}
         </ol>
