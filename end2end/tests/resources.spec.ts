@@ -187,11 +187,16 @@ test('the seed example built on the canvas by dragging and by keyboard, provisio
   expect(await entries('Bare Metal')).toEqual(tasks.dev.slice(0, 2));
   expect(await entries('H100')).toEqual(tasks.research.slice(0, 2));
   expect((await ok(ned, 'tasks.get_pending_reason', { task: tasks.dev[2] })).reason).toBe('pools_full');
+  // Why each task waits, on the page too.
+  const waitingRow = (task: string) => nora.locator(`#waiting-table tr[data-task="${task}"]`);
+  await expect(waitingRow(tasks.dev[2]).locator('.reason')).toContainText('Bare Metal has 0 of 8 free, H100 has 0 of 8 free');
+  await expect(waitingRow(tasks.dev[3]).locator('.reason')).toHaveText('1 older task of queue dev-4x goes first.');
   // Live counts: a task leaving its queue shows on the profile's card without a reload.
   const profileStats = nora.locator('.profile-card[data-profile-name="4xGPU"] .muted.small');
   await expect(profileStats).toHaveText('4 queued · 4 running · 2 policies');
   await ok(ned, 'tasks.dequeue', { task: tasks.dev[3] });
   await expect(profileStats).toHaveText('3 queued · 4 running · 2 policies', { timeout: 10_000 });
+  await expect(waitingRow(tasks.dev[3])).toHaveCount(0);
   await shot(nora, 'resources-canvas');
   await auditPage(nora, 'resources-canvas');
 });

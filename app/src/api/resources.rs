@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::AppError;
 use crate::domain::resources::QueuedJob;
 use crate::domain::resources::allocator::{Admission, Running};
+use crate::domain::resources::pending::Pending;
 use crate::domain::resources::{Amount, Configuration, Finding};
 
 /// What the resource configuration pages show.
@@ -94,6 +95,29 @@ pub struct Simulation {
     pub admissions: Vec<Admission>,
     /// Tasks still waiting afterwards.
     pub waiting: usize,
+}
+
+/// A task waiting in a policy queue, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingTask {
+    pub task: String,
+    pub name: String,
+    pub queue: String,
+    pub pending: Pending,
+}
+
+#[server(prefix = "/fn/admin", endpoint = "resources.waiting")]
+pub async fn waiting() -> Result<Vec<WaitingTask>, AppError> {
+    use super::backend::*;
+    with_request_id(
+        async {
+            services()?
+                .resources
+                .waiting(&caller()?.identity.admin("see the waiting tasks")?, 200)
+                .await
+        }
+        .await,
+    )
 }
 
 /// The live queues the editor's what-if runs the allocator over, in the browser.

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use app::api::resources::{
     LiveQueues, PolicyUse, PoolUse, ProfileUse, Provisioned, ResourcesView, Simulation, Usage,
-    Validation,
+    Validation, WaitingTask,
 };
 use app::domain::audit::AuditObject;
 use app::domain::catalog::{Kind, TaskStatus};
@@ -754,6 +754,52 @@ impl ResourcesService {
             running: live.running(),
             waiting: live.queued(),
         })
+    }
+
+    /// The tasks waiting in policy queues (at most `limit`, each queue's oldest first) and why
+    /// each waits.
+    pub async fn waiting(
+        &self,
+        who: &Admin<'_>,
+        limit: usize,
+    ) -> Result<Vec<WaitingTask>, AppError> {
+        let mut conn = self.core.db.pool.acquire().await?;
+        let row = self.row(&mut conn, &who.workspace_id).await?;
+        let config = parse(&row.provisioned)?;
+        let live = Live::read(&mut conn, &who.workspace_id).await?;
+        let waiting = live.waiting(&config);
+        let mut reasons = pending::why_each(&config, row.enabled, &live.running(), &waiting);
+        reasons.truncate(limit);
+        let ids: Vec<String> = reasons.iter().map(|(id, _)| id.clone()).collect();
+        let names: HashMap<String, String> =
+            store::catalog::list(&mut conn, &who.workspace_id, Kind::Task, Some(&ids), None)
+                .await?
+                .into_iter()
+                .filter_map(|t| {
+                    Some((
+                        t["id"].as_str()?.to_string(),
+                        t["name"].as_str()?.to_string(),
+                    ))
+                })
+                .collect();
+        let queues = config.queues();
+        let queue_of: HashMap<&str, &str> = waiting
+            .iter()
+            .map(|w| (w.id.as_str(), w.queue.as_str()))
+            .collect();
+        Ok(reasons
+            .into_iter()
+            .map(|(task, pending)| WaitingTask {
+                name: names.get(&task).cloned().unwrap_or_default(),
+                queue: queue_of
+                    .get(task.as_str())
+                    .and_then(|q| queues.get(q))
+                    .map(|(_, q)| q.name.clone())
+                    .unwrap_or_default(),
+                task,
+                pending,
+            })
+            .collect())
     }
 
     /// Why a queued task is not running (any member who may read the task).

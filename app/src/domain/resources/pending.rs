@@ -1,5 +1,7 @@
 //! Why a queued task is not running: worked out from the same state and rules as the allocator.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 
 use super::allocator::{Running, Waiting, allocate};
@@ -66,6 +68,45 @@ pub fn why(
     task: &str,
     queue: &str,
 ) -> Pending {
+    let admitted: BTreeSet<String> = allocate(config, running, waiting)
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    why_with(config, enabled, running, waiting, &admitted, task, queue)
+}
+
+/// [`why`] for every waiting task (the allocator runs once).
+pub fn why_each(
+    config: &Configuration,
+    enabled: bool,
+    running: &[Running],
+    waiting: &[Waiting],
+) -> Vec<(String, Pending)> {
+    let admitted: BTreeSet<String> = allocate(config, running, waiting)
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    waiting
+        .iter()
+        .map(|w| {
+            let p = why_with(
+                config, enabled, running, waiting, &admitted, &w.id, &w.queue,
+            );
+            (w.id.clone(), p)
+        })
+        .collect()
+}
+
+/// [`why`], with what the allocator would admit now.
+fn why_with(
+    config: &Configuration,
+    enabled: bool,
+    running: &[Running],
+    waiting: &[Waiting],
+    admitted: &BTreeSet<String>,
+    task: &str,
+    queue: &str,
+) -> Pending {
     let mut out = Pending {
         reason: Reason::QueueNotServed,
         position: 0,
@@ -119,10 +160,7 @@ pub fn why(
                 profile.name
             ),
         )
-    } else if allocate(config, running, waiting)
-        .iter()
-        .any(|a| a.id == task)
-    {
+    } else if admitted.contains(task) {
         (
             Reason::NextPass,
             "Nothing stops it: it is admitted on the allocator's next pass.".to_string(),
@@ -269,6 +307,13 @@ mod tests {
         // With nothing running, the first task of a queue runs on the next pass.
         let p = why(&c, true, &[], &left, "dev-q2", "dev-q");
         assert_eq!(p.reason, Reason::NextPass);
+        // All at once: the same answers.
+        let each = why_each(&c, true, &running, &left);
+        assert_eq!(each.len(), 4);
+        assert_eq!(
+            each.iter().find(|(id, _)| id == "dev-q3").unwrap().1.reason,
+            Reason::BehindOthers
+        );
         // A queue no policy has.
         let p = why(&c, true, &[], &left, "x", "elsewhere");
         assert_eq!(p.reason, Reason::QueueNotServed);

@@ -107,6 +107,10 @@ pub fn ResourcesPage() -> impl IntoView {
             on_cleanup(move || source.with_value(|s| s.close()));
         }
     });
+    let waiting = Resource::new(
+        move || (reload.get(), live.get()),
+        |_| api::resources::waiting(),
+    );
     let view_data = Signal::derive(move || {
         data.with(|d| d.as_ref().and_then(|r| r.as_ref().ok()).cloned())
             .map(|mut v: ResourcesView| {
@@ -304,6 +308,31 @@ pub fn ResourcesPage() -> impl IntoView {
                     </Transition>
                 }.into_any()
             }}
+        </section>
+        <section class="card" id="waiting-tasks">
+            <h2>"Waiting tasks"</h2>
+            <p class="muted">"Tasks in policy queues that have not been admitted yet, and why — each queue's oldest first."</p>
+            <Transition fallback=|| view! { <Loading/> }>
+                {move || waiting.get().map(|r| match r {
+                    Err(e) => view! { <ErrorNote error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
+                    Ok(rows) if rows.is_empty() => view! { <p class="empty" id="no-waiting">"No task waits in a policy queue."</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <table class="table" id="waiting-table">
+                            <thead><tr><th>"Task"</th><th>"Queue"</th><th class="num">"Place"</th><th>"Why it waits"</th></tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|t| view! {
+                                    <tr data-task=t.task.clone()>
+                                        <td>{t.name.clone()}</td>
+                                        <td>{t.queue.clone()}</td>
+                                        <td class="num">{t.pending.position + 1}</td>
+                                        <td class="reason">{t.pending.message.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                })}
+            </Transition>
         </section>
         <ConfirmDialog open=confirm_provision title="Provision the configuration"
             message=Signal::derive(|| "Apply the editor's configuration now? Queues of removed pools and policies go, and their waiting tasks return to draft.".to_string())
