@@ -176,11 +176,13 @@ fuzz:
 	@mkdir -p $(FUZZ_CORPUS)
 	cd app && RUSTC_BOOTSTRAP=1 cargo fuzz run vault_parse $(FUZZ_CORPUS) fuzz/corpus/vault_parse -- -max_total_time=$${FUZZ_SECONDS:-120}
 
-bench: tools site-release
+bench: tools tools-browser site-release
 	cargo build -p server --release --example bench
 	cargo run -p server --release --example bench -- --out BENCHMARKS.md
 	cargo run -p server --release --example bench_access_rules -- --out BENCHMARKS.md
 	cargo run -p server --release --example bench_resources -- --out BENCHMARKS.md
+	cargo build -p server --release
+	cd end2end && ATRIUM_BIN=$(RELEASE_DIR)/atrium ATRIUM_RELEASE_SITE=$(RELEASE_DIR)/site CHROMIUM=$(CHROMIUM) ATRIUM_BENCH_OUT=$(CURDIR)/BENCHMARKS.md $(NPM_BIN)/playwright test tests/resources-canvas.bench.spec.ts
 
 clean:
 	rm -rf dist end2end/test-results end2end/node_modules

@@ -47,6 +47,8 @@ export default async function globalSetup() {
   createUser(s, ['--email', 'nora@example.com', '--name', 'Nora Nodes', '--admin', '--workspace', 'Canvas Lab'], 'nora-password-1');
   createUser(s, ['--email', 'ned@example.com', '--name', 'Ned Dev', '--workspace', 'Canvas Lab'], 'ned-password-1');
   createUser(s, ['--email', 'rey@example.com', '--name', 'Rey Research', '--workspace', 'Canvas Lab'], 'rey-password-1');
+  // `make bench`: the canvas's frame time, in a workspace of its own.
+  createUser(s, ['--email', 'bea@example.com', '--name', 'Bea Bench', '--admin', '--workspace', 'Bench Lab'], 'bea-password-1');
   // The file server through the real SDK: a member of a workspace of their own.
   createUser(s, ['--email', 'fay@example.com', '--name', 'Fay Files', '--workspace', 'Files Lab'], 'fay-password-1');
   // Identity providers: an administrator whose workspace logs in through a real OpenID provider.

@@ -513,6 +513,53 @@ impl ResourcesService {
         Ok(row.saved_version)
     }
 
+    /// Changes one object of the saved configuration from the version the caller read (the
+    /// per-object endpoints: the editor's Save, one change at a time). `change` edits a copy,
+    /// which is checked and stored; nothing is applied until provisioned. Its answer and the new
+    /// version.
+    pub async fn edit<T>(
+        &self,
+        who: &Admin<'_>,
+        version: i64,
+        action: &str,
+        change: impl FnOnce(&mut Configuration) -> Result<T, AppError>,
+    ) -> Result<(T, i64), AppError> {
+        let mut tx = self.core.begin(who).await?;
+        let now = tx.now();
+        let mut row = store::resources::lock(&mut tx, &who.workspace_id, &empty(), now).await?;
+        if row.saved_version != version {
+            return Err(stale(row.saved_version));
+        }
+        let mut config = parse(&row.saved)?;
+        let out = change(&mut config)?;
+        config.tidy_policy_priorities();
+        self.check(&mut tx, &who.workspace_id, &config).await?;
+        row.saved = encode(&config);
+        row.saved_version += 1;
+        row.updated_ms = now;
+        row.updated_by = who.user_id.clone();
+        store::resources::put(&mut tx, &who.workspace_id, &row).await?;
+        tx.audit(
+            action,
+            Object {
+                kind: AuditObject::ResourceConfiguration,
+                id: &who.workspace_id,
+                name: "resource configuration",
+            },
+            &json!({"after": summary(&config), "version": row.saved_version}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((out, row.saved_version))
+    }
+
+    /// The saved configuration and its version (what the per-object endpoints list).
+    pub async fn saved(&self, who: &Admin<'_>) -> Result<(Configuration, i64), AppError> {
+        let mut conn = self.core.db.pool.acquire().await?;
+        let row = self.row(&mut conn, &who.workspace_id).await?;
+        Ok((parse(&row.saved)?, row.saved_version))
+    }
+
     /// What would not work well in a configuration (it changes nothing).
     pub async fn validate(
         &self,

@@ -48,11 +48,14 @@ pub const BATCH: &str = "_batch";
 
 /// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
 /// other path is left to the console and its static files.
-pub const SERVICES: [&str; 28] = [
+pub const SERVICES: [&str; 31] = [
     "auth",
     "access_rules",
     "identity_providers",
     "resource_configuration",
+    "resource_pools",
+    "resource_profiles",
+    "resource_policies",
     "groups",
     "service_accounts",
     "workspaces",

@@ -606,3 +606,93 @@ async fn changing_a_policys_group_returns_the_tasks_of_non_members_to_draft() {
     })
     .await
 }
+
+/// The seed's configuration built one object at a time through `resource_pools.*`,
+/// `resource_profiles.*` and `resource_policies.*`, each from the version it read; a stale one is
+/// a 409 and a profile a policy's queue exposes cannot be deleted.
+#[tokio::test]
+async fn the_configuration_is_built_one_object_at_a_time() {
+    on_sqlite(async |w: Api| {
+        let admin = w.admin.basic.clone();
+        let max_id = w.user_id(&w.member.basic).await;
+        w.ok(&admin, "groups.create", json!({"name": "Dev", "members": [max_id]}))
+            .await;
+        let groups = w.ok(&admin, "groups.get_all", json!({})).await["groups"].clone();
+        let dev = groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "Dev")
+            .unwrap()["id"]
+            .clone();
+        let mut v = 0;
+        let step = async |name: &str, body: Value, v: &mut i64| -> Value {
+            let mut body = body;
+            body["version"] = json!(*v);
+            let out = w.ok(&admin, name, body).await;
+            *v = out["saved_version"].as_i64().unwrap();
+            out
+        };
+        let bare = step("resource_pools.create", json!({"name": "Bare Metal", "capacity": 800}), &mut v).await["id"].clone();
+        let h100 = step("resource_pools.create", json!({"name": "H100", "capacity": 800}), &mut v).await["id"].clone();
+        assert_eq!((bare.as_str(), h100.as_str()), (Some("pool-bare-metal"), Some("pool-h100")));
+        let four = step("resource_profiles.create", json!({"name": "4xGPU", "allotment": 400}), &mut v).await["id"].clone();
+        step("resource_profiles.link", json!({"id": four, "pool": h100, "name": "then"}), &mut v).await;
+        step("resource_profiles.link", json!({"id": four, "pool": bare, "name": "first"}), &mut v).await;
+        // Bare Metal first: the links in a new order.
+        step(
+            "resource_profiles.update",
+            json!({"id": four, "links": [{"name": "first", "pool": bare}, {"name": "then", "pool": h100}]}),
+            &mut v,
+        )
+        .await;
+        let policy = step(
+            "resource_policies.create",
+            json!({"name": "Dev", "group": dev, "reservation": 800, "limit": 1600,
+                   "queues": [{"name": "dev-4x", "profile": four}]}),
+            &mut v,
+        )
+        .await["id"]
+            .clone();
+        let profiles = w.ok(&admin, "resource_profiles.get_all", json!({})).await;
+        assert_eq!(profiles["saved_version"], v);
+        let p = &profiles["profiles"][0];
+        assert_eq!(p["links"][0]["pool"], bare);
+        assert_eq!(p["links"][1]["name"], "then");
+        assert_eq!(p["policy_priority"], json!([policy]), "a new policy joins the priority of the profiles it exposes");
+        let pools = w.ok(&admin, "resource_pools.get_all", json!({})).await;
+        assert_eq!(pools["pools"][0]["priority"], json!([four]));
+        // A stale version is told, and changes nothing.
+        let (s, answer) = w
+            .call(&admin, "resource_pools.update", json!({"id": bare, "capacity": 1600, "version": v - 1}))
+            .await;
+        assert_eq!(s.as_u16(), 409, "{answer}");
+        // The exposed profile stays; an unknown id is named.
+        let (s, answer) = w
+            .call(&admin, "resource_profiles.delete", json!({"id": four, "version": v}))
+            .await;
+        assert_eq!(s.as_u16(), 400);
+        assert!(answer["meta"]["result_msg"].as_str().unwrap().contains("Policy Dev's queues expose this profile"), "{answer}");
+        let (s, answer) = w
+            .call(&admin, "resource_pools.delete", json!({"id": "nope", "version": v}))
+            .await;
+        assert_eq!(s.as_u16(), 400);
+        assert!(answer["meta"]["result_msg"].as_str().unwrap().contains("No pool has the id nope"), "{answer}");
+        // Members change nothing.
+        let (s, _) = w
+            .call(&w.member.basic, "resource_pools.create", json!({"name": "x", "capacity": 100, "version": v}))
+            .await;
+        assert_eq!(s.as_u16(), 403);
+        // Provisioned, it runs: the queues are made.
+        let report = w.ok(&admin, "resource_configuration.provision", json!({"version": v})).await;
+        assert_eq!(report["queues_created"], 3, "{report}");
+        step("resource_policies.delete", json!({"id": policy}), &mut v).await;
+        let report = w.ok(&admin, "resource_configuration.provision", json!({"version": v})).await;
+        assert_eq!(report["queues_deleted"], 1, "{report}");
+        let (s, _) = w
+            .call(&admin, "resource_pools.update", json!({"id": bare, "name": "Bare", "version": v}))
+            .await;
+        assert_eq!(s.as_u16(), 200);
+    })
+    .await
+}
