@@ -11,6 +11,10 @@ on a pool's queue runs them, and that a task's end frees its resources for the n
       `clearml-agent daemon --queue <pool> --use-owner-token` with a service account's key pair runs the first; it
       fails, which frees the pool, and the second is admitted and run in turn. Bounded in time.
 
+  check_resources.py --api URL --access-key K --secret-key S enqueue --tasks T1,T2,... --queue NAME
+      The key's owner enqueues the tasks, in order, into the queue named NAME with the SDK's Task.enqueue; each
+      must then be queued.
+
 One JSON object is printed: {"step": ..., "ok": true|false, "detail": ...}; exit status 1 if the step failed.
 The SDK runs with the Python of the venv `make sdk-venv` makes ($HOME/.cache/atrium/venv), or --python.
 """
@@ -158,20 +162,31 @@ def main():
         check_sdk.child_main(*sys.argv[2:], steps=CHILD_STEPS)
         return 0
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("step", choices=["allocate"])
+    p.add_argument("step", choices=["allocate", "enqueue"])
     p.add_argument("--api", required=True, help="api_server URL")
     p.add_argument("--files", help="files_server URL")
     p.add_argument("--access-key", required=True, help="the tasks' owner's access key")
     p.add_argument("--secret-key", required=True)
-    p.add_argument("--admin-key", required=True, help="an administrator's access key")
-    p.add_argument("--admin-secret", required=True)
-    p.add_argument("--agent-key", required=True, help="a service account's access key (may impersonate)")
-    p.add_argument("--agent-secret", required=True)
+    p.add_argument("--admin-key", help="allocate: an administrator's access key")
+    p.add_argument("--admin-secret")
+    p.add_argument("--agent-key", help="allocate: a service account's access key (may impersonate)")
+    p.add_argument("--agent-secret")
+    p.add_argument("--tasks", help="enqueue: task ids, comma-separated")
+    p.add_argument("--queue", help="enqueue: the queue's name")
     p.add_argument("--python", default=default_python(), help="Python with clearml and clearml-agent installed")
     p.add_argument("--timeout", type=int, default=180, help="seconds per SDK step")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="atrium-resources-") as home:
-        result = step_allocate(args, home)
+        if args.step == "enqueue":
+            if not (args.tasks and args.queue):
+                p.error("enqueue needs --tasks and --queue")
+            write_config(home, args.api, args.files, args.access_key, args.secret_key)
+            result = check_sdk.run_child(args, "enqueue", {"tasks": args.tasks.split(","), "queue": args.queue}, home,
+                                         script=__file__)
+        else:
+            if not (args.admin_key and args.admin_secret and args.agent_key and args.agent_secret):
+                p.error("allocate needs --admin-key, --admin-secret, --agent-key and --agent-secret")
+            result = step_allocate(args, home)
     print(json.dumps({"step": args.step, **result}, default=str), flush=True)
     return 0 if result["ok"] else 1
 

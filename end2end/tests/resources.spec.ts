@@ -1,5 +1,5 @@
 import { test, expect, Locator, Page } from '@playwright/test';
-import { server, hydrated, login, shot, auditPage } from './helpers';
+import { server, hydrated, login, shot, auditPage, resources } from './helpers';
 
 /** Calls the REST API with the page's session cookie (same-origin POST, as the console would). */
 async function api(page: Page, name: string, data: unknown) {
@@ -43,7 +43,7 @@ async function links(page: Page, profile: string) {
 }
 
 test('the seed example built on the canvas by dragging and by keyboard, provisioned, with policies, and tasks admitted as the README says', async ({ browser }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   const s = server();
   const nora = await (await browser.newContext({ bypassCSP: true, viewport: { width: 1440, height: 1100 } })).newPage();
   await login(nora, { login: 'nora@example.com', password: 'nora-password-1' });
@@ -158,16 +158,19 @@ test('the seed example built on the canvas by dragging and by keyboard, provisio
   await expect(nora.locator('#policies-table tbody tr')).toHaveCount(2);
   await shot(nora, 'resource-policies');
 
-  // Four 4-GPU tasks each from Dev and Research, then resource management on.
+  // Four 4-GPU tasks each from Dev and Research, enqueued with the real SDK's Task.enqueue; then
+  // resource management on.
   const queues = (await ok(nora, 'queues.get_all', {})).queues as { name: string; id: string }[];
   const queue = (name: string) => queues.find((q) => q.name === name)!.id;
   const tasks: Record<string, string[]> = { dev: [], research: [] };
-  for (let i = 0; i < 4; i++) {
-    for (const [who, page] of [['dev', ned], ['research', rey]] as const) {
-      const t = (await ok(page, 'tasks.create', { name: `${who} ${i}`, type: 'training' })).id;
-      await ok(page, 'tasks.enqueue', { task: t, queue: queue(`${who}-4x`) });
-      tasks[who].push(t);
+  for (const [who, page] of [['dev', ned], ['research', rey]] as const) {
+    for (let i = 0; i < 4; i++) {
+      tasks[who].push((await ok(page, 'tasks.create', { name: `${who} ${i}`, type: 'training' })).id);
     }
+    const key = (await ok(page, 'auth.create_credentials', { label: 'canvas sdk' })).credentials;
+    const step = resources(['enqueue', '--api', `${s.url}/api`, '--access-key', key.access_key, '--secret-key', key.secret_key,
+      '--tasks', tasks[who].join(','), '--queue', `${who}-4x`]);
+    expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   }
   await nora.goto(`${s.url}/settings/resources`);
   await hydrated(nora);
