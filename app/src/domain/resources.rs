@@ -153,6 +153,34 @@ pub struct Policy {
     pub queues: Vec<PolicyQueue>,
 }
 
+impl Policy {
+    /// A policy with this id and nothing else yet.
+    pub fn empty(id: String) -> Policy {
+        Policy {
+            id,
+            name: String::new(),
+            group: String::new(),
+            reservation: Amount::ZERO,
+            limit: Amount::ZERO,
+            description: String::new(),
+            queues: vec![],
+        }
+    }
+}
+
+/// A policy as an editor describes it: new ones and new queues come without ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyDraft {
+    pub id: Option<String>,
+    pub name: String,
+    pub group: String,
+    pub reservation: Amount,
+    pub limit: Amount,
+    pub description: String,
+    /// Each queue's id (absent: a new queue), name and profile.
+    pub queues: Vec<(Option<String>, String, String)>,
+}
+
 /// A queue of a policy, exposing one profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
@@ -558,6 +586,54 @@ impl Configuration {
         Ok(())
     }
 
+    /// Adds a policy, or replaces the one the draft names; new policies and queues get ids unlike
+    /// any other. The policy's id.
+    pub fn put_policy(&mut self, d: PolicyDraft) -> Result<String, AppError> {
+        let id = match &d.id {
+            Some(id) if self.policies.iter().any(|x| &x.id == id) => id.clone(),
+            Some(id) => {
+                return Err(AppError::validation(
+                    "id",
+                    format!("No policy has the id {id} in the saved configuration."),
+                ));
+            }
+            None => self.new_id("policy", &d.name),
+        };
+        // The policy goes in first, so that its new queues get ids unlike any other.
+        let at = match self.policies.iter().position(|x| x.id == id) {
+            Some(at) => at,
+            None => {
+                self.policies.push(Policy::empty(id.clone()));
+                self.policies.len() - 1
+            }
+        };
+        let mut queues = Vec::new();
+        for (qid, name, profile) in d.queues {
+            let qid = qid.unwrap_or_else(|| self.new_id("queue", &name));
+            self.policies[at].queues.push(PolicyQueue {
+                id: qid.clone(),
+                name: String::new(),
+                profile: String::new(),
+            });
+            queues.push(PolicyQueue {
+                id: qid,
+                name: name.trim().to_string(),
+                profile,
+            });
+        }
+        self.policies[at] = Policy {
+            id: id.clone(),
+            name: d.name.trim().to_string(),
+            group: d.group,
+            reservation: d.reservation,
+            limit: d.limit,
+            description: d.description,
+            queues,
+        };
+        self.tidy_policy_priorities();
+        Ok(id)
+    }
+
     /// Removes a policy (its queues go with it) and its places in profiles' policy priorities.
     pub fn remove_policy(&mut self, policy: &str) {
         self.policies.retain(|p| p.id != policy);
@@ -749,6 +825,40 @@ mod tests {
         });
         c.tidy_policy_priorities();
         assert_eq!(c.profiles[0].policy_priority, ["dev"]);
+        // A drafted policy gets ids unlike any other, and keeps its queues' ids when edited.
+        let draft = PolicyDraft {
+            id: None,
+            name: "Dev".into(),
+            group: "g".into(),
+            reservation: Amount::ZERO,
+            limit: Amount::units(8),
+            description: String::new(),
+            queues: vec![(None, "dev".into(), "4x".into())],
+        };
+        let id = c.put_policy(draft.clone()).unwrap();
+        assert_eq!(id, "policy-dev");
+        let qid = c.policies[1].queues[0].id.clone();
+        assert_eq!(qid, "queue-dev");
+        c.put_policy(PolicyDraft {
+            id: Some(id.clone()),
+            limit: Amount::units(16),
+            queues: vec![(Some(qid.clone()), "dev-4x".into(), "4x".into())],
+            ..draft.clone()
+        })
+        .unwrap();
+        assert_eq!(
+            (c.policies[1].limit, c.policies[1].queues[0].id.as_str()),
+            (Amount::units(16), qid.as_str())
+        );
+        assert_eq!(c.profiles[0].policy_priority, ["dev", "policy-dev"]);
+        assert!(
+            c.put_policy(PolicyDraft {
+                id: Some("nope".into()),
+                ..draft
+            })
+            .is_err()
+        );
+        c.remove_policy(&id);
         let e = c.remove_profile("4x").unwrap_err();
         assert!(
             e.to_string()

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use app::api::resources::{Provisioned, ResourcesView, Simulation, Validation};
 use app::domain::AppError;
 use app::domain::resources::pending::Pending;
-use app::domain::resources::{Amount, Configuration, Link, Policy, PolicyQueue, Pool, Profile};
+use app::domain::resources::{Amount, Configuration, Link, Policy, PolicyDraft, Pool, Profile};
 
 use super::registry::{Ctx, Endpoint, NoParams, endpoint};
 
@@ -612,59 +612,19 @@ pub struct PolicyInput {
 }
 
 fn put_policy(c: &mut Configuration, p: PolicyInput) -> Result<String, AppError> {
-    let id = match &p.id {
-        Some(id) => {
-            c.policies
-                .iter()
-                .find(|x| &x.id == id)
-                .ok_or_else(|| missing("policy", id))?;
-            id.clone()
-        }
-        None => c.new_id("policy", &p.name),
-    };
-    // The policy goes in first, so that its new queues get ids unlike any other.
-    let at = match c.policies.iter().position(|x| x.id == id) {
-        Some(at) => at,
-        None => {
-            c.policies.push(Policy {
-                id: id.clone(),
-                name: String::new(),
-                group: String::new(),
-                reservation: Amount::ZERO,
-                limit: Amount::ZERO,
-                description: String::new(),
-                queues: vec![],
-            });
-            c.policies.len() - 1
-        }
-    };
-    let mut queues = Vec::new();
-    for q in p.queues {
-        let qid = match q.id {
-            Some(qid) => qid,
-            None => c.new_id("queue", &q.name),
-        };
-        c.policies[at].queues.push(PolicyQueue {
-            id: qid.clone(),
-            name: String::new(),
-            profile: String::new(),
-        });
-        queues.push(PolicyQueue {
-            id: qid,
-            name: q.name,
-            profile: q.profile,
-        });
-    }
-    c.policies[at] = Policy {
-        id: id.clone(),
+    c.put_policy(PolicyDraft {
+        id: p.id,
         name: p.name,
         group: p.group,
         reservation: p.reservation,
         limit: p.limit,
         description: p.description,
-        queues,
-    };
-    Ok(id)
+        queues: p
+            .queues
+            .into_iter()
+            .map(|q| (q.id, q.name, q.profile))
+            .collect(),
+    })
 }
 
 async fn policies_create(ctx: Ctx, mut p: PolicyInput) -> Result<Made, AppError> {

@@ -319,13 +319,7 @@ async fn forged_misdirected_and_stale_tokens_are_refused() {
             assert!(message.contains(says), "{name}: {message}");
         }
         // Nobody was let in, and the failures are in the audit log.
-        let ada = w
-            .app
-            .services
-            .workspaces
-            .identity_for("ada@example.com", Some("A"))
-            .await
-            .unwrap();
+        let ada = ada(&w).await;
         let members = w
             .app
             .services
@@ -380,13 +374,7 @@ async fn without_first_login_accounts_only_invited_people_get_in() {
             message.contains("Ask an administrator to invite you"),
             "{message}"
         );
-        let ada = w
-            .app
-            .services
-            .workspaces
-            .identity_for("ada@example.com", Some("A"))
-            .await
-            .unwrap();
+        let ada = ada(&w).await;
         w.app
             .services
             .workspaces
@@ -463,13 +451,7 @@ async fn make_groups(w: &Api, names: &[&str]) {
 }
 
 async fn groups_of(w: &Api, email: &str) -> Vec<String> {
-    let ada = w
-        .app
-        .services
-        .workspaces
-        .identity_for("ada@example.com", Some("A"))
-        .await
-        .unwrap();
+    let ada = ada(w).await;
     let o = w
         .app
         .services
@@ -503,13 +485,7 @@ async fn group_sync_joins_named_groups_and_takes_back_only_what_it_gave() {
             "Admins is not synced unless allowed"
         );
         // Ada puts Gus in Ops herself; the provider then names no group at all.
-        let ada = w
-            .app
-            .services
-            .workspaces
-            .identity_for("ada@example.com", Some("A"))
-            .await
-            .unwrap();
+        let ada = ada(&w).await;
         let ops = w
             .app
             .services
@@ -1445,13 +1421,7 @@ async fn every_declared_login_route_is_served() {
 
 /// The identity-provider entries of workspace A's audit log, as Ada sees them.
 async fn provider_audit(w: &Api) -> Vec<app::domain::audit::AuditEntry> {
-    let ada = w
-        .app
-        .services
-        .workspaces
-        .identity_for("ada@example.com", Some("A"))
-        .await
-        .unwrap();
+    let ada = ada(w).await;
     w.app
         .services
         .audit
@@ -1462,6 +1432,16 @@ async fn provider_audit(w: &Api) -> Vec<app::domain::audit::AuditEntry> {
                 ..Default::default()
             },
         )
+        .await
+        .unwrap()
+}
+
+/// Ada, the administrator of workspace A, as the services know her.
+async fn ada(w: &Api) -> app::domain::Identity {
+    w.app
+        .services
+        .workspaces
+        .identity_for("ada@example.com", Some("A"))
         .await
         .unwrap()
 }

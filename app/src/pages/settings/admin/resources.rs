@@ -17,7 +17,7 @@ use crate::components::{ErrorNote, Loading};
 use crate::domain::AppError;
 use crate::domain::resources::allocator::allocate;
 use crate::domain::resources::{
-    Amount, Configuration, Finding, OrderedList, Policy, PolicyQueue, Pool, Profile,
+    Amount, Configuration, Finding, OrderedList, Policy, PolicyDraft, Pool, Profile,
 };
 use crate::pages::settings::{AdminsOnly, Section, SectionHeader, SessionCtx};
 
@@ -1058,14 +1058,15 @@ pub fn ResourcePoliciesPage() -> impl IntoView {
     let error = RwSignal::new(None::<AppError>);
     let notice = RwSignal::new(None::<String>);
     // Applies a change to the saved configuration, saves it and provisions it.
-    let apply = move |change: Box<dyn FnOnce(&mut Configuration) + Send>, said: String| {
+    type Change = Box<dyn FnOnce(&mut Configuration) -> Result<(), AppError> + Send>;
+    let apply = move |change: Change, said: String| {
         error.set(None);
         notice.set(None);
         leptos::task::spawn_local(async move {
             let outcome = async {
                 let v = api::resources::overview().await?;
                 let mut c = v.saved;
-                change(&mut c);
+                change(&mut c)?;
                 c.tidy_policy_priorities();
                 let version = api::resources::save(c, v.saved_version).await?;
                 api::resources::provision(version).await
@@ -1134,14 +1135,9 @@ pub fn ResourcePoliciesPage() -> impl IntoView {
         </section>
         {move || editing.get().map(|existing| {
             let (config, groups) = data.get().and_then(|r| r.ok()).map(|(v, g)| (v.saved, g)).unwrap_or_default();
-            view! { <PolicyDialog existing=existing config=config groups=groups on_close=Callback::new(move |_| editing.set(None)) on_save=Callback::new(move |p: Policy| {
-                let said = format!("Policy {} saved.", p.name);
-                apply(Box::new(move |c: &mut Configuration| {
-                    match c.policies.iter_mut().find(|x| x.id == p.id) {
-                        Some(x) => *x = p,
-                        None => c.policies.push(p),
-                    }
-                }), said);
+            view! { <PolicyDialog existing=existing config=config groups=groups on_close=Callback::new(move |_| editing.set(None)) on_save=Callback::new(move |p: PolicyDraft| {
+                let said = format!("Policy {} saved.", p.name.trim());
+                apply(Box::new(move |c: &mut Configuration| c.put_policy(p).map(|_| ())), said);
             })/> }
         })}
         <ConfirmDialog open=Signal::derive(move || deleting.get().is_some()) title="Delete policy"
@@ -1150,7 +1146,7 @@ pub fn ResourcePoliciesPage() -> impl IntoView {
             on_confirm=Callback::new(move |_| {
                 if let Some(p) = deleting.get_untracked() {
                     let said = format!("Policy {} deleted.", p.name);
-                    apply(Box::new(move |c: &mut Configuration| c.remove_policy(&p.id)), said);
+                    apply(Box::new(move |c: &mut Configuration| { c.remove_policy(&p.id); Ok(()) }), said);
                 }
                 deleting.set(None);
             })
@@ -1167,22 +1163,16 @@ fn PolicyDialog(
     config: Configuration,
     groups: Vec<api::groups::Group>,
     on_close: Callback<()>,
-    on_save: Callback<Policy>,
+    on_save: Callback<PolicyDraft>,
 ) -> impl IntoView {
     let title = if existing.is_some() {
         "Edit Policy"
     } else {
         "Add Policy"
     };
-    let p = existing.clone().unwrap_or(Policy {
-        id: String::new(),
-        name: String::new(),
-        group: String::new(),
-        reservation: Amount::ZERO,
-        limit: Amount::ZERO,
-        description: String::new(),
-        queues: vec![],
-    });
+    let p = existing
+        .clone()
+        .unwrap_or_else(|| Policy::empty(String::new()));
     let name = RwSignal::new(p.name.clone());
     let group = RwSignal::new(p.group.clone());
     let original = StoredValue::new(p.clone());
@@ -1223,20 +1213,15 @@ fn PolicyDialog(
             Ok(a) => a,
             Err(e) => return fail(e),
         };
-        let mut c = config.get_value();
-        let p = original.get_value();
-        let id = if p.id.is_empty() {
-            c.new_id("policy", &n)
-        } else {
-            p.id.clone()
+        let mut draft = PolicyDraft {
+            id: Some(original.get_value().id).filter(|id| !id.is_empty()),
+            name: n,
+            group: group.get_untracked(),
+            reservation: r,
+            limit: l,
+            description: description.get_untracked(),
+            queues: Vec::new(),
         };
-        // New queues get ids unlike any other (the policy is added to a copy as they are made).
-        c.policies.push(Policy {
-            id: id.clone(),
-            queues: vec![],
-            ..p.clone()
-        });
-        let at = c.policies.len() - 1;
         for (qid, qname, profile) in queues.get_untracked() {
             if profile.is_empty() {
                 return fail(AppError::validation(
@@ -1244,38 +1229,16 @@ fn PolicyDialog(
                     format!("Pick a profile for queue {qname}."),
                 ));
             }
-            let qid = if qid.is_empty() {
-                c.new_id("queue", &qname)
-            } else {
-                qid
-            };
-            c.policies[at].queues.push(PolicyQueue {
-                id: qid,
-                name: qname.trim().to_string(),
-                profile,
-            });
+            draft
+                .queues
+                .push((Some(qid).filter(|q| !q.is_empty()), qname, profile));
         }
-        let made = c.policies[at].queues.clone();
-        let policy = Policy {
-            id,
-            name: n,
-            group: group.get_untracked(),
-            reservation: r,
-            limit: l,
-            description: description.get_untracked(),
-            queues: made,
-        };
         // The configuration's own checks, before anything is sent.
         let mut check = config.get_value();
-        match check.policies.iter_mut().find(|x| x.id == policy.id) {
-            Some(x) => *x = policy.clone(),
-            None => check.policies.push(policy.clone()),
-        }
-        check.tidy_policy_priorities();
-        if let Err(e) = check.check() {
+        if let Err(e) = check.put_policy(draft.clone()).and_then(|_| check.check()) {
             return fail(e);
         }
-        on_save.run(policy);
+        on_save.run(draft);
     };
     view! {
         <Dialog open=Signal::derive(|| true) title=title on_close=on_close>
