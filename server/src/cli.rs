@@ -536,8 +536,8 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             }
         }
     });
-    // The allocator also runs on a timer: it picks up what a replica that stopped mid-change left,
-    // and tasks whose owners' group memberships changed.
+    // The allocator also runs on a timer: it frees what tasks of agents that stopped reporting
+    // held, and picks up what a replica that stopped between a change and its run left.
     let allocator = services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
