@@ -295,7 +295,43 @@ async fn a_silent_agent_frees_its_tasks_resources(db: Db) {
     );
 }
 
+/// Sixteen editors save from the same version at once: one save lands, the fifteen others are told
+/// of the conflict, and the stored configuration is the one that landed.
+async fn sixteen_editors_saving_at_once_let_one_land(db: Db) {
+    let w = Workspace::new(db.clone()).await;
+    let other: Services = services_over(db);
+    let group = w.group("Team", &[]).await;
+    let runs = (0..16).map(|i| {
+        let s = if i % 2 == 0 {
+            w.services.clone()
+        } else {
+            other.clone()
+        };
+        let who = w.admin.clone();
+        let mut c = configuration(&group);
+        c.pools[0].capacity = Amount::units(i + 1);
+        tokio::spawn(async move {
+            let admin = who.admin("test").unwrap();
+            s.resources.save(&admin, &c, 0).await.map(|_| i + 1)
+        })
+    });
+    let mut landed = Vec::new();
+    let mut conflicts = 0;
+    for r in futures_util::future::join_all(runs).await {
+        match r.unwrap() {
+            Ok(n) => landed.push(n),
+            Err(app::domain::AppError::Conflict(_)) => conflicts += 1,
+            Err(e) => panic!("a save failed otherwise: {e:?}"),
+        }
+    }
+    assert_eq!((landed.len(), conflicts), (1, 15));
+    let view = w.services.resources.get(&w.proof()).await.unwrap();
+    assert_eq!(view.saved_version, 1);
+    assert_eq!(view.saved.pools[0].capacity, Amount::units(landed[0]));
+}
+
 crate::on_both_databases!(
     admitted_once_by_two_replicas,
     a_silent_agent_frees_its_tasks_resources,
+    sixteen_editors_saving_at_once_let_one_land,
 );
