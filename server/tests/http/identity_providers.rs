@@ -19,12 +19,10 @@ async fn connect(w: &Api, idp: &Provider, tweak: impl FnOnce(&mut Value)) -> Str
     let mut settings = idp.settings("Corporate login");
     tweak(&mut settings);
     let (status, v) = w
-        .app
-        .with_auth(
-            "POST",
-            "/identity_providers.create",
+        .call(
             &w.admin.basic,
-            &json!({"settings": settings, "secret": CLIENT_SECRET}).to_string(),
+            "identity_providers.create",
+            json!({"settings": settings, "secret": CLIENT_SECRET}),
         )
         .await;
     assert_eq!(status, 200, "{v}");
@@ -438,13 +436,7 @@ async fn an_unverified_address_is_refused_when_the_connection_requires_verificat
 async fn make_groups(w: &Api, names: &[&str]) {
     for name in names {
         let (s, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/groups.create",
-                &w.admin.basic,
-                &json!({"name": name}).to_string(),
-            )
+            .call(&w.admin.basic, "groups.create", json!({"name": name}))
             .await;
         assert_eq!(s, 200, "{v}");
     }
@@ -615,12 +607,10 @@ async fn secrets_never_come_back_and_are_sealed_at_rest() {
         assert!(audit.iter().all(|a| !a.contains(CLIENT_SECRET)));
         // An update without `secret` keeps it: the login still authenticates to the provider.
         let (_, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.get_by_id",
+            .call(
                 &w.admin.basic,
-                &json!({"id": id}).to_string(),
+                "identity_providers.get_by_id",
+                json!({"id": id}),
             )
             .await;
         let mut settings = v["data"]["settings"].clone();
@@ -678,12 +668,10 @@ async fn a_stale_version_conflicts_and_display_names_are_unique() {
             .await;
         assert_eq!(s, 409, "{v}");
         let (s, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.create",
+            .call(
                 &w.admin.basic,
-                &json!({"settings": idp.settings("CORPORATE LOGIN"), "secret": "x"}).to_string(),
+                "identity_providers.create",
+                json!({"settings": idp.settings("CORPORATE LOGIN"), "secret": "x"}),
             )
             .await;
         assert_eq!(s, 409, "{v}");
@@ -698,12 +686,10 @@ async fn a_stale_version_conflicts_and_display_names_are_unique() {
         let mut bad = idp.settings("Other");
         bad["oidc"]["token_endpoint"] = json!("http://idp.example.com/token");
         let (s, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.create",
+            .call(
                 &w.admin.basic,
-                &json!({"settings": bad, "secret": "x"}).to_string(),
+                "identity_providers.create",
+                json!({"settings": bad, "secret": "x"}),
             )
             .await;
         assert_eq!(s, 400, "{v}");
@@ -774,12 +760,10 @@ async fn only_active_connections_show_and_log_people_in() {
         assert_eq!(buttons[0].href, format!("/sso/{id}/login"));
         assert_eq!(buttons[0].workspace, "A");
         let (s, _) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.set_active",
+            .call(
                 &w.admin.basic,
-                &json!({"id": id, "active": false}).to_string(),
+                "identity_providers.set_active",
+                json!({"id": id, "active": false}),
             )
             .await;
         assert_eq!(s, 200);
@@ -802,12 +786,10 @@ async fn only_active_connections_show_and_log_people_in() {
         );
         // A login that was on its way when the connection went off does not finish.
         let (s, _) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.set_active",
+            .call(
                 &w.admin.basic,
-                &json!({"id": id, "active": true}).to_string(),
+                "identity_providers.set_active",
+                json!({"id": id, "active": true}),
             )
             .await;
         assert_eq!(s, 200);
@@ -818,12 +800,10 @@ async fn only_active_connections_show_and_log_people_in() {
             Mint::default(),
         );
         let (s, _) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.delete",
+            .call(
                 &w.admin.basic,
-                &json!({"id": id}).to_string(),
+                "identity_providers.delete",
+                json!({"id": id}),
             )
             .await;
         assert_eq!(s, 200);
@@ -841,15 +821,13 @@ async fn only_active_connections_show_and_log_people_in() {
 
 /// `identity_providers.test_outcome` of a test, as Ada reads it.
 async fn outcome(w: &Api, test: &str) -> Value {
-    w.app
-        .with_auth(
-            "POST",
-            "/identity_providers.test_outcome",
-            &w.admin.basic,
-            &json!({"test": test}).to_string(),
-        )
-        .await
-        .1["data"]
+    w.call(
+        &w.admin.basic,
+        "identity_providers.test_outcome",
+        json!({"test": test}),
+    )
+    .await
+    .1["data"]
         .clone()
 }
 
@@ -860,12 +838,10 @@ async fn a_test_login_shows_the_mapped_person_without_logging_anyone_in() {
         let mut settings = idp.settings("Not saved yet");
         settings["create_users"] = json!(false);
         let (s, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.test",
+            .call(
                 &w.admin.basic,
-                &json!({"settings": settings, "secret": CLIENT_SECRET}).to_string(),
+                "identity_providers.test",
+                json!({"settings": settings, "secret": CLIENT_SECRET}),
             )
             .await;
         assert_eq!(s, 200, "{v}");
@@ -913,12 +889,10 @@ async fn a_test_login_shows_the_mapped_person_without_logging_anyone_in() {
         assert_eq!(v["data"]["connections"], json!([]));
         // Another administrator cannot read this test's outcome.
         let (s, _) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.test_outcome",
+            .call(
                 &w.outsider.basic,
-                &json!({"test": "x"}).to_string(),
+                "identity_providers.test_outcome",
+                json!({"test": "x"}),
             )
             .await;
         assert_eq!(s, 404);
@@ -931,12 +905,10 @@ async fn discovery_fills_the_endpoints_and_private_hosts_need_the_operator_s_con
     let idp = Provider::start().await;
     on_sqlite(async |w: Api| {
         let (s, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.discover",
+            .call(
                 &w.admin.basic,
-                &json!({"issuer": idp.issuer}).to_string(),
+                "identity_providers.discover",
+                json!({"issuer": idp.issuer}),
             )
             .await;
         assert_eq!(s, 200, "{v}");
@@ -1021,14 +993,12 @@ async fn link(w: &Api, idp: &Provider, id: &str, session: &str, person: Person) 
 }
 
 async fn set_password_login(w: &Api, enabled: bool) -> (StatusCode, Value) {
-    w.app
-        .with_auth(
-            "POST",
-            "/identity_providers.set_password_login",
-            &w.admin.basic,
-            &json!({ "enabled": enabled }).to_string(),
-        )
-        .await
+    w.call(
+        &w.admin.basic,
+        "identity_providers.set_password_login",
+        json!({ "enabled": enabled }),
+    )
+    .await
 }
 
 async fn password_login_of(w: &Api, login: &str) -> Result<String, String> {

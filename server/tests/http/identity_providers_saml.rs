@@ -24,12 +24,10 @@ async fn connect(w: &Api, idp: &Idp, tweak: impl FnOnce(&mut Value)) -> String {
     let mut settings = idp.settings("Corporate SAML");
     tweak(&mut settings);
     let (status, v) = w
-        .app
-        .with_auth(
-            "POST",
-            "/identity_providers.create",
+        .call(
             &w.admin.basic,
-            &json!({ "settings": settings }).to_string(),
+            "identity_providers.create",
+            json!({ "settings": settings }),
         )
         .await;
     assert_eq!(status, 200, "{v}");
@@ -218,12 +216,10 @@ async fn a_person_logs_in_through_saml_as_the_mapped_member_of_that_workspace() 
         assert_eq!(status, 404);
         // The connection as the editor reads it.
         let (_, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.get_by_id",
+            .call(
                 &w.admin.basic,
-                &json!({ "id": id }).to_string(),
+                "identity_providers.get_by_id",
+                json!({ "id": id }),
             )
             .await;
         let c = &v["data"];
@@ -366,12 +362,10 @@ async fn an_unsigned_assertion_in_a_signed_response_needs_the_setting_off() {
             .session();
         // With the setting off, a signed response around an unsigned assertion is accepted.
         let (_, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.get_by_id",
+            .call(
                 &w.admin.basic,
-                &json!({ "id": id }).to_string(),
+                "identity_providers.get_by_id",
+                json!({ "id": id }),
             )
             .await;
         let mut settings = v["data"]["settings"].clone();
@@ -485,12 +479,10 @@ async fn metadata_needs_a_signing_certificate_and_a_metadata_url_is_read_again()
         let mut settings = idp.settings("No certificate");
         settings["saml"]["metadata_xml"] = json!(idp.metadata(false));
         let (status, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.create",
+            .call(
                 &w.admin.basic,
-                &json!({ "settings": settings }).to_string(),
+                "identity_providers.create",
+                json!({ "settings": settings }),
             )
             .await;
         assert_eq!(status, 400, "{v}");
@@ -507,12 +499,10 @@ async fn metadata_needs_a_signing_certificate_and_a_metadata_url_is_read_again()
         })
         .await;
         let (_, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.get_by_id",
+            .call(
                 &w.admin.basic,
-                &json!({ "id": id }).to_string(),
+                "identity_providers.get_by_id",
+                json!({ "id": id }),
             )
             .await;
         let saml = &v["data"]["settings"]["saml"];
@@ -550,12 +540,10 @@ async fn metadata_needs_a_signing_certificate_and_a_metadata_url_is_read_again()
             .session();
         // Reading it again is not an edit: the version the editor holds still saves.
         let (_, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.get_by_id",
+            .call(
                 &w.admin.basic,
-                &json!({ "id": id }).to_string(),
+                "identity_providers.get_by_id",
+                json!({ "id": id }),
             )
             .await;
         assert_eq!(v["data"]["version"], version);
@@ -582,12 +570,10 @@ async fn signed_requests_use_a_key_pair_made_for_the_connection_and_kept_secret(
         })
         .await;
         let (_, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.get_by_id",
+            .call(
                 &w.admin.basic,
-                &json!({ "id": id }).to_string(),
+                "identity_providers.get_by_id",
+                json!({ "id": id }),
             )
             .await;
         let c = &v["data"];
@@ -648,24 +634,20 @@ async fn signed_requests_use_a_key_pair_made_for_the_connection_and_kept_secret(
         let mut settings = idp.settings("Wants signatures");
         settings["saml"]["metadata_xml"] = json!(idp.metadata_wanting_signed_requests(true, true));
         let (status, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.create",
+            .call(
                 &w.admin.basic,
-                &json!({ "settings": settings }).to_string(),
+                "identity_providers.create",
+                json!({ "settings": settings }),
             )
             .await;
         assert_eq!(status, 400, "{v}");
         assert!(v.to_string().contains("saml.sign_requests"), "{v}");
         settings["saml"]["sign_requests"] = json!(true);
         let (status, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.create",
+            .call(
                 &w.admin.basic,
-                &json!({ "settings": settings }).to_string(),
+                "identity_providers.create",
+                json!({ "settings": settings }),
             )
             .await;
         assert_eq!(status, 200, "{v}");
@@ -674,12 +656,10 @@ async fn signed_requests_use_a_key_pair_made_for_the_connection_and_kept_secret(
         let other = app::services::identity_providers::saml::new_key_pair("other").unwrap();
         settings["display_name"] = json!("Second");
         let (status, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.create",
+            .call(
                 &w.admin.basic,
-                &json!({ "settings": settings, "secret": other.private_key_pem }).to_string(),
+                "identity_providers.create",
+                json!({ "settings": settings, "secret": other.private_key_pem }),
             )
             .await;
         assert_eq!(status, 400, "{v}");
@@ -697,12 +677,10 @@ async fn a_test_login_of_unsaved_saml_settings_shows_the_mapped_person() {
         let idp = Idp::new();
         let settings = idp.settings("Not saved yet");
         let (s, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.test",
+            .call(
                 &w.admin.basic,
-                &json!({ "settings": settings }).to_string(),
+                "identity_providers.test",
+                json!({ "settings": settings }),
             )
             .await;
         assert_eq!(s, 200, "{v}");
@@ -736,12 +714,10 @@ async fn a_test_login_of_unsaved_saml_settings_shows_the_mapped_person() {
         let page = String::from_utf8(body).unwrap();
         assert!(page.contains("Test succeeded"), "{page}");
         let (_, v) = w
-            .app
-            .with_auth(
-                "POST",
-                "/identity_providers.test_outcome",
+            .call(
                 &w.admin.basic,
-                &json!({ "test": test }).to_string(),
+                "identity_providers.test_outcome",
+                json!({ "test": test }),
             )
             .await;
         let o = &v["data"];
