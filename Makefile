@@ -153,6 +153,7 @@ clippy: tools-rust
 
 unit:
 	cargo test -p app --lib
+	cargo test -p app --lib --features ssr -- services::billing mail::
 	cargo test -p server --lib
 
 # Every integration test of the server crate: the store suite, invitations (with a real SMTP server on

@@ -13,6 +13,9 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
+    // A step that cannot happen fails with its own name, instead of waiting out the test's limit.
+    actionTimeout: 30_000,
+    navigationTimeout: 30_000,
     screenshot: 'on',
     trace: 'retain-on-failure',
     launchOptions: {

@@ -34,7 +34,7 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{Lazy, SsrMode, path};
 
-use pages::settings::{Section, routes};
+use pages::settings::routes;
 
 /// The file name (without extension) of the browser bundle and the stylesheet under `/pkg`.
 pub const OUTPUT_NAME: &str = "atrium";
@@ -115,7 +115,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("identity-providers") ssr=SsrMode::Async view={Lazy::<routes::IdentityProvidersRoute>::new()}/>
                     <Route path=path!("resources") ssr=SsrMode::Async view={Lazy::<routes::ResourcesRoute>::new()}/>
                     <Route path=path!("resource-policies") ssr=SsrMode::Async view={Lazy::<routes::ResourcePoliciesRoute>::new()}/>
-                    <Route path=path!("billing") ssr=SsrMode::Async view=|| view! { <pages::settings::Unavailable section=Section::Billing/> }/>
+                    <Route path=path!("billing") ssr=SsrMode::Async view={Lazy::<routes::BillingRoute>::new()}/>
                     <Route path=path!("audit-log") ssr=SsrMode::Async view={Lazy::<routes::AuditLogRoute>::new()}/>
                 </ParentRoute>
             </Routes>

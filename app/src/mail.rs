@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -134,12 +134,21 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// One plain-text message.
+/// One plain-text message, with files attached when there are any.
 #[derive(Debug, Clone)]
 pub struct Mail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
 }
 
 /// Sends one message. The error is a sentence for the person who asked for the sending.
@@ -148,16 +157,27 @@ pub async fn send(settings: &SmtpSettings, mail: Mail) -> Result<(), String> {
         .to
         .parse()
         .map_err(|_| "the address cannot be used in an e-mail".to_string())?;
-    let message = Message::builder()
+    let builder = Message::builder()
         .from(settings.from.clone())
         .to(to)
-        .subject(mail.subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.body)
-        .map_err(|e| {
-            tracing::warn!(error = %e, "could not build an e-mail");
-            "the message could not be built".to_string()
-        })?;
+        .subject(mail.subject);
+    let message = if mail.attachments.is_empty() {
+        builder.header(ContentType::TEXT_PLAIN).body(mail.body)
+    } else {
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(mail.body));
+        for a in mail.attachments {
+            let content_type = ContentType::parse(&a.content_type)
+                .unwrap_or(ContentType::parse("application/octet-stream").expect("a valid type"));
+            parts = parts.singlepart(
+                lettre::message::Attachment::new(a.filename).body(a.bytes, content_type),
+            );
+        }
+        builder.multipart(parts)
+    };
+    let message = message.map_err(|e| {
+        tracing::warn!(error = %e, "could not build an e-mail");
+        "the message could not be built".to_string()
+    })?;
     let transport = settings.transport().map_err(|e| explain(settings, &e))?;
     match transport.send(message).await {
         Ok(_) => Ok(()),

@@ -48,6 +48,10 @@ pub struct Settings {
     /// Identity providers may be reached on private addresses (a provider on the same network;
     /// the tests' providers on loopback). Off: public hosts only.
     pub sso_private_hosts: bool,
+    /// Free limits and Pro prices (usage & billing), from the price file.
+    pub prices: app::domain::billing::PriceTable,
+    /// The clock may be moved forward through `/test/clock.advance` (browser tests only).
+    pub test_clock: bool,
 }
 
 impl Settings {

@@ -16,6 +16,9 @@ is printed on stdout: {"step": ..., "ok": true|false, "detail": ...}; the exit s
                   token that try to leave the workspace's space (a "../" part name, "%2e%2e" in a download
                   path) must be refused (400/404), never stored or served.
       delete      the SDK deletes the uploaded file (StorageHelper.delete); get_local_copy then finds nothing.
+      quota       (only with --steps quota) StorageManager.upload_file of --fits bytes must succeed; then an upload
+                  of --over bytes, which takes the workspace past its storage quota, must fail with the server's
+                  "Storage quota exceeded" answer, and get_local_copy of its URL must find nothing.
 
 The SDK is run with the Python of the venv made by `make sdk-venv` ($HOME/.cache/atrium/venv), or --python.
 This script itself needs only the standard library.
@@ -187,7 +190,48 @@ def child_delete(p, home):
     return {"ok": not problems, "detail": detail}
 
 
-CHILD_STEPS = {"round_trip": child_round_trip, "traversal": child_traversal, "delete": child_delete}
+def child_quota(p, home):
+    import secrets
+
+    import requests
+    from clearml import StorageManager
+
+    files = p["files"].rstrip("/")
+    folder = f"{files}/quota/{secrets.token_hex(8)}"
+    problems, detail = [], {}
+    fits = Path(home) / "fits.bin"
+    fits.write_bytes(secrets.token_bytes(p["fits"]))
+    uploaded = StorageManager.upload_file(str(fits), f"{folder}/fits.bin")
+    detail["fits"] = uploaded
+    if not uploaded:
+        problems.append(f"an upload of {p['fits']} bytes within the quota returned nothing")
+    over = Path(home) / "over.bin"
+    over.write_bytes(secrets.token_bytes(p["over"]))
+    target = f"{folder}/over.bin"
+    try:
+        result = StorageManager.upload_file(str(over), target, retries=1)
+        detail["over"] = result
+        if result:
+            problems.append(f"an upload past the quota returned {result!r}")
+    except Exception as ex:  # the SDK raises on a refused upload
+        detail["over"] = {"error": type(ex).__name__, "message": tail(str(ex), 500)}
+    # What the server answers to the same upload, word for word.
+    auth = {"Authorization": f"Bearer {session_token()}"}
+    res = requests.post(files, files={"quota/again.bin": ("again.bin", over.read_bytes())}, headers=auth, timeout=60)
+    detail["server_answer"] = {"status": res.status_code, "text": tail(res.text, 500)}
+    if res.status_code != 413 or "Storage quota exceeded" not in res.text:
+        problems.append(f"the server answered {res.status_code}: {tail(res.text, 200)}")
+    copy = StorageManager.get_local_copy(target, force_download=True)
+    detail["over_copy"] = copy
+    if copy:
+        problems.append("the refused upload can be downloaded")
+    if problems:
+        detail["problems"] = problems
+    return {"ok": not problems, "detail": detail}
+
+
+CHILD_STEPS = {"round_trip": child_round_trip, "traversal": child_traversal, "delete": child_delete,
+               "quota": child_quota}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -212,13 +256,17 @@ def main():
     p.add_argument("--secret-key", required=True)
     p.add_argument("--python", default=default_python(), help="Python with clearml installed (default: %(default)s)")
     p.add_argument("--timeout", type=int, default=STEP_TIMEOUT_SEC, help="seconds per step")
+    p.add_argument("--steps", default="round_trip,traversal,delete", help="comma-separated (default: %(default)s)")
+    p.add_argument("--fits", type=int, default=0, help="quota: bytes of the upload within the quota")
+    p.add_argument("--over", type=int, default=0, help="quota: bytes of the upload past the quota")
     args = p.parse_args()
 
     failed = 0
     with tempfile.TemporaryDirectory(prefix="atrium-files-") as shared:
         params = {"api": args.api, "files": args.files, "access_key": args.access_key,
-                  "secret_key": args.secret_key, "state": str(Path(shared) / "state.json")}
-        for name in ("round_trip", "traversal", "delete"):
+                  "secret_key": args.secret_key, "state": str(Path(shared) / "state.json"),
+                  "fits": args.fits, "over": args.over}
+        for name in args.steps.split(","):
             with tempfile.TemporaryDirectory(prefix="atrium-sdk-") as home:
                 result = run_child(args, name, params, home)
             failed += not result["ok"]

@@ -46,14 +46,14 @@ function keys() {
 
 test('the real SDK creates, lists, queues and dequeues tasks, and lists projects, queues and models', () => {
   test.setTimeout(240_000);
-  const step = catalog(['objects', ...keys()]);
+  const step = await catalog(['objects', ...keys()]);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   expect(step.detail.statuses).toEqual(['queued', 'created']);
 });
 
 test('a Task.init run completes with its parameters, scalar and log events, and an artifact on the file server', () => {
   test.setTimeout(240_000);
-  const step = catalog(['init_run', ...keys()]);
+  const step = await catalog(['init_run', ...keys()]);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   expect(step.detail.hyperparams['General/lr']).toBe('0.25');
   expect(step.detail.event_types).toEqual(expect.arrayContaining(['log', 'training_stats_scalar']));
@@ -61,21 +61,21 @@ test('a Task.init run completes with its parameters, scalar and log events, and 
 
 test('Dataset.create uploads its files to the file server; list_datasets finds it and a local copy matches', () => {
   test.setTimeout(240_000);
-  const step = catalog(['dataset', ...keys()]);
+  const step = await catalog(['dataset', ...keys()]);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   expect(step.detail.files).toEqual(['a.txt', 'sub/b.txt']);
 });
 
 test('Hyper-Datasets with versions and dataviews through the SDK\'s service definitions', () => {
   test.setTimeout(240_000);
-  const step = catalog(['hyper', ...keys()]);
+  const step = await catalog(['hyper', ...keys()]);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   expect(step.detail.versions).toEqual(['v2', 'v1']);
 });
 
 test('clearml-agent with a service account registers, takes the queued task, runs it as its owner with the owner\'s vault, and reports its end', () => {
   test.setTimeout(300_000);
-  const step = catalog(['agent', ...keys(), '--agent-key', agent.key, '--agent-secret', agent.secret,
+  const step = await catalog(['agent', ...keys(), '--agent-key', agent.key, '--agent-secret', agent.secret,
     '--vault-key', 'sdk.catalog_probe.owner', '--vault-value', 'cole-vault']);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   expect(step.detail.status).toBe('failed');

@@ -1,6 +1,7 @@
 import { expect, test, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerState } from '../global-setup';
@@ -42,20 +43,23 @@ export function sdk(args: string[]): { step: string; ok: boolean; detail: unknow
 }
 
 /** Runs the real clearml SDK and clearml-agent against the catalog (sdk/check_catalog.py); returns its one step. */
-export function catalog(args: string[]): { step: string; ok: boolean; detail: any } {
+export function catalog(args: string[]): Promise<{ step: string; ok: boolean; detail: any }> {
   return harness('sdk/check_catalog.py', args, 300_000);
 }
 
 /** Runs a step of end2end/sdk/check_resources.py (resource configuration with the SDK and clearml-agent). */
-export function resources(args: string[]): { step: string; ok: boolean; detail: any } {
+export function resources(args: string[]): Promise<{ step: string; ok: boolean; detail: any }> {
   return harness('sdk/check_resources.py', args, 540_000);
 }
 
-/** Runs one step of an SDK harness script; its JSON line. */
-function harness(script: string, args: string[], timeout: number): { step: string; ok: boolean; detail: any } {
+/**
+ * Runs one step of an SDK harness script; its JSON line. Asynchronous, so that the test's own time
+ * limit and the browser pages keep running while the SDK works.
+ */
+async function harness(script: string, args: string[], timeout: number): Promise<{ step: string; ok: boolean; detail: any }> {
   let out: string;
   try {
-    out = execFileSync('python3', [script, '--python', SDK_PYTHON, ...args], { encoding: 'utf8', timeout });
+    out = (await promisify(execFile)('python3', [script, '--python', SDK_PYTHON, ...args], { encoding: 'utf8', timeout, maxBuffer: 64 << 20 })).stdout;
   } catch (e: any) {
     // A failed step exits 1 and still prints its JSON line.
     out = `${e.stdout ?? ''}`;

@@ -25,7 +25,7 @@ test('tasks the SDK enqueues into a policy queue are admitted onto a pool, run o
   const sa = await api(gala, 'service_accounts.create', { name: 'pool-agent', allow_impersonation: true });
   expect(sa.status, JSON.stringify(sa.body)).toBe(200);
   const agent = sa.body.data.credentials;
-  const step = resources(['allocate', '--api', `${server().url}/api`, '--access-key', owner.key, '--secret-key', owner.secret,
+  const step = await resources(['allocate', '--api', `${server().url}/api`, '--access-key', owner.key, '--secret-key', owner.secret,
     '--admin-key', admin.key, '--admin-secret', admin.secret,
     '--agent-key', agent.access_key, '--agent-secret', agent.secret_key]);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);

@@ -168,7 +168,7 @@ test('the seed example built on the canvas by dragging and by keyboard, provisio
       tasks[who].push((await ok(page, 'tasks.create', { name: `${who} ${i}`, type: 'training' })).id);
     }
     const key = (await ok(page, 'auth.create_credentials', { label: 'canvas sdk' })).credentials;
-    const step = resources(['enqueue', '--api', `${s.url}/api`, '--access-key', key.access_key, '--secret-key', key.secret_key,
+    const step = await resources(['enqueue', '--api', `${s.url}/api`, '--access-key', key.access_key, '--secret-key', key.secret_key,
       '--tasks', tasks[who].join(','), '--queue', `${who}-4x`]);
     expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   }

@@ -209,6 +209,12 @@ pub fn settings_of(args: &ServeArgs) -> anyhow_like::Result<Settings> {
         smtp: args.smtp.settings()?,
         files: args.files_settings()?,
         sso_private_hosts: args.sso_private_hosts,
+        prices: args.prices()?,
+        test_clock: if args.test_clock && !args.bind.ip().is_loopback() {
+            return Err("--test-clock is for tests on loopback only".into());
+        } else {
+            args.test_clock
+        },
     })
 }
 
@@ -295,6 +301,8 @@ fn offline_settings() -> Settings {
             bucket: None,
         },
         sso_private_hosts: false,
+        prices: app::domain::billing::PriceTable::default(),
+        test_clock: false,
     }
 }
 
@@ -545,6 +553,17 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
             tick.tick().await;
             if let Err(e) = crate::services::resources::settle_all(&allocator.core).await {
                 tracing::warn!(error = %e, "the allocator could not run");
+            }
+        }
+    });
+    // Invoices are issued once a period has ended (each once, whichever replica runs first).
+    let invoicer = services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            if let Err(e) = invoicer.billing.issue_due().await {
+                tracing::warn!(error = %e, "invoices could not be issued");
             }
         }
     });

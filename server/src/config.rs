@@ -83,6 +83,14 @@ pub struct ServeArgs {
     /// these URLs.
     #[arg(long, env = "ATRIUM_SSO_PRIVATE_HOSTS", default_value_t = false, action = clap::ArgAction::Set)]
     pub sso_private_hosts: bool,
+    /// The price table of usage & billing (TOML: `currency`, `[free]` limits, `[pro]` prices,
+    /// `hard_limits`; see the README). Default: the documented defaults.
+    #[arg(long, env = "ATRIUM_PRICES")]
+    pub prices: Option<PathBuf>,
+    /// Lets `POST /test/clock.advance` move this server's clock forward and run its background
+    /// jobs (browser tests of month ends). Never on a server people use; loopback only.
+    #[arg(long, env = "ATRIUM_TEST_CLOCK", default_value_t = false, action = clap::ArgAction::Set, hide = true)]
+    pub test_clock: bool,
     #[command(flatten)]
     pub bucket: BucketArgs,
     #[command(flatten)]
@@ -222,6 +230,21 @@ impl SmtpArgs {
 }
 
 impl ServeArgs {
+    /// The price table: the file's, checked, or the defaults.
+    pub fn prices(&self) -> Result<app::domain::billing::PriceTable, String> {
+        let Some(path) = &self.prices else {
+            return Ok(app::domain::billing::PriceTable::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--prices: cannot read {}: {e}", path.display()))?;
+        let table: app::domain::billing::PriceTable =
+            toml::from_str(&text).map_err(|e| format!("--prices {}: {e}", path.display()))?;
+        table
+            .check()
+            .map_err(|e| format!("--prices {}: {e}", path.display()))?;
+        Ok(table)
+    }
+
     pub fn public_url(&self) -> String {
         self.public_url
             .clone()

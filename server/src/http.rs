@@ -78,7 +78,11 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
         move || provide_context(services.clone())
     };
 
-    Router::new()
+    let mut router = Router::new();
+    if settings.test_clock {
+        router = router.route("/test/clock.advance", axum::routing::post(advance_clock));
+    }
+    router
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route(
@@ -86,6 +90,7 @@ pub fn router(services: Services, leptos_options: LeptosOptions) -> Router {
             get(|| async { axum::Json(rest::openapi()) }),
         )
         .route("/settings/audit-log/export.csv", get(export_audit_csv))
+        .route("/settings/billing/invoices/{file}", get(invoice_pdf))
         .route(RESOURCE_EVENTS, get(resource_usage_events))
         .merge(crate::files::routes())
         .merge(crate::sso::routes())
@@ -374,6 +379,64 @@ struct ExportParams {
     from: String,
     #[serde(default)]
     to: String,
+}
+
+/// One invoice as a PDF download (`/settings/billing/invoices/A-000001.pdf`), for the workspace's
+/// administrators.
+async fn invoice_pdf(
+    State(state): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    req: Request<Body>,
+) -> Response {
+    let Some(caller) = req.extensions().get::<Caller>().cloned() else {
+        return (StatusCode::UNAUTHORIZED, "Log in first.\n").into_response();
+    };
+    let number = file.strip_suffix(".pdf").unwrap_or(&file);
+    let rendered = match caller.identity.admin("download invoices") {
+        Ok(admin) => state.services.billing.invoice_pdf(&admin, number).await,
+        Err(e) => Err(e),
+    };
+    match rendered {
+        Ok((name, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+                (header::CACHE_CONTROL, "private, no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, format!("{}\n", e.user_message())).into_response()
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct AdvanceClock {
+    ms: i64,
+}
+
+/// `--test-clock` only: moves the clock forward by `ms` (never back) and runs the background jobs
+/// that depend on it once; what they did.
+async fn advance_clock(
+    State(state): State<AppState>,
+    axum::Json(p): axum::Json<AdvanceClock>,
+) -> Response {
+    let core = &state.services.core;
+    core.clock.advance(p.ms.max(0));
+    match state.services.billing.issue_due().await {
+        Ok(n) => {
+            axum::Json(serde_json::json!({"now_ms": core.clock.now_ms(), "invoices_issued": n}))
+                .into_response()
+        }
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
 }
 
 /// Where the Resource Configuration page listens for live use (server-sent events).

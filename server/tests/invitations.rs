@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
 
 use app::api::backend::Caller;
 use app::api::workspaces::{AcceptForm, Delivery, InviteResult};
@@ -16,11 +14,11 @@ use app::domain::audit::AuditQuery;
 use app::domain::{AppError, Identity, Role};
 use atrium_server::crypto;
 use atrium_server::db::{self, Db};
-use atrium_server::mail::{SmtpSettings, TlsMode};
 use atrium_server::services::Services;
 use atrium_server::services::users::{NewUser, Placement};
 use atrium_server::store;
-use common::{identity_of, services_over, services_with, settings, user};
+use common::mail::{MailServer, smtp_settings};
+use common::{identity_of, services_over, services_with, user};
 
 fn caller(identity: Identity) -> Caller {
     Caller {
@@ -613,128 +611,6 @@ async fn unmigrated(kind: &str) -> (Db, std::pin::Pin<Box<dyn Future<Output = ()
             admin.pool.close().await;
         }),
     )
-}
-
-// ---------- a real SMTP server on loopback ----------
-
-/// aiosmtpd, started on a free port, storing what it receives in a Maildir.
-struct MailServer {
-    child: Child,
-    port: u16,
-    maildir: PathBuf,
-}
-
-impl MailServer {
-    fn python() -> PathBuf {
-        std::env::var_os("ATRIUM_SMTP_PYTHON")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                PathBuf::from(std::env::var("HOME").unwrap_or_default())
-                    .join(".cache/atrium/smtpvenv/bin/python")
-            })
-    }
-
-    async fn start() -> Self {
-        let python = Self::python();
-        assert!(
-            python.exists(),
-            "{} is missing: `make smtp-venv` creates the venv with aiosmtpd",
-            python.display()
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let maildir = std::env::temp_dir().join(format!("atrium-mail-{}", crypto::new_id()));
-        let mut child = Command::new(&python)
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start aiosmtpd");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Self {
-                    child,
-                    port,
-                    maildir,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("aiosmtpd did not listen on port {port}");
-    }
-
-    fn settings(&self) -> atrium_server::state::Settings {
-        smtp_settings(self.port)
-    }
-
-    /// The messages received so far, as text with quoted-printable soft breaks undone.
-    fn messages(&self) -> Vec<String> {
-        let Ok(dir) = std::fs::read_dir(self.maildir.join("new")) else {
-            return vec![];
-        };
-        dir.filter_map(Result::ok)
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .map(|m| {
-                m.replace("=\r\n", "")
-                    .replace("=\n", "")
-                    .replace("=3D", "=")
-            })
-            .collect()
-    }
-
-    /// Waits for the message to `to` and returns the invitation link in it.
-    async fn link_sent_to(&self, to: &str) -> String {
-        for _ in 0..100 {
-            if let Some(m) = self
-                .messages()
-                .into_iter()
-                .find(|m| m.lines().any(|l| l.starts_with("To:") && l.contains(to)))
-            {
-                let link = m
-                    .split_whitespace()
-                    .find(|w| w.contains("/invite?token="))
-                    .unwrap_or_else(|| panic!("no link in the mail to {to}:\n{m}"));
-                return link.to_string();
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no mail to {to} arrived");
-    }
-}
-
-impl Drop for MailServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.maildir);
-    }
-}
-
-fn smtp_settings(port: u16) -> atrium_server::state::Settings {
-    atrium_server::state::Settings {
-        smtp: Some(
-            SmtpSettings::new(
-                "127.0.0.1",
-                Some(port),
-                None,
-                None,
-                "Atrium <atrium@example.com>",
-                TlsMode::None,
-            )
-            .unwrap(),
-        ),
-        ..settings()
-    }
 }
 
 /// With a mail server, links go out by e-mail only: the answer says "sent" and carries no link;

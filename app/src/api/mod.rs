@@ -6,6 +6,7 @@ pub mod access_rules;
 pub mod audit;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod billing;
 pub mod cloud_access;
 pub mod credentials;
 pub mod groups;

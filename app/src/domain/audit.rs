@@ -64,10 +64,11 @@ pub enum AuditObject {
     AccessRule,
     IdentityProvider,
     ResourceConfiguration,
+    Billing,
 }
 
 impl AuditObject {
-    pub const ALL: [AuditObject; 15] = [
+    pub const ALL: [AuditObject; 16] = [
         AuditObject::User,
         AuditObject::Preferences,
         AuditObject::Session,
@@ -83,6 +84,7 @@ impl AuditObject {
         AuditObject::AccessRule,
         AuditObject::IdentityProvider,
         AuditObject::ResourceConfiguration,
+        AuditObject::Billing,
     ];
 
     /// The name stored in the log and used by the filter.
@@ -103,6 +105,7 @@ impl AuditObject {
             AuditObject::AccessRule => "access_rule",
             AuditObject::IdentityProvider => "identity_provider",
             AuditObject::ResourceConfiguration => "resource_configuration",
+            AuditObject::Billing => "billing",
         }
     }
 
@@ -124,6 +127,7 @@ impl AuditObject {
             AuditObject::AccessRule => "Access rule",
             AuditObject::IdentityProvider => "Identity provider",
             AuditObject::ResourceConfiguration => "Resource configuration",
+            AuditObject::Billing => "Billing",
         }
     }
 }

@@ -135,6 +135,8 @@ pub enum Code {
     /// An object id that names nothing (the kinds without a code of their own: datasets,
     /// dataviews).
     InvalidId,
+    /// An upload that would take the workspace past its storage quota (Atrium's own: 413/0).
+    StorageQuotaExceeded,
 }
 
 impl Code {
@@ -164,6 +166,7 @@ impl Code {
             Self::InvalidId => (400, 10),
             Self::RoleNotAllowed => (403, 20),
             Self::NoWritePermission => (403, 21),
+            Self::StorageQuotaExceeded => (413, 0),
         }
     }
 
@@ -171,7 +174,7 @@ impl Code {
         self.codes().0
     }
 
-    pub const ALL: [Code; 23] = [
+    pub const ALL: [Code; 24] = [
         Code::InvalidAccessKey,
         Code::InvalidRegex,
         Code::InvalidTaskId,
@@ -195,6 +198,7 @@ impl Code {
         Code::InvalidId,
         Code::RoleNotAllowed,
         Code::NoWritePermission,
+        Code::StorageQuotaExceeded,
     ];
 }
 

@@ -4,6 +4,7 @@
 
 pub mod access_rules;
 pub mod audit;
+pub mod billing;
 pub mod catalog;
 pub mod cloud_access;
 pub mod credentials;

@@ -3,6 +3,7 @@
 
 pub mod access_rules;
 pub mod audit;
+pub mod billing;
 pub mod cache;
 pub mod catalog;
 pub mod cloud_access;
@@ -48,6 +49,7 @@ pub struct Services {
     pub access_rules: Arc<access_rules::AccessRulesService>,
     pub identity_providers: Arc<identity_providers::IdentityProvidersService>,
     pub resources: Arc<resources::ResourcesService>,
+    pub billing: Arc<billing::BillingService>,
 }
 
 impl Services {
@@ -75,6 +77,7 @@ impl Services {
                 core.clone(),
             )),
             resources: Arc::new(resources::ResourcesService { core: core.clone() }),
+            billing: Arc::new(billing::BillingService::new(core.clone())),
             sessions: Arc::new(sessions::SessionsService { core: core.clone() }),
             profile: Arc::new(profile::ProfileService { core: core.clone() }),
             preferences: Arc::new(preferences::PreferencesService { core: core.clone() }),

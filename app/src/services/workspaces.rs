@@ -79,6 +79,7 @@ pub async fn deliver(core: &Core, outgoing: Vec<Outgoing>) -> Vec<InviteResult> 
                         o.invited_by, o.workspace_name
                     ),
                     body: invitation_text(&o),
+                    attachments: Vec::new(),
                 };
                 match crate::mail::send(smtp, mail).await {
                     Ok(()) => Delivery::Sent,

@@ -10,6 +10,7 @@ pub mod registry;
 
 mod access_rules;
 mod audit;
+mod billing;
 mod catalog;
 mod cloud_access;
 mod credentials;
@@ -48,7 +49,7 @@ pub const BATCH: &str = "_batch";
 
 /// ClearML's service names: a bare `/{service}.{action}` path with one of these is an API call, any
 /// other path is left to the console and its static files.
-pub const SERVICES: [&str; 31] = [
+pub const SERVICES: [&str; 32] = [
     "auth",
     "access_rules",
     "identity_providers",
@@ -80,6 +81,7 @@ pub const SERVICES: [&str; 31] = [
     "apps",
     "login",
     "billing",
+    "usage",
 ];
 
 /// A parsed API address.

@@ -231,11 +231,12 @@ pub struct Deleted {
 /// Every endpoint, area by area: one line per area.
 pub fn all() -> &'static [&'static Endpoint] {
     static ALL: LazyLock<Vec<&'static Endpoint>> = LazyLock::new(|| {
-        let areas: [&'static [Endpoint]; 22] = [
+        let areas: [&'static [Endpoint]; 23] = [
             super::server::ENDPOINTS,
             super::profile::ENDPOINTS,
             super::preferences::ENDPOINTS,
             super::audit::ENDPOINTS,
+            super::billing::ENDPOINTS,
             super::credentials::ENDPOINTS,
             super::workspaces::ENDPOINTS,
             super::cloud_access::ENDPOINTS,

@@ -8,6 +8,7 @@
 )]
 
 pub mod idp;
+pub mod mail;
 pub mod router;
 pub mod s3;
 pub mod saml_idp;
@@ -50,6 +51,8 @@ pub fn settings() -> Settings {
         },
         // The tests' identity providers run on loopback.
         sso_private_hosts: true,
+        prices: app::domain::billing::PriceTable::default(),
+        test_clock: false,
     }
 }
 

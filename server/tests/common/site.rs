@@ -105,6 +105,11 @@ impl Api {
         Self::over(App::over(super::services_with(db, settings))).await
     }
 
+    /// The same people over these services (e.g. other settings).
+    pub async fn over_services(services: atrium_server::services::Services) -> Self {
+        Self::over(App::over(services)).await
+    }
+
     async fn over(app: App) -> Self {
         let (k, s) = app.key_pair("ada@example.com", Role::Admin, "A").await;
         let admin = Key::new(k, s);

@@ -61,6 +61,11 @@ async fn put(api: &Api, auth: Option<&str>, name: &str, bytes: &[u8]) -> (Status
     (s, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// An upload of one file as the SDK sends it, with the `Authorization` header `auth`.
+pub(crate) fn upload_request(auth: &str, name: &str, bytes: &[u8]) -> Request<Body> {
+    request("POST", "/files", Some(auth), multipart(&[(name, bytes)]))
+}
+
 async fn get(api: &Api, auth: Option<&str>, uri: &str) -> (StatusCode, Vec<u8>) {
     let (s, _, body) = api.app.send(request("GET", uri, auth, vec![])).await;
     (s, body)
@@ -483,6 +488,113 @@ async fn in_a_bucket_an_upload_over_the_limit_is_413_and_stores_nothing() {
         let (s, body) = put(&api, auth, "big.bin", &vec![2; limit]).await;
         assert_eq!(s, 200, "{body}");
         assert_eq!(get(&api, auth, "/files/big.bin").await.1, vec![2; limit]);
+    })
+    .await
+}
+
+/// The people of [`Api`] over services whose Free plan holds `quota` bytes of storage, with the
+/// file server in a bucket when `bucket`.
+async fn with_quota(db: atrium_server::db::Db, quota: u64, bucket: bool) -> Api {
+    let mut settings = if bucket {
+        s3::settings_with_bucket().await
+    } else {
+        crate::common::settings()
+    };
+    settings.prices.free.storage_bytes = quota;
+    Api::over_services(crate::common::services_with(db, settings)).await
+}
+
+/// On Free, an upload that would take the workspace past its storage quota is refused with a
+/// clear answer and leaves nothing behind: no file, no record, no temporary file. Replacing a file
+/// counts only the difference; on Pro there is no quota.
+async fn uploads_stop_at_the_storage_quota(api: Api) {
+    let auth = Some(api.admin.basic.as_str());
+    let (s, body) = put(&api, auth, "a.bin", &[1; 1500]).await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body) = put(&api, auth, "b.bin", &[2; 600]).await;
+    assert_eq!(s, 413, "{body}");
+    assert!(
+        body.contains("Storage quota exceeded") && body.contains("2.1 kB of its 2 kB"),
+        "{body}"
+    );
+    assert_eq!(get(&api, auth, "/files/b.bin").await.0, 404);
+    let ada = ada(&api).await;
+    assert_eq!(api.app.services.files.usage(&ada).await.unwrap(), (1500, 1));
+    let tmp = api.app.services.core.settings.files.root.join(".tmp");
+    assert_eq!(std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0), 0);
+    // Replacing a.bin with 1,900 bytes adds 400: it fits.
+    let (s, body) = put(&api, auth, "a.bin", &[3; 1900]).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(get(&api, auth, "/files/a.bin").await.1, vec![3; 1900]);
+    // Another workspace has its own quota.
+    let (s, body) = put(&api, Some(api.outsider.basic.as_str()), "b.bin", &[4; 1900]).await;
+    assert_eq!(s, 200, "{body}");
+    // On Pro, storage is charged instead of refused.
+    api.ok(&api.admin.basic, "billing.upgrade", serde_json::json!({"accept_terms": true, "info": {
+        "name": "Ada", "address": "1 Main Street", "email": "ada@example.com", "payment_method": "invoice"}}))
+        .await;
+    let (s, body) = put(&api, auth, "b.bin", &[2; 600]).await;
+    assert_eq!(s, 200, "{body}");
+}
+
+#[tokio::test]
+async fn uploads_stop_at_the_storage_quota_in_a_folder() {
+    with_sqlite(|db| async move {
+        uploads_stop_at_the_storage_quota(with_quota(db, 2000, false).await).await
+    })
+    .await
+}
+
+#[tokio::test]
+async fn uploads_stop_at_the_storage_quota_in_a_bucket() {
+    with_sqlite(|db| async move {
+        uploads_stop_at_the_storage_quota(with_quota(db, 2000, true).await).await
+    })
+    .await
+}
+
+/// Sixteen uploads at once into the last room of the quota: exactly as many as fit are kept.
+async fn concurrent_uploads_never_pass_the_quota(api: Api) {
+    let api = std::sync::Arc::new(api);
+    let mut runs = Vec::new();
+    for i in 0..16 {
+        let api = api.clone();
+        runs.push(tokio::spawn(async move {
+            put(
+                &api,
+                Some(api.admin.basic.as_str()),
+                &format!("part-{i}.bin"),
+                &[5; 300],
+            )
+            .await
+            .0
+        }));
+    }
+    let mut kept = 0;
+    for r in runs {
+        match r.await.unwrap().as_u16() {
+            200 => kept += 1,
+            413 => {}
+            other => panic!("an upload answered {other}"),
+        }
+    }
+    assert_eq!(kept, 6, "6 × 300 bytes fit in 2,000");
+    let ada = ada(&api).await;
+    assert_eq!(api.app.services.files.usage(&ada).await.unwrap(), (1800, 6));
+}
+
+#[tokio::test]
+async fn concurrent_uploads_never_pass_the_quota_on_sqlite() {
+    with_sqlite(|db| async move {
+        concurrent_uploads_never_pass_the_quota(with_quota(db, 2000, false).await).await
+    })
+    .await
+}
+
+#[tokio::test]
+async fn concurrent_uploads_never_pass_the_quota_on_postgres() {
+    crate::common::with_postgres(|db| async move {
+        concurrent_uploads_never_pass_the_quota(with_quota(db, 2000, false).await).await
     })
     .await
 }

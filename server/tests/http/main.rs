@@ -9,6 +9,7 @@ mod common;
 mod access_rules;
 mod audit;
 mod authorisation;
+mod billing;
 mod body_limits;
 mod catalog;
 mod cloud_access;

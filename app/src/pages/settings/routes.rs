@@ -18,6 +18,7 @@ use super::SettingsLayout;
 use super::admin::{
     access_rules::AccessRulesPage,
     audit::AuditLogPage,
+    billing::BillingPage,
     identity_providers::IdentityProvidersPage,
     resources::{ResourcePoliciesPage, ResourcesPage},
     users::UsersPage,
@@ -179,5 +180,19 @@ impl LazyRoute for ResourcePoliciesRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <ResourcePoliciesPage/> }.into_any()
+    }
+}
+
+/// Usage & Billing: usage against the plan, the plan, billing information and invoices.
+pub struct BillingRoute;
+
+#[lazy_route]
+impl LazyRoute for BillingRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <BillingPage/> }.into_any()
     }
 }

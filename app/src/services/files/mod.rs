@@ -215,17 +215,41 @@ impl FilesService {
         let file = tokio::fs::File::open(&upload.tmp).await.map_err(internal)?;
         let now = self.core.clock.now_ms();
         let (ws, user) = (&who.workspace_id, &who.user_id);
-        if self.core.db.kind == crate::db::Kind::Postgres {
+        // Refused before anything is sent when it would not fit.
+        let replaced = {
+            let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+            let replaced = store::files::get(&mut conn, ws, path.as_str()).await?;
+            let old = replaced.as_ref().map_or(0, |r| r.size_bytes);
+            self.fits(&mut conn, who, now, size as i64 - old).await?;
+            replaced
+        };
+        let checked = if self.core.db.kind == crate::db::Kind::Postgres {
             let mut tx = self.core.db.begin_write().await.map_err(internal)?;
             store::files::put(&mut tx, ws, path.as_str(), size as i64, now, user).await?;
             bucket.put(&key, file, size).await?;
-            tx.commit().await.map_err(internal)?;
+            match self.within_quota(&mut tx, who, now).await {
+                Ok(()) => tx.commit().await.map_err(internal),
+                Err(e) => Err(e),
+            }
         } else {
             // Never hold SQLite's write lock across a transfer.
             bucket.put(&key, file, size).await?;
             let mut tx = self.core.db.begin_write().await.map_err(internal)?;
             store::files::put(&mut tx, ws, path.as_str(), size as i64, now, user).await?;
-            tx.commit().await.map_err(internal)?;
+            match self.within_quota(&mut tx, who, now).await {
+                Ok(()) => tx.commit().await.map_err(internal),
+                Err(e) => Err(e),
+            }
+        };
+        if let Err(e) = checked {
+            // Another upload took the room meanwhile: a new object goes again. One that replaced
+            // an earlier object cannot bring it back (the record keeps the earlier size).
+            if replaced.is_none() {
+                let _ = bucket.delete(&key).await;
+            } else {
+                tracing::warn!(key = %key, "an upload refused at the storage quota replaced an object in the bucket");
+            }
+            return Err(e);
         }
         Ok(())
     }
@@ -330,6 +354,7 @@ impl FilesService {
             &who.user_id,
         )
         .await?;
+        self.within_quota(&mut tx, who, now).await?;
         // Still holding the record's lock: put the file in place, then commit.
         move_into_place(&upload.tmp, &target).await?;
         tx.commit().await.map_err(internal)?;
@@ -397,6 +422,52 @@ impl FilesService {
                 break;
             }
             dir = d.parent();
+        }
+        Ok(())
+    }
+
+    /// Refuses, inside the transaction that recorded an upload, a workspace now past its storage
+    /// quota (the Free plan's storage; none on Pro). Holding the workspace's lock, so that uploads
+    /// of one workspace take turns at the check and two cannot both take the last room.
+    async fn within_quota(
+        &self,
+        conn: &mut store::Conn,
+        who: &Identity,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let prices = &self.core.settings.prices;
+        let Some(quota) =
+            super::billing::storage_quota(conn, prices, &who.workspace_id, now).await?
+        else {
+            return Ok(());
+        };
+        store::billing::lock_workspace(conn, &who.workspace_id).await?;
+        let total = store::files::total_bytes(conn, &who.workspace_id).await?;
+        let total = u64::try_from(total).unwrap_or_default();
+        if total > quota {
+            return Err(super::billing::over_quota(total, quota));
+        }
+        Ok(())
+    }
+
+    /// Refuses an upload that would add `delta` bytes past the workspace's storage quota.
+    async fn fits(
+        &self,
+        conn: &mut store::Conn,
+        who: &Identity,
+        now: i64,
+        delta: i64,
+    ) -> Result<(), AppError> {
+        let prices = &self.core.settings.prices;
+        let Some(quota) =
+            super::billing::storage_quota(conn, prices, &who.workspace_id, now).await?
+        else {
+            return Ok(());
+        };
+        let total = store::files::total_bytes(conn, &who.workspace_id).await? + delta;
+        let total = u64::try_from(total).unwrap_or_default();
+        if total > quota {
+            return Err(super::billing::over_quota(total, quota));
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 pub mod access_rules;
 pub mod audit;
+pub mod billing;
 pub mod identity_providers;
 pub mod resources;
 pub mod users;
