@@ -44,14 +44,14 @@ function keys() {
   return ['--api', `${server().url}/api`, '--access-key', cole.key, '--secret-key', cole.secret];
 }
 
-test('the real SDK creates, lists, queues and dequeues tasks, and lists projects, queues and models', () => {
+test('the real SDK creates, lists, queues and dequeues tasks, and lists projects, queues and models', async () => {
   test.setTimeout(240_000);
   const step = await catalog(['objects', ...keys()]);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   expect(step.detail.statuses).toEqual(['queued', 'created']);
 });
 
-test('a Task.init run completes with its parameters, scalar and log events, and an artifact on the file server', () => {
+test('a Task.init run completes with its parameters, scalar and log events, and an artifact on the file server', async () => {
   test.setTimeout(240_000);
   const step = await catalog(['init_run', ...keys()]);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
@@ -59,21 +59,21 @@ test('a Task.init run completes with its parameters, scalar and log events, and 
   expect(step.detail.event_types).toEqual(expect.arrayContaining(['log', 'training_stats_scalar']));
 });
 
-test('Dataset.create uploads its files to the file server; list_datasets finds it and a local copy matches', () => {
+test('Dataset.create uploads its files to the file server; list_datasets finds it and a local copy matches', async () => {
   test.setTimeout(240_000);
   const step = await catalog(['dataset', ...keys()]);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   expect(step.detail.files).toEqual(['a.txt', 'sub/b.txt']);
 });
 
-test('Hyper-Datasets with versions and dataviews through the SDK\'s service definitions', () => {
+test('Hyper-Datasets with versions and dataviews through the SDK\'s service definitions', async () => {
   test.setTimeout(240_000);
   const step = await catalog(['hyper', ...keys()]);
   expect(step.ok, JSON.stringify(step.detail, null, 1)).toBe(true);
   expect(step.detail.versions).toEqual(['v2', 'v1']);
 });
 
-test('clearml-agent with a service account registers, takes the queued task, runs it as its owner with the owner\'s vault, and reports its end', () => {
+test('clearml-agent with a service account registers, takes the queued task, runs it as its owner with the owner\'s vault, and reports its end', async () => {
   test.setTimeout(300_000);
   const step = await catalog(['agent', ...keys(), '--agent-key', agent.key, '--agent-secret', agent.secret,
     '--vault-key', 'sdk.catalog_probe.owner', '--vault-value', 'cole-vault']);

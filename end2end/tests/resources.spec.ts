@@ -179,7 +179,12 @@ test('the seed example built on the canvas by dragging and by keyboard, provisio
   await nora.click('#what-if');
   await expect(nora.locator('#what-if-result')).toContainText('If provisioned now: 4 of 8 waiting tasks would start.');
   await expect(nora.locator('#what-if-result li[data-pool="Bare Metal"]')).toHaveText('Bare Metal: 2 more, 8 of 8 in use');
+  // Exit reloads the page's configuration, which draws the toggle anew: click it once that is done
+  // (a click on the toggle being replaced would be lost).
+  const reloaded = nora.waitForResponse((r) => r.url().includes('resources.overview'));
   await nora.click('#exit-editor');
+  await reloaded;
+  await expect(nora.locator('#open-editor')).toBeVisible();
   const toggled = nora.waitForResponse((r) => r.url().includes('resources.set_enabled'));
   await nora.locator('label[for=resources-enabled]').click();
   await toggled;

@@ -518,6 +518,9 @@ async fn serve(args: ServeArgs) -> anyhow_like::Result<()> {
         loop {
             tick.tick().await;
             flusher.core.usage.flush(&flusher.core.db).await;
+            if let Err(e) = flusher.billing.refresh_api_limits().await {
+                tracing::warn!(error = %e, "API call limits could not be refreshed");
+            }
         }
     });
     let sweeper = services.clone();

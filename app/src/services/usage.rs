@@ -2,8 +2,8 @@
 //! database the bottleneck of the API, so calls are counted in memory and added to the stored
 //! totals every few seconds (and at shutdown); each replica adds its own share.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, RwLock};
 
 use crate::db::Db;
 use crate::store;
@@ -13,6 +13,9 @@ use crate::store;
 #[derive(Debug, Default)]
 pub struct UsageCounter {
     pending: Mutex<HashMap<String, HashMap<String, i64>>>,
+    /// Workspaces whose API calls are refused for the rest of the month: on Free, past the Free
+    /// allowance, when the price table sets hard limits (see `BillingService::refresh_api_limits`).
+    blocked: RwLock<HashSet<String>>,
 }
 
 /// `YYYY-MM` of a time.
@@ -41,6 +44,27 @@ fn cached_day(ms: i64) -> String {
 }
 
 impl UsageCounter {
+    /// Whether the workspace's API calls are refused (hard limits).
+    pub fn is_blocked(&self, workspace_id: &str) -> bool {
+        self.blocked
+            .read()
+            .is_ok_and(|b| !b.is_empty() && b.contains(workspace_id))
+    }
+
+    /// The workspaces whose API calls are refused from now on.
+    pub fn set_blocked(&self, workspaces: HashSet<String>) {
+        if let Ok(mut b) = self.blocked.write() {
+            *b = workspaces;
+        }
+    }
+
+    /// Lets a workspace's calls through again (it moved to Pro).
+    pub fn unblock(&self, workspace_id: &str) {
+        if let Ok(mut b) = self.blocked.write() {
+            b.remove(workspace_id);
+        }
+    }
+
     pub fn record(&self, workspace_id: &str, now_ms: i64) {
         let day = cached_day(now_ms);
         if let Ok(mut p) = self.pending.lock() {

@@ -239,3 +239,24 @@ pub async fn lock_workspace(conn: &mut Conn, workspace_id: &str) -> Result<(), s
     }
     Ok(())
 }
+
+/// The workspaces whose API calls from day `first` to day `last` (`YYYY-MM-DD`) reach `at_least`.
+pub async fn workspaces_with_calls(
+    conn: &mut Conn,
+    first: &str,
+    last: &str,
+    at_least: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query(
+        "SELECT workspace_id FROM api_usage_days WHERE day >= $1 AND day <= $2 \
+         GROUP BY workspace_id HAVING CAST(SUM(calls) AS BIGINT) >= $3 ORDER BY workspace_id",
+    )
+    .bind(first)
+    .bind(last)
+    .bind(at_least)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(|r| r.try_get(0))
+    .collect()
+}

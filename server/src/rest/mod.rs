@@ -430,11 +430,26 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
         return envelope(&ctx, Err(ApiError::from_app(e, &request_id)));
     }
     if let Some(c) = &caller {
-        state
-            .services
-            .core
-            .usage
-            .record(&c.identity.workspace_id, state.services.core.clock.now_ms());
+        let usage = &state.services.core.usage;
+        // Under hard limits, a workspace past its Free allowance keeps only what leads out of it.
+        if usage.is_blocked(&c.identity.workspace_id)
+            && !endpoint.name.starts_with("billing.")
+            && !endpoint.name.starts_with("usage.")
+        {
+            let prices = &state.services.core.settings.prices;
+            return envelope(
+                &ctx,
+                Err(ApiError::new(
+                    429,
+                    0,
+                    format!(
+                        "This workspace has used the {} API calls of the Free plan this month, and this server refuses calls beyond it. Calls resume on the 1st (UTC), or at once after an upgrade to Pro (Settings → Usage & Billing).",
+                        app::domain::billing::format_count(prices.free.api_calls)
+                    ),
+                )),
+            );
+        }
+        usage.record(&c.identity.workspace_id, state.services.core.clock.now_ms());
     }
     let now = state.services.core.clock.now_ms();
     let caches = &state.services.core.caches;

@@ -300,12 +300,12 @@ async fn invoices_once_per_period(w: Api) {
     assert_eq!(status, 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn invoices_once_per_period_on_sqlite() {
     on_sqlite(invoices_once_per_period).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn invoices_once_per_period_on_postgres() {
     on_postgres(invoices_once_per_period).await
 }
@@ -423,4 +423,62 @@ fn the_readme_documents_the_default_prices() {
     let table: PriceTable = toml::from_str(block).unwrap();
     assert_eq!(table, PriceTable::default());
     table.check().unwrap();
+}
+
+/// Without hard limits, calls past the Free allowance go on and the page says by how much; with
+/// them, the workspace's calls are refused (429) until it moves to Pro, while billing stays open
+/// and other workspaces are untouched.
+#[tokio::test]
+async fn hard_limits_refuse_calls_past_the_free_allowance() {
+    for hard in [false, true] {
+        let mut s = settings();
+        s.prices.free.api_calls = 10;
+        s.prices.hard_limits = hard;
+        crate::common::with_sqlite(|db| async move {
+            let w = Api::over_services(services_with(db, s)).await;
+            for _ in 0..12 {
+                w.ok(&w.admin.basic, "users.get_current_user", json!({}))
+                    .await;
+            }
+            w.app
+                .services
+                .core
+                .usage
+                .flush(&w.app.services.core.db)
+                .await;
+            w.app.services.billing.refresh_api_limits().await.unwrap();
+            let (status, v) = w.call(&w.member.basic, "projects.get_all", json!({})).await;
+            if !hard {
+                assert_eq!(status, 200, "{v}");
+                let u = w.ok(&w.admin.basic, "usage.get", json!({})).await;
+                let over = u["over"][0].as_str().unwrap();
+                assert!(
+                    over.starts_with("API calls:") && over.contains("over"),
+                    "{over}"
+                );
+                return;
+            }
+            assert_eq!(status, 429, "{v}");
+            assert!(
+                v["meta"]["result_msg"]
+                    .as_str()
+                    .unwrap()
+                    .contains("10 API calls of the Free plan"),
+                "{v}"
+            );
+            // Another workspace goes on.
+            w.ok(&w.outsider.basic, "projects.get_all", json!({})).await;
+            // Billing stays open: upgrading lets the calls through at once.
+            w.ok(
+                &w.admin.basic,
+                "billing.upgrade",
+                json!({"info": info(), "accept_terms": true}),
+            )
+            .await;
+            w.ok(&w.member.basic, "projects.get_all", json!({})).await;
+            w.app.services.billing.refresh_api_limits().await.unwrap();
+            w.ok(&w.member.basic, "projects.get_all", json!({})).await;
+        })
+        .await
+    }
 }

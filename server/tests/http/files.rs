@@ -583,7 +583,7 @@ async fn concurrent_uploads_never_pass_the_quota(api: Api) {
     assert_eq!(api.app.services.files.usage(&ada).await.unwrap(), (1800, 6));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_uploads_never_pass_the_quota_on_sqlite() {
     with_sqlite(|db| async move {
         concurrent_uploads_never_pass_the_quota(with_quota(db, 2000, false).await).await
@@ -591,7 +591,7 @@ async fn concurrent_uploads_never_pass_the_quota_on_sqlite() {
     .await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_uploads_never_pass_the_quota_on_postgres() {
     crate::common::with_postgres(|db| async move {
         concurrent_uploads_never_pass_the_quota(with_quota(db, 2000, false).await).await

@@ -331,6 +331,7 @@ impl BillingService {
         }
         store::billing::put_info(&mut tx, &ws, &row_of(&info, Some(now), now)).await?;
         store::billing::start_plan(&mut tx, &ws, Plan::Pro, now, &who.user_id).await?;
+        self.core.usage.unblock(&ws);
         tx.audit(
             "billing.upgrade",
             self.object(&ws),
@@ -543,6 +544,40 @@ impl BillingService {
             id: workspace_id,
             name: "billing",
         }
+    }
+
+    /// With hard limits in the price table: works out which workspaces on Free used up their API
+    /// calls this month, whose calls are then refused (every replica does this after writing its
+    /// counts, so a workspace is cut off within seconds of its last allowed call). Without hard
+    /// limits nobody is.
+    pub async fn refresh_api_limits(&self) -> Result<(), AppError> {
+        let prices = self.prices();
+        if !prices.hard_limits {
+            return Ok(());
+        }
+        let now = self.core.clock.now_ms();
+        let period = Period::of(now);
+        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        let over = store::billing::workspaces_with_calls(
+            &mut conn,
+            &first_day(period),
+            &last_day(period),
+            i64::try_from(prices.free.api_calls).unwrap_or(i64::MAX),
+        )
+        .await?;
+        let mut blocked = std::collections::HashSet::new();
+        for ws in over {
+            let history = store::billing::plan_history(&mut conn, &ws).await?;
+            if !billing::api_calls_allowed(
+                billing::plan_at(&history, now),
+                prices.free.api_calls,
+                prices,
+            ) {
+                blocked.insert(ws);
+            }
+        }
+        self.core.usage.set_blocked(blocked);
+        Ok(())
     }
 
     /// Issues the invoices due by now in every workspace that was ever on Pro; how many were

@@ -220,7 +220,8 @@ impl FilesService {
             let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
             let replaced = store::files::get(&mut conn, ws, path.as_str()).await?;
             let old = replaced.as_ref().map_or(0, |r| r.size_bytes);
-            self.fits(&mut conn, who, now, size as i64 - old).await?;
+            self.check_quota(&mut conn, who, now, size as i64 - old, false)
+                .await?;
             replaced
         };
         let checked = if self.core.db.kind == crate::db::Kind::Postgres {
@@ -427,44 +428,36 @@ impl FilesService {
     }
 
     /// Refuses, inside the transaction that recorded an upload, a workspace now past its storage
-    /// quota (the Free plan's storage; none on Pro). Holding the workspace's lock, so that uploads
-    /// of one workspace take turns at the check and two cannot both take the last room.
+    /// quota. Holding the workspace's lock, so that uploads of one workspace take turns at the
+    /// check and two cannot both take the last room.
     async fn within_quota(
         &self,
         conn: &mut store::Conn,
         who: &Identity,
         now: i64,
     ) -> Result<(), AppError> {
-        let prices = &self.core.settings.prices;
-        let Some(quota) =
-            super::billing::storage_quota(conn, prices, &who.workspace_id, now).await?
-        else {
-            return Ok(());
-        };
-        store::billing::lock_workspace(conn, &who.workspace_id).await?;
-        let total = store::files::total_bytes(conn, &who.workspace_id).await?;
-        let total = u64::try_from(total).unwrap_or_default();
-        if total > quota {
-            return Err(super::billing::over_quota(total, quota));
-        }
-        Ok(())
+        self.check_quota(conn, who, now, 0, true).await
     }
 
-    /// Refuses an upload that would add `delta` bytes past the workspace's storage quota.
-    async fn fits(
+    /// Refuses an upload that would add `delta` bytes past the workspace's storage quota (the
+    /// Free plan's storage; none on Pro); with `lock`, after taking the workspace's lock.
+    async fn check_quota(
         &self,
         conn: &mut store::Conn,
         who: &Identity,
         now: i64,
         delta: i64,
+        lock: bool,
     ) -> Result<(), AppError> {
         let prices = &self.core.settings.prices;
-        let Some(quota) =
-            super::billing::storage_quota(conn, prices, &who.workspace_id, now).await?
-        else {
+        let ws = &who.workspace_id;
+        let Some(quota) = super::billing::storage_quota(conn, prices, ws, now).await? else {
             return Ok(());
         };
-        let total = store::files::total_bytes(conn, &who.workspace_id).await? + delta;
+        if lock {
+            store::billing::lock_workspace(conn, ws).await?;
+        }
+        let total = store::files::total_bytes(conn, ws).await? + delta;
         let total = u64::try_from(total).unwrap_or_default();
         if total > quota {
             return Err(super::billing::over_quota(total, quota));
