@@ -27,6 +27,16 @@ fn info() -> serde_json::Value {
     })
 }
 
+/// Ada upgrades workspace A to Pro, with [`info`].
+async fn upgrade(w: &Api) -> serde_json::Value {
+    w.ok(
+        &w.admin.basic,
+        "billing.upgrade",
+        json!({"info": info(), "accept_terms": true}),
+    )
+    .await
+}
+
 /// Members see nothing of billing; another workspace's administrator sees only their own.
 #[tokio::test]
 async fn only_administrators_see_usage_and_billing() {
@@ -51,12 +61,7 @@ async fn only_administrators_see_usage_and_billing() {
             .await;
         assert_eq!(status, 403);
         // Ada upgrades A; Bob's workspace stays on Free and sees none of it.
-        w.ok(
-            &w.admin.basic,
-            "billing.upgrade",
-            json!({"info": info(), "accept_terms": true}),
-        )
-        .await;
+        upgrade(&w).await;
         let bob = w.ok(&w.outsider.basic, "billing.get_plan", json!({})).await;
         assert_eq!(bob["plan"], "free");
         assert!(bob["info"].is_null());
@@ -142,13 +147,7 @@ async fn upgrade_estimate_and_downgrade() {
             "free"
         );
 
-        let plan = w
-            .ok(
-                &w.admin.basic,
-                "billing.upgrade",
-                json!({"info": info(), "accept_terms": true}),
-            )
-            .await;
+        let plan = upgrade(&w).await;
         assert_eq!(plan["plan"], "pro");
         assert_eq!(plan["info"]["vat_id"], "DE123456789");
         let estimate = &plan["estimate"];
@@ -203,12 +202,7 @@ async fn downgrade_waits_until_the_usage_fits() {
     s.prices.free.users = 1;
     crate::common::with_sqlite(|db| async move {
         let w = Api::over_services(services_with(db, s)).await;
-        w.ok(
-            &w.admin.basic,
-            "billing.upgrade",
-            json!({"info": info(), "accept_terms": true}),
-        )
-        .await;
+        upgrade(&w).await;
         let (status, v) = w.call(&w.admin.basic, "billing.downgrade", json!({})).await;
         assert_eq!(status, 400, "{v}");
         assert!(
@@ -227,12 +221,7 @@ async fn downgrade_waits_until_the_usage_fits() {
 /// Two replicas over one database run the invoice job at once, over and over, after two months
 /// went by: exactly one invoice per month on Pro, numbered 1 and 2.
 async fn invoices_once_per_period(w: Api) {
-    w.ok(
-        &w.admin.basic,
-        "billing.upgrade",
-        json!({"info": info(), "accept_terms": true}),
-    )
-    .await;
+    upgrade(&w).await;
     let first = Period::of(w.app.services.core.clock.now_ms());
     let other = Services::new(w.app.services.core.as_ref().clone());
     // Both replicas' clocks go past the end of next month.
@@ -322,12 +311,7 @@ async fn invoices_go_by_email_with_their_pdfs() {
             .call(&w.admin.basic, "billing.email_invoices", json!({}))
             .await;
         assert_eq!(status, 400, "{v}");
-        w.ok(
-            &w.admin.basic,
-            "billing.upgrade",
-            json!({"info": info(), "accept_terms": true}),
-        )
-        .await;
+        upgrade(&w).await;
         let (status, v) = w
             .call(&w.admin.basic, "billing.email_invoices", json!({}))
             .await;
@@ -386,12 +370,7 @@ async fn invoices_go_by_email_with_their_pdfs() {
     .await;
     // Without a mail server.
     on_sqlite(async |w: Api| {
-        w.ok(
-            &w.admin.basic,
-            "billing.upgrade",
-            json!({"info": info(), "accept_terms": true}),
-        )
-        .await;
+        upgrade(&w).await;
         let (status, v) = w
             .call(&w.admin.basic, "billing.email_invoices", json!({}))
             .await;
@@ -469,12 +448,7 @@ async fn hard_limits_refuse_calls_past_the_free_allowance() {
             // Another workspace goes on.
             w.ok(&w.outsider.basic, "projects.get_all", json!({})).await;
             // Billing stays open: upgrading lets the calls through at once.
-            w.ok(
-                &w.admin.basic,
-                "billing.upgrade",
-                json!({"info": info(), "accept_terms": true}),
-            )
-            .await;
+            upgrade(&w).await;
             w.ok(&w.member.basic, "projects.get_all", json!({})).await;
             w.app.services.billing.refresh_api_limits().await.unwrap();
             w.ok(&w.member.basic, "projects.get_all", json!({})).await;

@@ -104,27 +104,46 @@ impl BillingService {
             .map(|p| p.as_ref())
     }
 
-    /// The Usage & Billing page's data: usage and the plan.
+    /// The Usage & Billing page's data: usage and the plan, from one reading.
     pub async fn overview(&self, who: &Admin<'_>) -> Result<BillingOverview, AppError> {
+        let (mut conn, now) = self.reading().await?;
+        let at = Snapshot::of(&mut conn, &who.workspace_id, now).await?;
         Ok(BillingOverview {
-            usage: self.usage(who).await?,
-            plan: self.get_plan(who).await?,
+            usage: self.usage_of(&mut conn, &who.workspace_id, &at).await?,
+            plan: self.plan_of(&mut conn, &who.workspace_id, &at).await?,
         })
+    }
+
+    /// A connection to read from, and the time, once the counted calls not yet written are in
+    /// (so that figures include the latest).
+    async fn reading(&self) -> Result<(sqlx::pool::PoolConnection<sqlx::Any>, i64), AppError> {
+        self.core.usage.flush(&self.core.db).await;
+        let conn = self.core.db.pool.acquire().await.map_err(internal)?;
+        Ok((conn, self.core.clock.now_ms()))
     }
 
     /// What the workspace uses now, against its plan.
     pub async fn usage(&self, who: &Admin<'_>) -> Result<UsageView, AppError> {
-        // Counted calls not yet written go in first, so that the figure includes the latest.
-        self.core.usage.flush(&self.core.db).await;
-        let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        let ws = &who.workspace_id;
-        let history = store::billing::plan_history(&mut conn, ws).await?;
-        let plan = billing::plan_at(&history, now);
-        let period = Period::of(now);
-        let measured = measure(&mut conn, ws, period).await?;
+        let (mut conn, now) = self.reading().await?;
+        let at = Snapshot::of(&mut conn, &who.workspace_id, now).await?;
+        self.usage_of(&mut conn, &who.workspace_id, &at).await
+    }
+
+    async fn usage_of(
+        &self,
+        conn: &mut Conn,
+        ws: &str,
+        at: &Snapshot,
+    ) -> Result<UsageView, AppError> {
+        let Snapshot {
+            now,
+            plan,
+            period,
+            measured,
+            ..
+        } = *at;
         let prices = self.prices();
-        let seat_limit = store::workspaces::max_members(&mut conn, ws).await?;
+        let seat_limit = store::workspaces::max_members(conn, ws).await?;
         let (users_limit, storage_limit, calls_limit) = match plan {
             Plan::Free => (
                 Some(u64::from(prices.free.users)),
@@ -192,8 +211,8 @@ impl BillingService {
             .iter()
             .map(|o| o.describe())
             .collect();
-        let calls_this_month = calls_by_day(&mut conn, ws, period, Some(now)).await?;
-        let calls_last_month = calls_by_day(&mut conn, ws, period.prev(), None).await?;
+        let calls_this_month = calls_by_day(conn, ws, period, Some(now)).await?;
+        let calls_last_month = calls_by_day(conn, ws, period.prev(), None).await?;
         Ok(UsageView {
             plan,
             period: period.to_string(),
@@ -208,22 +227,32 @@ impl BillingService {
 
     /// The plan, the prices, the estimate of the current period and the billing information.
     pub async fn get_plan(&self, who: &Admin<'_>) -> Result<PlanView, AppError> {
-        self.core.usage.flush(&self.core.db).await;
-        let now = self.core.clock.now_ms();
-        let mut conn = self.core.db.pool.acquire().await.map_err(internal)?;
-        let ws = &who.workspace_id;
-        let history = store::billing::plan_history(&mut conn, ws).await?;
-        let plan = billing::plan_at(&history, now);
-        let period = Period::of(now);
-        let measured = measure(&mut conn, ws, period).await?;
+        let (mut conn, now) = self.reading().await?;
+        let at = Snapshot::of(&mut conn, &who.workspace_id, now).await?;
+        self.plan_of(&mut conn, &who.workspace_id, &at).await
+    }
+
+    async fn plan_of(
+        &self,
+        conn: &mut Conn,
+        ws: &str,
+        at: &Snapshot,
+    ) -> Result<PlanView, AppError> {
+        let Snapshot {
+            now,
+            ref history,
+            plan,
+            period,
+            measured,
+        } = *at;
         let prices = self.prices();
-        let charges = billing::charges(period, &history, &measured, prices);
+        let charges = billing::charges(period, history, &measured, prices);
         let estimate = (charges.pro_days > 0).then_some(charges);
         let downgrade_blocked_by = match (plan, billing::can_downgrade(&measured, prices)) {
             (Plan::Pro, Err(over)) => over.iter().map(|o| o.describe()).collect(),
             _ => Vec::new(),
         };
-        let info = store::billing::info(&mut conn, ws).await?.map(info_of);
+        let info = store::billing::info(conn, ws).await?.map(info_of);
         Ok(PlanView {
             plan,
             since_ms: history
@@ -667,6 +696,30 @@ fn parse_number(number: &str) -> Option<i64> {
         return None;
     }
     digits.parse().ok().filter(|n| *n > 0)
+}
+
+/// What both halves of the page start from: the time, the plan history and the plan now, this
+/// month, and the usage in it.
+struct Snapshot {
+    now: i64,
+    history: Vec<billing::PlanSpan>,
+    plan: Plan,
+    period: Period,
+    measured: Usage,
+}
+
+impl Snapshot {
+    async fn of(conn: &mut Conn, ws: &str, now: i64) -> Result<Self, AppError> {
+        let history = store::billing::plan_history(conn, ws).await?;
+        let period = Period::of(now);
+        Ok(Self {
+            now,
+            plan: billing::plan_at(&history, now),
+            history,
+            period,
+            measured: measure(conn, ws, period).await?,
+        })
+    }
 }
 
 /// The usage of a workspace in a period: its people now, the bytes it stores now, and its API
