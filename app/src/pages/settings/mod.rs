@@ -87,34 +87,6 @@ impl Section {
             Section::Profile | Section::Configuration | Section::Workspace
         )
     }
-
-    /// What the section will offer, shown while it is not available yet.
-    fn promise(self) -> &'static str {
-        match self {
-            Section::Workspace => {
-                "Switch, rename, invite to and leave workspaces, and create the API credentials the ClearML SDK and agent log in with."
-            }
-            Section::AdminVaults => {
-                "Configuration vaults that administrators apply to every member of a user group."
-            }
-            Section::Users => {
-                "Members, invitations, service accounts with impersonation, and user groups."
-            }
-            Section::AccessRules => {
-                "Who may read or change projects, tasks, models, dataviews, datasets and queues, inherited down the project tree."
-            }
-            Section::IdentityProviders => {
-                "OIDC and SAML login buttons for your identity providers."
-            }
-            Section::Resources => {
-                "GPU pools, job profiles, the links between them, and the policies that admit queued jobs."
-            }
-            Section::Billing => {
-                "API calls, compute and storage used by this workspace, month by month."
-            }
-            _ => "",
-        }
-    }
 }
 
 /// The session as the pages of the console share it.
@@ -335,22 +307,4 @@ pub fn AdminsOnly() -> impl IntoView {
             <p>"This section is available to workspace administrators. Ask an administrator if you need access."</p>
         </div>
     }
-}
-
-/// A section whose work is not done yet: says so plainly, with no made-up data.
-#[component]
-pub fn Unavailable(section: Section) -> impl IntoView {
-    let ctx = expect_context::<SessionCtx>();
-    if section.admin_only() && !ctx.is_admin() {
-        return view! { <SectionHeader section/><AdminsOnly/> }.into_any();
-    }
-    view! {
-        <SectionHeader section/>
-        <div class="empty-state unavailable" data-unavailable=section.label()>
-            <h2>"Not available yet"</h2>
-            <p>{section.promise()}</p>
-            <p class="muted">"This section is not part of this Atrium version yet."</p>
-        </div>
-    }
-    .into_any()
 }
