@@ -20,6 +20,9 @@ RELEASE_DIR := $(CARGO_TARGET_DIR)/release
 WASM_DEBUG := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/frontend.wasm
 WASM_RELEASE := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/wasm-release/frontend.wasm
 WASM_SPLIT := $(RELEASE_DIR)/wasm-split
+# wasm-opt's output for each input (and binaryen release), so an unchanged bundle is not optimised again.
+WASM_OPT_CACHE := $(CARGO_TARGET_DIR)/wasm-opt-cache
+WASM_OPT_FLAGS := -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
 
 .PHONY: help run build dev tools tools-rust tools-npm tools-browser tools-compress tools-split test fmt-check clippy unit store-tests e2e bench site-debug site-release clean sdk-venv s3-venv smtp-venv fuzz
 
@@ -123,9 +126,11 @@ site-release: tools tools-compress tools-split
 	@rm -rf $(RELEASE_DIR)/site/pkg && mkdir -p $(RELEASE_DIR)/site/pkg
 	$(WASM_SPLIT) split $(WASM_RELEASE) $(RELEASE_DIR)/site/pkg $(WASM_RELEASE:.wasm=_main.wasm)
 	wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir $(RELEASE_DIR)/site/pkg --out-name atrium $(WASM_RELEASE:.wasm=_main.wasm)
-	@for f in $(RELEASE_DIR)/site/pkg/*.wasm; do \
-	  $(NPM_BIN)/wasm-opt -Oz --converge --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-	    $$f -o $$f 2>&1 | sed '/^warning: unknown name subsection/d'; done
+	@mkdir -p $(WASM_OPT_CACHE); for f in $(RELEASE_DIR)/site/pkg/*.wasm; do \
+	  key=$$({ cat $$f $(NPM_BIN)/../binaryen/package.json; echo '$(WASM_OPT_FLAGS)'; } | sha256sum | cut -c1-32); \
+	  if [ -f $(WASM_OPT_CACHE)/$$key.wasm ]; then cp $(WASM_OPT_CACHE)/$$key.wasm $$f; touch $(WASM_OPT_CACHE)/$$key.wasm; echo "wasm-opt: $$(basename $$f) unchanged, optimised copy reused"; \
+	  else $(NPM_BIN)/wasm-opt $(WASM_OPT_FLAGS) $$f -o $$f.opt 2>&1 | sed '/^warning: unknown name subsection/d'; mv $$f.opt $$f; cp $$f $(WASM_OPT_CACHE)/$$key.wasm; fi; done
+	@find $(WASM_OPT_CACHE) -name '*.wasm' -mtime +7 -delete
 	$(call finish_site,$(RELEASE_DIR)/site,11,9)
 
 build: site-release

@@ -663,8 +663,8 @@ fn cents(numerator: Option<u128>, denominator: u128) -> i64 {
         .unwrap_or(i64::MAX)
 }
 
-/// `n` followed by a noun, in the plural unless `n` is 1.
-fn counted(n: u64, one: &str, many: &str) -> String {
+/// `n` followed by a noun, in the plural unless `n` is 1 ("1 day", "2 days", "1,000 users").
+pub fn counted(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", format_count(n), if n == 1 { one } else { many })
 }
 

@@ -22,7 +22,8 @@ use app::api::billing::{
 use app::domain::AppError;
 use app::domain::audit::AuditObject;
 use app::domain::billing::{
-    self, Charges, Period, Plan, PriceTable, Usage, format_bytes, format_cents, format_count,
+    self, Charges, Period, Plan, PriceTable, Usage, counted, format_bytes, format_cents,
+    format_count,
 };
 use app::domain::identity::Admin;
 use app::domain::timefmt;
@@ -166,8 +167,12 @@ impl BillingService {
             used: used_users,
             limit: users_limit,
             text: match users_limit {
-                Some(l) => format!("{} of {}", format_count(used_users), counted(l, "user")),
-                None => counted(used_users, "user"),
+                Some(l) => format!(
+                    "{} of {}",
+                    format_count(used_users),
+                    counted(l, "user", "users")
+                ),
+                None => counted(used_users, "user", "users"),
             },
             enforced: seat_limit.is_some(),
         };
@@ -776,17 +781,12 @@ async fn calls_by_day(
         .collect())
 }
 
-fn counted(n: u64, noun: &str) -> String {
-    format!(
-        "{} {noun}{}",
-        format_count(n),
-        if n == 1 { "" } else { "s" }
-    )
-}
-
 fn free_summary(p: &PriceTable) -> Vec<String> {
     vec![
-        format!("Up to {}", counted(u64::from(p.free.users), "user")),
+        format!(
+            "Up to {}",
+            counted(u64::from(p.free.users), "user", "users")
+        ),
         format!("{} of storage", format_bytes(p.free.storage_bytes)),
         format!("{} API calls a month", format_count(p.free.api_calls)),
     ]
@@ -807,7 +807,7 @@ fn pro_summary(p: &PriceTable) -> Vec<String> {
             format_cents(p.pro.api_cents_per_thousand, c)
         ),
         match p.pro.users_max {
-            Some(n) => format!("Up to {}", counted(u64::from(n), "user")),
+            Some(n) => format!("Up to {}", counted(u64::from(n), "user", "users")),
             None => "Any number of users".into(),
         },
     ]

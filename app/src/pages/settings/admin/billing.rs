@@ -12,7 +12,7 @@ use crate::components::confirm::ConfirmDialog;
 use crate::components::dialog::Dialog;
 use crate::components::{ErrorNote, Loading};
 use crate::domain::AppError;
-use crate::domain::billing::{Plan, format_count};
+use crate::domain::billing::{Plan, counted, format_count};
 use crate::domain::timefmt;
 use crate::pages::settings::{AdminsOnly, Section, SectionHeader, SessionCtx};
 
@@ -217,7 +217,7 @@ fn PlanCard(
                 view! {
                     <div id="estimate">
                         <h3>{format!("Estimated charges for {}", c.period.label())}</h3>
-                        <p class="muted small">{format!("{} days on Pro so far; users and storage as they are now. The invoice is issued when the month ends.", c.pro_days)}</p>
+                        <p class="muted small">{format!("{} on Pro so far; users and storage as they are now. The invoice is issued when the month ends.", counted(u64::from(c.pro_days), "day", "days"))}</p>
                         <table class="table" id="estimate-table">
                             <thead><tr><th>"Item"</th><th>"Quantity"</th><th class="num">"Amount"</th></tr></thead>
                             <tbody>
