@@ -80,6 +80,11 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
                         sqlx::query("PRAGMA synchronous = NORMAL")
                             .execute(&mut *conn)
                             .await?;
+                        // The access rules' listing scopes each connection keeps
+                        // (`store::catalog::ScopeFilter`) live in memory, not in temporary files.
+                        sqlx::query("PRAGMA temp_store = MEMORY")
+                            .execute(&mut *conn)
+                            .await?;
                         Ok(())
                     })
                 })

@@ -57,6 +57,10 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/test"
     )]
     postgres: String,
+    /// Keeps the SQLite folder and the PostgreSQL database afterwards (their names are printed),
+    /// to look at the plans of the listings' queries.
+    #[arg(long)]
+    keep: bool,
 }
 
 fn id(prefix: &str, n: usize) -> String {
@@ -511,12 +515,18 @@ async fn run(args: &Args) -> Result<(), String> {
         calls,
     )
     .await;
-    let _ = std::fs::remove_dir_all(&dir);
+    if args.keep {
+        println!("kept: SQLite in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let (pg_args, pg_name) = postgres_db(&args.postgres).await?;
     let pg_dir = pg_args.data_dir.clone();
     let postgres = run_on("PostgreSQL", pg_args, calls).await;
     let _ = std::fs::remove_dir_all(&pg_dir);
-    if let Ok(admin) = atrium_server::db::connect(&args.postgres).await {
+    if args.keep {
+        println!("kept: PostgreSQL database {pg_name}");
+    } else if let Ok(admin) = atrium_server::db::connect(&args.postgres).await {
         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
             .execute(&admin.pool)
             .await;

@@ -369,9 +369,11 @@ pub struct Reach {
 /// What a listing of one kind (not projects) shows a principal, in terms a store filters by in
 /// SQL. An object is readable when its project is in `granted`, when it is one of `objects`, or
 /// when no rule names it and its project is in `open`; objects in no project follow `none`, and
-/// objects whose project does not exist follow `orphan` (unless it is one of `dangling`: gone, but
-/// named by rules, and so in `open` or `granted` as they say). The same answer as
-/// [`Rules::level`] for every object (the store suite compares them).
+/// objects whose project is not `known` follow `orphan` (unless the project exists after all: made
+/// since the rules were read, it is judged once they are read again). `known` holds the
+/// workspace's projects and the `dangling` ones (gone, but named by rules, and so in `open` or
+/// `granted` as they say). The same answer as [`Rules::level`] for every object (the store suite
+/// compares them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scope {
     /// Projects whose objects are readable unless rules of their own cover them (none of
@@ -379,6 +381,8 @@ pub struct Scope {
     pub open: Vec<String>,
     pub granted: Vec<String>,
     pub dangling: Vec<String>,
+    /// Every project the rules were read with, sorted: the workspace's and the dangling ones.
+    pub known: Vec<String>,
     pub none: Reach,
     pub orphan: Reach,
     /// The objects of the kind that rules on them name the principal in.
@@ -439,6 +443,9 @@ impl Rules {
             for p in out.dangling.clone() {
                 add(&mut out, std::slice::from_ref(&p));
             }
+            out.known = known.into_iter().map(str::to_string).collect();
+            out.known.extend(out.dangling.iter().cloned());
+            out.known.sort();
             out.orphan = self.reach(g, kind, &[String::new()]);
         }
         let s = slot(kind);

@@ -14,7 +14,7 @@ use app::api::access_rules::{
     Explanation, ObjectOption, Reach, RuleInput, RuleView, SubjectRef, SubjectView,
 };
 use app::domain::access_rules::{
-    Because, Grants, KINDS, Level, Principal, Rule, Rules, Scope, Subject, SubjectKind, Target,
+    Because, Grants, KINDS, Level, Principal, Rule, Rules, Subject, SubjectKind, Target,
     ancestor_paths, in_projects,
 };
 use app::domain::audit::AuditObject;
@@ -24,6 +24,7 @@ use app::domain::{AppError, Code, Identity, Role};
 
 use super::Object;
 use crate::state::Core;
+use crate::store::catalog::ScopeFilter;
 use crate::store::{self, Conn};
 
 /// At most this many subjects in one rule.
@@ -48,7 +49,7 @@ pub struct WorkspaceAccess {
     /// the way to its old project until the next change or a minute has passed).
     object_projects: HashMap<String, String>,
     /// The listing scopes worked out so far, by caller and kind (they go with the rest).
-    scopes: std::sync::Mutex<HashMap<(String, Kind), Arc<Scope>>>,
+    scopes: std::sync::Mutex<HashMap<(String, Kind), Arc<ScopeFilter>>>,
     /// The project listings' views worked out so far, by caller.
     project_views: std::sync::Mutex<HashMap<String, Arc<ProjectView>>>,
 }
@@ -199,25 +200,27 @@ impl Viewer {
         })
     }
 
-    /// What a listing of `kind` (not projects) shows the caller, for the store to filter by.
-    pub fn scope(&self, kind: Kind) -> Arc<Scope> {
+    /// What a listing of `kind` (not projects) shows the caller, for the store to filter by (on
+    /// PostgreSQL when `pg`: a workspace's rules are read from one database).
+    pub fn scope(&self, kind: Kind, pg: bool) -> Arc<ScopeFilter> {
         let key = (self.principal.user.clone(), kind);
-        let kept = |m: &mut HashMap<(String, Kind), Arc<Scope>>| m.get(&key).cloned();
+        let kept = |m: &mut HashMap<(String, Kind), Arc<ScopeFilter>>| m.get(&key).cloned();
         if let Some(s) = self.access.scopes.lock().ok().as_deref_mut().and_then(kept) {
             return s;
         }
-        let scope = Arc::new(self.access.rules.scope(
+        let scope = self.access.rules.scope(
             &self.grants,
             kind,
             self.access.chains.values().map(Vec::as_slice),
-        ));
+        );
+        let filter = Arc::new(ScopeFilter::new(scope, pg));
         if let Ok(mut m) = self.access.scopes.lock() {
             if m.len() >= MAX_SCOPES {
                 m.clear();
             }
-            m.insert(key, scope.clone());
+            m.insert(key, filter.clone());
         }
-        scope
+        filter
     }
 
     /// What the caller's project listing shows. Kept with the workspace's rules, unless a rule

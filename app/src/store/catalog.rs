@@ -181,7 +181,7 @@ pub enum Visible<'a> {
     /// These documents only.
     Ids(&'a [String]),
     /// Objects inside projects, as the access rules scope them.
-    Scope(&'a Scope),
+    Scope(&'a ScopeFilter),
 }
 
 /// What a listing narrows by besides its workspace and kind, and how it is ordered and paged.
@@ -218,15 +218,15 @@ impl Binds {
 
     /// Runs a query with these parameters.
     async fn fetch(
-        self,
+        &self,
         conn: &mut Conn,
         sql: &str,
     ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
         let mut q = sqlx::query(sql);
-        for bind in self.0 {
+        for bind in &self.0 {
             q = match bind {
-                Bind::Text(t) => q.bind(t),
-                Bind::Int(i) => q.bind(i),
+                Bind::Text(t) => q.bind(t.as_str()),
+                Bind::Int(i) => q.bind(*i),
             };
         }
         q.fetch_all(conn).await
@@ -297,10 +297,10 @@ pub async fn listing(
             }
             sql.push_str(&format!(" AND {}", b.one_of(pg, "c.id", ids)));
         }
-        Visible::Scope(scope) => {
+        Visible::Scope(filter) => {
             sql.push_str(&format!(
                 " AND ({})",
-                scoped(&mut b, pg, workspace_id, kind, scope)
+                scoped(&mut b, workspace_id, kind, filter)
             ));
         }
     }
@@ -329,64 +329,248 @@ pub async fn listing(
             ));
         }
     }
-    b.fetch(conn, &sql)
+    let rows = match (b.fetch(conn, &sql).await, narrow.visible) {
+        // This connection has not held the scope's lists yet (or let them go): they are written
+        // into its own tables once, then read by every listing of the scope on it.
+        (Err(e), Visible::Scope(filter)) if filter.missing_here(&e) => {
+            filter.keep_here(conn).await?;
+            b.fetch(conn, &sql).await?
+        }
+        (rows, _) => rows?,
+    };
+    rows.into_iter().map(|r| parse(r.try_get("doc")?)).collect()
+}
+
+/// A [`Scope`] with the lists its condition needs, written out once: a scope is kept with the
+/// workspace's rules and serves every listing of its caller and kind until they change.
+///
+/// On PostgreSQL a listing binds the lists as JSON objects, looked up by key on each row. On
+/// SQLite each connection keeps them in temporary tables of its own, named after the filter (no
+/// two filters of a process share a name, and a filter's lists never change), written the first
+/// time a listing of the filter runs on the connection: the listing then reads indexes that are
+/// already there instead of building them from thousands of ids on every call.
+#[derive(Debug)]
+pub struct ScopeFilter {
+    pub scope: Scope,
+    lists: Lists,
+}
+
+#[derive(Debug)]
+enum Lists {
+    /// One JSON object of every known project with what the scope lets through of it (`g`:
+    /// everything, `o`: what no rule of its own covers, `c`: nothing); the objects as the keys
+    /// of another.
+    Postgres { projects: String, objects: String },
+    /// The number in the names of the connection's tables, and the lists that fill them.
+    Sqlite {
+        number: u64,
+        lists: [(char, String); 4],
+    },
+}
+
+/// The numbers of the SQLite filters, unique in the process.
+static FILTERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// At most this many filters' tables are kept on a SQLite connection; older ones are dropped
+/// when another is written.
+const KEPT_PER_CONNECTION: usize = 8;
+
+impl ScopeFilter {
+    pub fn new(scope: Scope, pg: bool) -> Self {
+        let lists = if pg {
+            let keys = |v: &[String], of: &dyn Fn(&str) -> &'static str| {
+                let m: serde_json::Map<String, Value> = v
+                    .iter()
+                    .map(|id| (id.clone(), Value::from(of(id))))
+                    .collect();
+                Value::Object(m).to_string()
+            };
+            let granted: std::collections::HashSet<&str> =
+                scope.granted.iter().map(String::as_str).collect();
+            let open: std::collections::HashSet<&str> =
+                scope.open.iter().map(String::as_str).collect();
+            Lists::Postgres {
+                projects: keys(&scope.known, &|p| {
+                    if granted.contains(p) {
+                        "g"
+                    } else if open.contains(p) {
+                        "o"
+                    } else {
+                        "c"
+                    }
+                }),
+                objects: keys(&scope.objects, &|_| "x"),
+            }
+        } else {
+            let list = |v: &[String]| Value::from(v.to_vec()).to_string();
+            Lists::Sqlite {
+                number: FILTERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                lists: [
+                    ('g', list(&scope.granted)),
+                    ('o', list(&scope.open)),
+                    ('k', list(&scope.known)),
+                    ('x', list(&scope.objects)),
+                ],
+            }
+        };
+        ScopeFilter { scope, lists }
+    }
+
+    /// The connection's table of one of the lists (SQLite).
+    fn table(number: u64, list: char) -> String {
+        format!("temp.atrium_scope_{number}_{list}")
+    }
+
+    /// Whether a listing failed only because this connection does not hold the lists.
+    fn missing_here(&self, e: &sqlx::Error) -> bool {
+        let Lists::Sqlite { number, .. } = &self.lists else {
+            return false;
+        };
+        let name = format!("atrium_scope_{number}_");
+        matches!(e, sqlx::Error::Database(d)
+            if d.message().starts_with("no such table") && d.message().contains(&name))
+    }
+
+    /// Writes the lists into this connection's tables, and drops those of all but the newest
+    /// other filters, so that the connection holds at most [`KEPT_PER_CONNECTION`] filters' lists.
+    async fn keep_here(&self, conn: &mut Conn) -> Result<(), sqlx::Error> {
+        let Lists::Sqlite { number, lists } = &self.lists else {
+            return Ok(());
+        };
+        for (list, values) in lists {
+            let table = Self::table(*number, *list);
+            sqlx::query(&format!(
+                "CREATE TEMP TABLE IF NOT EXISTS {} (id TEXT PRIMARY KEY) WITHOUT ROWID",
+                table.trim_start_matches("temp.")
+            ))
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query(&format!(
+                "INSERT OR IGNORE INTO {table} (id) SELECT value FROM json_each($1)"
+            ))
+            .bind(values.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
+        let names: Vec<String> = sqlx::query(
+            "SELECT name FROM temp.sqlite_schema WHERE type = 'table' AND name LIKE 'atrium_scope_%'",
+        )
+        .fetch_all(&mut *conn)
         .await?
         .into_iter()
-        .map(|r| parse(r.try_get("doc")?))
-        .collect()
+        .map(|r| r.try_get("name"))
+        .collect::<Result<_, _>>()?;
+        let mut numbers: Vec<u64> = names
+            .iter()
+            .filter_map(|n| {
+                n.strip_prefix("atrium_scope_")?
+                    .split('_')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .filter(|n| n != number)
+            .collect();
+        // The newest others stay beside this one (a filter's number says how new it is).
+        numbers.sort_unstable_by(|a, b| b.cmp(a));
+        numbers.dedup();
+        for old in numbers.into_iter().skip(KEPT_PER_CONNECTION - 1) {
+            for (list, _) in lists {
+                sqlx::query(&format!("DROP TABLE IF EXISTS {}", Self::table(old, *list)))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The condition that keeps the objects a [`Scope`] shows.
-fn scoped(b: &mut Binds, pg: bool, workspace_id: &str, kind: Kind, scope: &Scope) -> String {
-    let mut any: Vec<String> = Vec::new();
-    let mut open: Vec<String> = Vec::new();
-    if !scope.granted.is_empty() {
-        any.push(b.one_of(pg, "c.project_id", &scope.granted));
-    }
-    if !scope.objects.is_empty() {
-        any.push(b.one_of(pg, "c.id", &scope.objects));
-    }
-    if !scope.open.is_empty() {
-        open.push(b.one_of(pg, "c.project_id", &scope.open));
-    }
-    let mut reach = |r: Reach, cond: String| {
+fn scoped(b: &mut Binds, workspace_id: &str, kind: Kind, filter: &ScopeFilter) -> String {
+    let scope = &filter.scope;
+    // Open to the caller unless a rule on the object itself covers it.
+    let open_check = format!(
+        "NOT EXISTS (SELECT 1 FROM access_rules r WHERE r.workspace_id = {} \
+         AND r.kind = {} AND r.object_id = c.id)",
+        b.text(workspace_id),
+        b.text(rule_kind(kind))
+    );
+    let through = |r: Reach| -> Option<String> {
         if r.granted {
-            any.push(cond);
+            Some("TRUE".into())
         } else if r.open {
-            open.push(cond);
+            Some(open_check.clone())
+        } else {
+            None
         }
     };
-    reach(scope.none, "c.project_id IS NULL".into());
-    if scope.orphan.open {
-        // Objects whose project does not exist (and is not one that rules still name).
-        let mut cond = format!(
-            "(c.project_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM catalog p WHERE \
-             p.id = c.project_id AND p.workspace_id = {} AND p.kind = 'project')",
+    let (none, orphan) = (through(scope.none), through(scope.orphan));
+    let gone = |b: &mut Binds| {
+        format!(
+            "NOT EXISTS (SELECT 1 FROM catalog p WHERE p.id = c.project_id \
+             AND p.workspace_id = {} AND p.kind = 'project')",
             b.text(workspace_id)
-        );
-        if !scope.dangling.is_empty() {
-            cond.push_str(&format!(
-                " AND NOT {}",
-                b.one_of(pg, "c.project_id", &scope.dangling)
-            ));
+        )
+    };
+    match &filter.lists {
+        Lists::Postgres { projects, objects } => {
+            // An object in a project made since the rules were read is judged once they are read
+            // again: until then only an object left in a project that no longer exists (or never
+            // did) goes as `orphan` says.
+            let unknown = match orphan {
+                Some(then) => format!("({} AND {then})", gone(b)),
+                None => "FALSE".into(),
+            };
+            let mut cond = format!(
+                "CASE (SELECT CAST({} AS jsonb)) ->> c.project_id WHEN 'g' THEN TRUE \
+                 WHEN 'o' THEN {open_check} WHEN 'c' THEN FALSE \
+                 ELSE CASE WHEN c.project_id IS NULL THEN {} ELSE {unknown} END END",
+                b.text(projects.as_str()),
+                none.unwrap_or_else(|| "FALSE".into()),
+            );
+            if !scope.objects.is_empty() {
+                cond.push_str(&format!(
+                    " OR jsonb_exists((SELECT CAST({} AS jsonb)), c.id)",
+                    b.text(objects.as_str())
+                ));
+            }
+            cond
         }
-        cond.push(')');
-        reach(scope.orphan, cond);
-    }
-    if !open.is_empty() {
-        // Open to the caller unless a rule on the object itself covers it.
-        any.push(format!(
-            "(({}) AND NOT EXISTS (SELECT 1 FROM access_rules r WHERE r.workspace_id = {} \
-             AND r.kind = {} AND r.object_id = c.id))",
-            open.join(" OR "),
-            b.text(workspace_id),
-            b.text(rule_kind(kind))
-        ));
-    }
-    if any.is_empty() {
-        "1 = 0".into()
-    } else {
-        any.join(" OR ")
+        Lists::Sqlite { number, .. } => {
+            // `+` keeps SQLite walking the listing's order index instead of collecting every
+            // match through another index and sorting them.
+            let in_list = |column: &str, list: char| {
+                format!("+{column} IN {}", ScopeFilter::table(*number, list))
+            };
+            let mut any: Vec<String> = Vec::new();
+            if !scope.granted.is_empty() {
+                any.push(in_list("c.project_id", 'g'));
+            }
+            if !scope.objects.is_empty() {
+                any.push(in_list("c.id", 'x'));
+            }
+            if !scope.open.is_empty() {
+                any.push(format!(
+                    "({} AND {open_check})",
+                    in_list("c.project_id", 'o')
+                ));
+            }
+            if let Some(then) = none {
+                any.push(format!("(c.project_id IS NULL AND {then})"));
+            }
+            if let Some(then) = orphan {
+                let mut cond = "c.project_id IS NOT NULL".to_string();
+                if !scope.known.is_empty() {
+                    cond.push_str(&format!(" AND NOT {}", in_list("c.project_id", 'k')));
+                }
+                any.push(format!("({cond} AND {} AND {then})", gone(b)));
+            }
+            if any.is_empty() {
+                "1 = 0".into()
+            } else {
+                any.join(" OR ")
+            }
+        }
     }
 }
 

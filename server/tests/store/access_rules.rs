@@ -426,7 +426,95 @@ async fn listings_hold_exactly_what_the_evaluator_lets_a_caller_read(db: Db) {
     assert!(!left.is_empty());
 }
 
+/// A listing scope's lists as one connection keeps them: more scopes than a connection keeps, one
+/// after the other on the same connection, then the first again (its lists were let go, and are
+/// written again), each listing exactly what its scope shows; and a listing inside a write
+/// transaction that is rolled back leaves the scope usable.
+async fn listing_scopes_on_one_connection_hold_their_own_lists(db: Db) {
+    use atrium_server::store::catalog::{Listing, ScopeFilter, Visible, listing};
+    let w = Workspace::new(db).await;
+    let s = &w.services;
+    let pg = s.core.db.kind == atrium_server::db::Kind::Postgres;
+    let mut projects = Vec::new();
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let p = s
+            .catalog
+            .create_project(&w.admin, &fields(json!({ "name": format!("P{i}") })))
+            .await
+            .unwrap();
+        let t = s
+            .catalog
+            .create_task(
+                &w.admin,
+                &fields(json!({"name": format!("t{i}"), "type": "training", "project": p})),
+            )
+            .await
+            .unwrap();
+        projects.push(p);
+        tasks.push(t);
+    }
+    // Scope i shows the tasks of project i and, by a rule of its own, task (i + 1) % 12.
+    let filters: Vec<ScopeFilter> = (0..12)
+        .map(|i| {
+            let mut scope = app::domain::access_rules::Scope {
+                granted: vec![projects[i].clone()],
+                objects: vec![tasks[(i + 1) % 12].clone()],
+                known: projects.clone(),
+                ..Default::default()
+            };
+            scope.known.sort();
+            ScopeFilter::new(scope, pg)
+        })
+        .collect();
+    let mut conn = w.db.pool.acquire().await.unwrap();
+    let ws = w.admin.workspace_id.clone();
+    for i in (0..12).chain([0, 1, 11, 0]) {
+        let mut expected = vec![tasks[i].clone(), tasks[(i + 1) % 12].clone()];
+        expected.sort();
+        let narrow = Listing {
+            visible: Visible::Scope(&filters[i]),
+            ..Listing::default()
+        };
+        let mut found: Vec<String> = listing(&mut conn, &ws, Kind::Task, &narrow)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_string())
+            .collect();
+        found.sort();
+        assert_eq!(found, expected, "scope {i}");
+    }
+    drop(conn);
+    // In a transaction that is rolled back, with a scope the connection has not held yet.
+    let fresh = ScopeFilter::new(filters[5].scope.clone(), pg);
+    let narrow = Listing {
+        visible: Visible::Scope(&fresh),
+        ..Listing::default()
+    };
+    let mut tx = s.core.db.begin_write().await.unwrap();
+    assert_eq!(
+        listing(&mut tx, &ws, Kind::Task, &narrow)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    tx.rollback().await.unwrap();
+    let mut conn = w.db.pool.acquire().await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            listing(&mut conn, &ws, Kind::Task, &narrow)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+}
+
 crate::on_both_databases!(
+    listing_scopes_on_one_connection_hold_their_own_lists,
     sixteen_edits_of_one_rule_at_once_leave_one_whole_edit,
     a_member_who_leaves_loses_exactly_their_grants,
     listings_hold_exactly_what_the_evaluator_lets_a_caller_read,

@@ -163,7 +163,7 @@ impl CatalogService {
         } else if let Some(view) = &projects_view {
             Visible::Ids(&view.shown)
         } else {
-            scope = viewer.scope(kind);
+            scope = viewer.scope(kind, self.core.db.kind == crate::db::Kind::Postgres);
             Visible::Scope(scope.as_ref())
         };
         let plan = match narrow {
