@@ -200,8 +200,8 @@ impl Viewer {
         })
     }
 
-    /// What a listing of `kind` (not projects) shows the caller, for the store to filter by (on
-    /// PostgreSQL when `pg`: a workspace's rules are read from one database).
+    /// What a listing of `kind` (not projects) shows the caller, for the store to filter by, its
+    /// lists written for PostgreSQL when `pg` and for SQLite otherwise.
     pub fn scope(&self, kind: Kind, pg: bool) -> Arc<ScopeFilter> {
         let key = (self.principal.user.clone(), kind);
         let kept = |m: &mut HashMap<(String, Kind), Arc<ScopeFilter>>| m.get(&key).cloned();
