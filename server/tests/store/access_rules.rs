@@ -1,6 +1,7 @@
 //! Access rules through the services on both databases: sixteen edits of one rule at once, what
-//! leaving a workspace takes away, and two replicas on one PostgreSQL database that see a rule
-//! change at once through the change notification.
+//! leaving a workspace takes away, two replicas on one PostgreSQL database that see a rule change
+//! at once through the change notification, and listings filtered by the rules (against the
+//! evaluator, with the lists a SQLite connection keeps, and sixteen at once amid changes).
 
 use serde_json::{Map, json};
 
@@ -513,7 +514,80 @@ async fn listing_scopes_on_one_connection_hold_their_own_lists(db: Db) {
     }
 }
 
+/// Sixteen clients at once: twelve listings of a member whose rules show one project's tasks, and
+/// four project creations that each clear the cached rules (so listings in flight write new
+/// scopes' lists on their connections). Every listing holds exactly the member's tasks.
+async fn sixteen_listings_and_changes_at_once_each_list_exactly_what_the_rules_show(db: Db) {
+    let w = Workspace::new(db).await;
+    let s = &w.services;
+    let mut tasks = Vec::new();
+    let mut projects = Vec::new();
+    for name in ["Open to Bob", "Closed"] {
+        let p = s
+            .catalog
+            .create_project(&w.admin, &fields(json!({ "name": name })))
+            .await
+            .unwrap();
+        for i in 0..3 {
+            let with = json!({"name": format!("{name} {i}"), "type": "training", "project": p});
+            tasks.push((
+                projects.len(),
+                s.catalog
+                    .create_task(&w.admin, &fields(with))
+                    .await
+                    .unwrap(),
+            ));
+        }
+        projects.push(p);
+    }
+    for (project, who) in [(0, &w.bob.id), (1, &w.admin.user_id)] {
+        s.access_rules
+            .create(
+                &w.proof(),
+                &rule_for(Kind::Project, &projects[project], Level::Read, &[who]),
+            )
+            .await
+            .unwrap();
+    }
+    let mut expected: Vec<String> = tasks
+        .iter()
+        .filter(|(p, _)| *p == 0)
+        .map(|(_, t)| t.clone())
+        .collect();
+    expected.sort();
+    let handles: Vec<_> = (0..16)
+        .map(|i| {
+            let (s, member, admin) = (w.services.clone(), w.member.clone(), w.admin.clone());
+            tokio::spawn(async move {
+                if i % 4 == 3 {
+                    let name = json!({ "name": format!("Made meanwhile {i}") });
+                    s.catalog
+                        .create_project(&admin, &fields(name))
+                        .await
+                        .map(|_| None)
+                } else {
+                    let params = fields(json!({ "page": 0, "page_size": 500 }));
+                    s.catalog.tasks(&member, &params).await.map(|found| {
+                        let mut ids = ids(&found);
+                        ids.sort();
+                        Some(ids)
+                    })
+                }
+            })
+        })
+        .collect();
+    let mut listed = 0;
+    for h in handles {
+        if let Some(found) = h.await.unwrap().unwrap() {
+            assert_eq!(found, expected);
+            listed += 1;
+        }
+    }
+    assert_eq!(listed, 12);
+}
+
 crate::on_both_databases!(
+    sixteen_listings_and_changes_at_once_each_list_exactly_what_the_rules_show,
     listing_scopes_on_one_connection_hold_their_own_lists,
     sixteen_edits_of_one_rule_at_once_leave_one_whole_edit,
     a_member_who_leaves_loses_exactly_their_grants,
