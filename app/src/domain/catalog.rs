@@ -296,3 +296,49 @@ pub fn object_name(kind: Kind, field: &str, raw: &str) -> Result<String, AppErro
     }
     Ok(name.to_string())
 }
+
+/// One document a listing found: as stored, its text handed on to the caller unparsed, or as built
+/// from it (fields picked, cut down to a path).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Doc {
+    Stored(Box<serde_json::value::RawValue>),
+    Built(serde_json::Value),
+}
+
+impl Doc {
+    /// The document as a value to read into (a stored one is parsed).
+    pub fn into_value(self) -> serde_json::Value {
+        match self {
+            // Stored text was checked to be JSON when it was read.
+            Doc::Stored(raw) => serde_json::from_str(raw.get()).unwrap_or_default(),
+            Doc::Built(v) => v,
+        }
+    }
+}
+
+/// The documents a listing found, in its order; written out as a JSON list.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(transparent)]
+pub struct Found(pub Vec<Doc>);
+
+impl Found {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The documents as values to read into.
+    pub fn into_values(self) -> Vec<serde_json::Value> {
+        self.0.into_iter().map(Doc::into_value).collect()
+    }
+}
+
+impl From<Vec<serde_json::Value>> for Found {
+    fn from(docs: Vec<serde_json::Value>) -> Self {
+        Found(docs.into_iter().map(Doc::Built).collect())
+    }
+}

@@ -24,7 +24,7 @@ use app::domain::{AppError, Code, Identity, Role};
 
 use super::Object;
 use crate::state::Core;
-use crate::store::catalog::ScopeFilter;
+use crate::store::catalog::{ScopeFilter, Visible};
 use crate::store::{self, Conn};
 
 /// At most this many subjects in one rule.
@@ -60,6 +60,18 @@ pub struct WorkspaceAccess {
 pub struct ProjectView {
     pub shown: Vec<String>,
     pub readable: HashSet<String>,
+    /// `shown` written out once, when the view is kept for later listings.
+    pub filter: Option<ScopeFilter>,
+}
+
+impl ProjectView {
+    /// What a listing of the view keeps.
+    pub fn visible(&self) -> Visible<'_> {
+        match &self.filter {
+            Some(filter) => Visible::Scope(filter),
+            None => Visible::Ids(&self.shown),
+        }
+    }
 }
 
 /// At most this many listing scopes are kept per workspace; past it they are worked out again.
@@ -250,8 +262,13 @@ impl Viewer {
             .collect();
         shown.sort();
         shown.dedup();
-        let view = Arc::new(ProjectView { shown, readable });
         let whole_kinds = !self.access.rules.granted(&self.principal).1.is_empty();
+        let pg = conn.backend_name() == "PostgreSQL";
+        let view = Arc::new(ProjectView {
+            filter: (!whole_kinds).then(|| ScopeFilter::only(shown.clone(), pg)),
+            shown,
+            readable,
+        });
         if !whole_kinds && let Ok(mut m) = self.access.project_views.lock() {
             if m.len() >= MAX_SCOPES {
                 m.clear();

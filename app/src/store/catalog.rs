@@ -3,7 +3,7 @@
 //! from it; a status change names the status it read, so two changes at once cannot both win.
 
 use serde_json::Value;
-use sqlx::Row;
+use sqlx::{Connection, Row};
 
 use super::Conn;
 use crate::domain::access_rules::{Reach, Scope};
@@ -170,7 +170,18 @@ pub async fn list(
         projects,
         ..Listing::default()
     };
-    listing(conn, workspace_id, kind, &narrow).await
+    listing(conn, workspace_id, kind, &narrow)
+        .await?
+        .into_iter()
+        .map(|found| parse(found.doc))
+        .collect()
+}
+
+/// A document as a listing reads it: its id and its stored text (the JSON it was written as).
+#[derive(Debug)]
+pub struct Stored {
+    pub id: String,
+    pub doc: String,
 }
 
 /// Which documents a caller may see (see [`Scope`]).
@@ -196,23 +207,13 @@ pub struct Listing<'a> {
     pub plan: Option<&'a Plan>,
 }
 
-/// A query's parameters, numbered as they are pushed.
+/// A query's parameters (all text), numbered as they are pushed.
 #[derive(Default)]
-struct Binds(Vec<Bind>);
-
-enum Bind {
-    Text(String),
-    Int(i64),
-}
+struct Binds(Vec<String>);
 
 impl Binds {
     fn text(&mut self, v: impl Into<String>) -> String {
-        self.0.push(Bind::Text(v.into()));
-        format!("${}", self.0.len())
-    }
-
-    fn int(&mut self, v: i64) -> String {
-        self.0.push(Bind::Int(v));
+        self.0.push(v.into());
         format!("${}", self.0.len())
     }
 
@@ -223,11 +224,8 @@ impl Binds {
         sql: &str,
     ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
         let mut q = sqlx::query(sql);
-        for bind in &self.0 {
-            q = match bind {
-                Bind::Text(t) => q.bind(t.as_str()),
-                Bind::Int(i) => q.bind(*i),
-            };
+        for t in &self.0 {
+            q = q.bind(t.as_str());
         }
         q.fetch_all(conn).await
     }
@@ -265,13 +263,16 @@ pub async fn listing(
     workspace_id: &str,
     kind: Kind,
     narrow: &Listing<'_>,
-) -> Result<Vec<Value>, sqlx::Error> {
+) -> Result<Vec<Stored>, sqlx::Error> {
     let pg = conn.backend_name() == "PostgreSQL";
     let mut b = Binds::default();
+    // What this code writes itself (a kind's name, a page's numbers) is written into the text,
+    // the caller's values are parameters: PostgreSQL then plans a listing once per connection
+    // (its generic plan is as good), where a parameter for them would have it plan every call.
+    let ws = b.text(workspace_id);
     let mut sql = format!(
-        "SELECT c.doc FROM catalog c WHERE c.workspace_id = {} AND c.kind = {}",
-        b.text(workspace_id),
-        b.text(kind.as_str())
+        "SELECT c.id, c.doc FROM catalog c WHERE c.workspace_id = {ws} AND c.kind = '{}'",
+        kind.as_str()
     );
     for (column, values) in [("id", narrow.ids), ("project_id", narrow.projects)] {
         if let Some(values) = values {
@@ -298,9 +299,10 @@ pub async fn listing(
             sql.push_str(&format!(" AND {}", b.one_of(pg, "c.id", ids)));
         }
         Visible::Scope(filter) => {
+            let kept = !(pg && conn.is_in_transaction());
             sql.push_str(&format!(
                 " AND ({})",
-                scoped(&mut b, workspace_id, kind, filter)
+                scoped(&mut b, &ws, kind, filter, kept)
             ));
         }
     }
@@ -324,8 +326,8 @@ pub async fn listing(
             let offset = page.saturating_mul(size);
             sql.push_str(&format!(
                 " LIMIT {} OFFSET {}",
-                b.int(size as i64),
-                b.int(offset.min(i64::MAX as usize) as i64)
+                size.min(i64::MAX as usize),
+                offset.min(i64::MAX as usize)
             ));
         }
     }
@@ -338,17 +340,26 @@ pub async fn listing(
         }
         (rows, _) => rows?,
     };
-    rows.into_iter().map(|r| parse(r.try_get("doc")?)).collect()
+    rows.into_iter()
+        .map(|r| {
+            Ok(Stored {
+                id: r.try_get("id")?,
+                doc: r.try_get("doc")?,
+            })
+        })
+        .collect()
 }
 
 /// A [`Scope`] with the lists its condition needs, written out once: a scope is kept with the
 /// workspace's rules and serves every listing of its caller and kind until they change.
 ///
-/// On PostgreSQL a listing binds the lists as JSON objects, looked up by key on each row. On
-/// SQLite each connection keeps them in temporary tables of its own, named after the filter (no
+/// Each connection keeps the lists in temporary tables of its own, named after the filter (no
 /// two filters of a process share a name, and a filter's lists never change), written the first
-/// time a listing of the filter runs on the connection: the listing then reads indexes that are
-/// already there instead of building them from thousands of ids on every call.
+/// time a listing of the filter runs on the connection: the listing then reads what is already
+/// there instead of reading thousands of ids on every call. On SQLite they are tables of ids,
+/// read through their indexes; on PostgreSQL one row of two JSON objects, looked up by key on
+/// each row of the listing. A listing inside a transaction on PostgreSQL binds the JSON objects
+/// instead (a missing table would end the transaction there).
 #[derive(Debug)]
 pub struct ScopeFilter {
     pub scope: Scope,
@@ -357,10 +368,14 @@ pub struct ScopeFilter {
 
 #[derive(Debug)]
 enum Lists {
-    /// One JSON object of every known project with what the scope lets through of it (`g`:
-    /// everything, `o`: what no rule of its own covers, `c`: nothing); the objects as the keys
-    /// of another.
-    Postgres { projects: String, objects: String },
+    /// The number in the name of the connection's table; one JSON object of every known project
+    /// with what the scope lets through of it (`g`: everything, `o`: what no rule of its own
+    /// covers, `c`: nothing); the objects as the keys of another.
+    Postgres {
+        number: u64,
+        projects: String,
+        objects: String,
+    },
     /// The number in the names of the connection's tables, and the lists that fill them.
     Sqlite {
         number: u64,
@@ -368,15 +383,16 @@ enum Lists {
     },
 }
 
-/// The numbers of the SQLite filters, unique in the process.
+/// The numbers of the filters, unique in the process.
 static FILTERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
-/// At most this many filters' tables are kept on a SQLite connection; older ones are dropped
-/// when another is written.
+/// At most this many filters' tables are kept on a connection; older ones are dropped when
+/// another is written.
 const KEPT_PER_CONNECTION: usize = 8;
 
 impl ScopeFilter {
     pub fn new(scope: Scope, pg: bool) -> Self {
+        let number = FILTERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let lists = if pg {
             let keys = |v: &[String], of: &dyn Fn(&str) -> &'static str| {
                 let m: serde_json::Map<String, Value> = v
@@ -390,6 +406,7 @@ impl ScopeFilter {
             let open: std::collections::HashSet<&str> =
                 scope.open.iter().map(String::as_str).collect();
             Lists::Postgres {
+                number,
                 projects: keys(&scope.known, &|p| {
                     if granted.contains(p) {
                         "g"
@@ -404,7 +421,7 @@ impl ScopeFilter {
         } else {
             let list = |v: &[String]| Value::from(v.to_vec()).to_string();
             Lists::Sqlite {
-                number: FILTERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                number,
                 lists: [
                     ('g', list(&scope.granted)),
                     ('o', list(&scope.open)),
@@ -416,50 +433,87 @@ impl ScopeFilter {
         ScopeFilter { scope, lists }
     }
 
-    /// The connection's table of one of the lists (SQLite).
+    /// A filter that shows exactly these objects (a project listing's projects).
+    pub fn only(objects: Vec<String>, pg: bool) -> Self {
+        Self::new(
+            Scope {
+                objects,
+                ..Scope::default()
+            },
+            pg,
+        )
+    }
+
+    fn number(&self) -> u64 {
+        match &self.lists {
+            Lists::Postgres { number, .. } | Lists::Sqlite { number, .. } => *number,
+        }
+    }
+
+    /// The connection's table of one of the lists (`j`: PostgreSQL's one row of JSON objects).
     fn table(number: u64, list: char) -> String {
-        format!("temp.atrium_scope_{number}_{list}")
+        format!("atrium_scope_{number}_{list}")
     }
 
     /// Whether a listing failed only because this connection does not hold the lists.
     fn missing_here(&self, e: &sqlx::Error) -> bool {
-        let Lists::Sqlite { number, .. } = &self.lists else {
-            return false;
-        };
-        let name = format!("atrium_scope_{number}_");
+        let name = format!("atrium_scope_{}_", self.number());
         matches!(e, sqlx::Error::Database(d)
-            if d.message().starts_with("no such table") && d.message().contains(&name))
+            if (d.message().starts_with("no such table") || d.code().as_deref() == Some("42P01"))
+                && d.message().contains(&name))
     }
 
     /// Writes the lists into this connection's tables, and drops those of all but the newest
     /// other filters, so that the connection holds at most [`KEPT_PER_CONNECTION`] filters' lists.
     async fn keep_here(&self, conn: &mut Conn) -> Result<(), sqlx::Error> {
-        let Lists::Sqlite { number, lists } = &self.lists else {
-            return Ok(());
+        let number = self.number();
+        let (schema, tables, names) = match &self.lists {
+            Lists::Sqlite { lists, .. } => {
+                for (list, values) in lists {
+                    let table = Self::table(number, *list);
+                    sqlx::query(&format!(
+                        "CREATE TEMP TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY) WITHOUT ROWID"
+                    ))
+                    .execute(&mut *conn)
+                    .await?;
+                    sqlx::query(&format!(
+                        "INSERT OR IGNORE INTO temp.{table} (id) SELECT value FROM json_each($1)"
+                    ))
+                    .bind(values.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                (
+                    "temp",
+                    lists.iter().map(|(list, _)| *list).collect::<Vec<_>>(),
+                    "SELECT name FROM temp.sqlite_schema WHERE type = 'table' AND name LIKE 'atrium_scope_%'",
+                )
+            }
+            Lists::Postgres {
+                projects, objects, ..
+            } => {
+                // One statement: the table is there with its row, or not at all.
+                sqlx::query(&format!(
+                    "CREATE TEMP TABLE IF NOT EXISTS {} AS SELECT CAST($1 AS jsonb) AS p, CAST($2 AS jsonb) AS x",
+                    Self::table(number, 'j')
+                ))
+                .bind(projects.as_str())
+                .bind(objects.as_str())
+                .execute(&mut *conn)
+                .await?;
+                (
+                    "pg_temp",
+                    vec!['j'],
+                    "SELECT CAST(relname AS text) AS name FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relname LIKE 'atrium_scope_%'",
+                )
+            }
         };
-        for (list, values) in lists {
-            let table = Self::table(*number, *list);
-            sqlx::query(&format!(
-                "CREATE TEMP TABLE IF NOT EXISTS {} (id TEXT PRIMARY KEY) WITHOUT ROWID",
-                table.trim_start_matches("temp.")
-            ))
-            .execute(&mut *conn)
-            .await?;
-            sqlx::query(&format!(
-                "INSERT OR IGNORE INTO {table} (id) SELECT value FROM json_each($1)"
-            ))
-            .bind(values.as_str())
-            .execute(&mut *conn)
-            .await?;
-        }
-        let names: Vec<String> = sqlx::query(
-            "SELECT name FROM temp.sqlite_schema WHERE type = 'table' AND name LIKE 'atrium_scope_%'",
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|r| r.try_get("name"))
-        .collect::<Result<_, _>>()?;
+        let names: Vec<String> = sqlx::query(names)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|r| r.try_get("name"))
+            .collect::<Result<_, _>>()?;
         let mut numbers: Vec<u64> = names
             .iter()
             .filter_map(|n| {
@@ -469,31 +523,34 @@ impl ScopeFilter {
                     .parse()
                     .ok()
             })
-            .filter(|n| n != number)
+            .filter(|n| *n != number)
             .collect();
         // The newest others stay beside this one (a filter's number says how new it is).
         numbers.sort_unstable_by(|a, b| b.cmp(a));
         numbers.dedup();
         for old in numbers.into_iter().skip(KEPT_PER_CONNECTION - 1) {
-            for (list, _) in lists {
-                sqlx::query(&format!("DROP TABLE IF EXISTS {}", Self::table(old, *list)))
-                    .execute(&mut *conn)
-                    .await?;
+            for list in &tables {
+                sqlx::query(&format!(
+                    "DROP TABLE IF EXISTS {schema}.{}",
+                    Self::table(old, *list)
+                ))
+                .execute(&mut *conn)
+                .await?;
             }
         }
         Ok(())
     }
 }
 
-/// The condition that keeps the objects a [`Scope`] shows.
-fn scoped(b: &mut Binds, workspace_id: &str, kind: Kind, filter: &ScopeFilter) -> String {
+/// The condition that keeps the objects a [`Scope`] shows, in the workspace bound as `ws`.
+/// `kept`: PostgreSQL reads the lists from the connection's table (else they are bound).
+fn scoped(b: &mut Binds, ws: &str, kind: Kind, filter: &ScopeFilter, kept: bool) -> String {
     let scope = &filter.scope;
     // Open to the caller unless a rule on the object itself covers it.
     let open_check = format!(
-        "NOT EXISTS (SELECT 1 FROM access_rules r WHERE r.workspace_id = {} \
-         AND r.kind = {} AND r.object_id = c.id)",
-        b.text(workspace_id),
-        b.text(rule_kind(kind))
+        "NOT EXISTS (SELECT 1 FROM access_rules r WHERE r.workspace_id = {ws} \
+         AND r.kind = '{}' AND r.object_id = c.id)",
+        rule_kind(kind)
     );
     let through = |r: Reach| -> Option<String> {
         if r.granted {
@@ -505,42 +562,60 @@ fn scoped(b: &mut Binds, workspace_id: &str, kind: Kind, filter: &ScopeFilter) -
         }
     };
     let (none, orphan) = (through(scope.none), through(scope.orphan));
-    let gone = |b: &mut Binds| {
-        format!(
-            "NOT EXISTS (SELECT 1 FROM catalog p WHERE p.id = c.project_id \
-             AND p.workspace_id = {} AND p.kind = 'project')",
-            b.text(workspace_id)
-        )
-    };
+    let gone = format!(
+        "NOT EXISTS (SELECT 1 FROM catalog p WHERE p.id = c.project_id \
+         AND p.workspace_id = {ws} AND p.kind = 'project')"
+    );
     match &filter.lists {
-        Lists::Postgres { projects, objects } => {
-            // An object in a project made since the rules were read is judged once they are read
-            // again: until then only an object left in a project that no longer exists (or never
-            // did) goes as `orphan` says.
-            let unknown = match orphan {
-                Some(then) => format!("({} AND {then})", gone(b)),
-                None => "FALSE".into(),
+        Lists::Postgres {
+            number,
+            projects,
+            objects,
+        } => {
+            let list = |b: &mut Binds, column: &str, bound: &str| {
+                if kept {
+                    // Read once per listing: `#> '{}'` (the whole value) hands on the value read
+                    // from storage, where the stored one would be read again on every row that
+                    // looks into it.
+                    format!(
+                        "(SELECT {column} #> CAST('{{}}' AS text[]) FROM pg_temp.{})",
+                        ScopeFilter::table(*number, 'j')
+                    )
+                } else {
+                    format!("(SELECT CAST({} AS jsonb))", b.text(bound))
+                }
             };
-            let mut cond = format!(
-                "CASE (SELECT CAST({} AS jsonb)) ->> c.project_id WHEN 'g' THEN TRUE \
-                 WHEN 'o' THEN {open_check} WHEN 'c' THEN FALSE \
-                 ELSE CASE WHEN c.project_id IS NULL THEN {} ELSE {unknown} END END",
-                b.text(projects.as_str()),
-                none.unwrap_or_else(|| "FALSE".into()),
-            );
-            if !scope.objects.is_empty() {
-                cond.push_str(&format!(
-                    " OR jsonb_exists((SELECT CAST({} AS jsonb)), c.id)",
-                    b.text(objects.as_str())
+            let mut any: Vec<String> = Vec::new();
+            if !scope.known.is_empty() || none.is_some() || orphan.is_some() {
+                let projects = list(b, "p", projects);
+                // An object in a project made since the rules were read is judged once they are
+                // read again: until then only an object left in a project that no longer exists
+                // (or never did) goes as `orphan` says.
+                let unknown = match orphan {
+                    Some(then) => format!("({gone} AND {then})"),
+                    None => "FALSE".into(),
+                };
+                any.push(format!(
+                    "CASE {projects} ->> c.project_id WHEN 'g' THEN TRUE \
+                     WHEN 'o' THEN {open_check} WHEN 'c' THEN FALSE \
+                     ELSE CASE WHEN c.project_id IS NULL THEN {} ELSE {unknown} END END",
+                    none.unwrap_or_else(|| "FALSE".into()),
                 ));
             }
-            cond
+            if !scope.objects.is_empty() {
+                any.push(format!("jsonb_exists({}, c.id)", list(b, "x", objects)));
+            }
+            if any.is_empty() {
+                "FALSE".into()
+            } else {
+                any.join(" OR ")
+            }
         }
         Lists::Sqlite { number, .. } => {
             // `+` keeps SQLite walking the listing's order index instead of collecting every
             // match through another index and sorting them.
             let in_list = |column: &str, list: char| {
-                format!("+{column} IN {}", ScopeFilter::table(*number, list))
+                format!("+{column} IN temp.{}", ScopeFilter::table(*number, list))
             };
             let mut any: Vec<String> = Vec::new();
             if !scope.granted.is_empty() {
@@ -563,7 +638,7 @@ fn scoped(b: &mut Binds, workspace_id: &str, kind: Kind, filter: &ScopeFilter) -
                 if !scope.known.is_empty() {
                     cond.push_str(&format!(" AND NOT {}", in_list("c.project_id", 'k')));
                 }
-                any.push(format!("({cond} AND {} AND {then})", gone(b)));
+                any.push(format!("({cond} AND {gone} AND {then})"));
             }
             if any.is_empty() {
                 "1 = 0".into()

@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use app::domain::AppError;
@@ -123,15 +124,11 @@ fn json_response<D: serde::Serialize>(
     }
 }
 
-/// Wraps a result in the envelope with the matching HTTP status.
-pub fn envelope(meta: &Meta, result: Result<Value, ApiError>) -> Response {
+/// Wraps a result (its data already written as JSON) in the envelope with the matching HTTP
+/// status.
+pub fn envelope(meta: &Meta, result: Result<&RawValue, ApiError>) -> Response {
     match result {
         Ok(data) => json_response(meta, 200, 0, "OK", data),
         Err(e) => json_response(meta, e.code, e.subcode, &e.message, json!({})),
     }
-}
-
-/// A successful envelope around `data` that is already serialized JSON.
-pub fn envelope_raw(meta: &Meta, data: &serde_json::value::RawValue) -> Response {
-    json_response(meta, 200, 0, "OK", data)
 }

@@ -472,7 +472,7 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
         .as_ref()
         .and_then(|k| caches.current_users.get(k, now))
     {
-        return envelope::envelope_raw(&ctx, &raw);
+        return envelope(&ctx, Ok(&raw));
     }
     let header = |name: &str| {
         parts
@@ -502,12 +502,13 @@ pub async fn handle(state: AppState, api: ApiPath, req: Request<Body>) -> Respon
         Value::Object(params),
     )
     .await;
-    if let (Some(key), Ok(data)) = (cache_key, &result)
-        && let Ok(raw) = serde_json::value::to_raw_value(data)
-    {
-        caches.current_users.put(key, Arc::from(raw), now);
+    if let (Some(key), Ok(data)) = (cache_key, &result) {
+        caches.current_users.put(key, Arc::from(data.clone()), now);
     }
-    envelope(&ctx, result.map_err(|e| ApiError::from_app(e, &request_id)))
+    match result {
+        Ok(data) => envelope(&ctx, Ok(&data)),
+        Err(e) => envelope(&ctx, Err(ApiError::from_app(e, &request_id))),
+    }
 }
 
 #[cfg(test)]

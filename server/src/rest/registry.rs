@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use app::api::backend::Caller;
@@ -60,7 +61,7 @@ pub struct Resource {
 }
 
 /// The future a handler returns.
-pub type Answer = std::pin::Pin<Box<dyn Future<Output = Result<Value, AppError>> + Send>>;
+pub type Answer = std::pin::Pin<Box<dyn Future<Output = Result<Box<RawValue>, AppError>> + Send>>;
 
 /// One endpoint, as its area declares it (use the [`endpoint!`] macro).
 #[derive(Debug)]
@@ -130,9 +131,9 @@ pub fn params<T: DeserializeOwned>(body: Value) -> Result<T, AppError> {
     })
 }
 
-/// Encodes a handler's answer.
-pub fn answer<T: serde::Serialize>(value: T) -> Result<Value, AppError> {
-    serde_json::to_value(value).map_err(crate::services::internal)
+/// Encodes a handler's answer, once: the envelope takes the text as it is.
+pub fn answer<T: serde::Serialize>(value: T) -> Result<Box<RawValue>, AppError> {
+    serde_json::value::to_raw_value(&value).map_err(crate::services::internal)
 }
 
 /// Declares an endpoint: `name`, `summary`, `access` (an [`Access`] variant), `writes`,

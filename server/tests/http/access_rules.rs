@@ -536,6 +536,23 @@ async fn a_grant_on_one_task_shows_the_path_to_it_and_nothing_of_its_siblings() 
                 .iter()
                 .any(|d| d["id"] == json!(world.top))
         );
+        // The plain listing, which hands on the documents it may show whole as they are stored,
+        // cuts the one on the way the same.
+        let plain = w.ok(m, "projects.get_all", json!({})).await["projects"].clone();
+        let deep = plain
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == json!(world.deep))
+            .expect("the path shows");
+        assert_eq!(deep["name"], "Secret0/Deep");
+        assert!(
+            deep.as_object()
+                .unwrap()
+                .keys()
+                .all(|k| ["id", "name", "basename", "company", "parent"].contains(&k.as_str())),
+            "{deep}"
+        );
         let a3 = w
             .call(
                 m,

@@ -7,7 +7,7 @@ use serde_json::{Map, json};
 
 use app::api::access_rules::{RuleInput, SubjectRef};
 use app::domain::access_rules::{Level, SubjectKind};
-use app::domain::catalog::Kind;
+use app::domain::catalog::{Found, Kind};
 use app::domain::{AppError, Identity, Role};
 use atrium_server::db::Db;
 use atrium_server::services::Services;
@@ -208,9 +208,10 @@ async fn listing(
         Kind::Task => s.catalog.tasks(who, &params).await,
         Kind::Model => s.catalog.models(who, &params).await,
         Kind::Dataview => s.catalog.dataviews(who, &params).await,
-        _ => s.catalog.queues(who, &params).await,
+        _ => s.catalog.queues(who, &params).await.map(Found::from),
     }
     .unwrap()
+    .into_values()
 }
 
 /// The ids a listing returns, in order.
@@ -480,8 +481,8 @@ async fn listing_scopes_on_one_connection_hold_their_own_lists(db: Db) {
         let mut found: Vec<String> = listing(&mut conn, &ws, Kind::Task, &narrow)
             .await
             .unwrap()
-            .iter()
-            .map(|d| d["id"].as_str().unwrap().to_string())
+            .into_iter()
+            .map(|d| d.id)
             .collect();
         found.sort();
         assert_eq!(found, expected, "scope {i}");
@@ -568,7 +569,7 @@ async fn sixteen_listings_and_changes_at_once_each_list_exactly_what_the_rules_s
                 } else {
                     let params = fields(json!({ "page": 0, "page_size": 500 }));
                     s.catalog.tasks(&member, &params).await.map(|found| {
-                        let mut ids = ids(&found);
+                        let mut ids = ids(&found.into_values());
                         ids.sort();
                         Some(ids)
                     })

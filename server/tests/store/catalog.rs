@@ -153,14 +153,21 @@ impl Catalog {
             self.svc()
                 .projects(self.who(), &fields(params))
                 .await
-                .unwrap(),
+                .unwrap()
+                .into_values(),
         );
         names.sort();
         names
     }
 
     async fn task_names(&self, params: Value) -> Vec<String> {
-        names(self.svc().tasks(self.who(), &fields(params)).await.unwrap())
+        names(
+            self.svc()
+                .tasks(self.who(), &fields(params))
+                .await
+                .unwrap()
+                .into_values(),
+        )
     }
 
     /// The administrator of another workspace.
@@ -648,7 +655,8 @@ async fn only_fields_narrows_each_document(db: Db) {
         .svc()
         .tasks(c.who(), &fields(json!({"only_fields": ["name", "status"]})))
         .await
-        .unwrap();
+        .unwrap()
+        .into_values();
     let keys: Vec<&String> = docs[0].as_object().unwrap().keys().collect();
     assert!(
         keys.iter()
@@ -842,7 +850,8 @@ async fn the_examples_are_listed_until_a_preference_hides_them(db: Db) {
         .svc()
         .tasks(c.who(), &fields(json!({"system_tags": ["example"]})))
         .await
-        .unwrap();
+        .unwrap()
+        .into_values();
     let mut names: Vec<&str> = asked.iter().map(|t| t["name"].as_str().unwrap()).collect();
     names.sort();
     assert_eq!(

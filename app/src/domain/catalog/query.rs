@@ -387,6 +387,11 @@ impl Query {
         })
     }
 
+    /// Whether the query picks fields (`only_fields`): documents then need building.
+    pub fn selects_fields(&self) -> bool {
+        self.only_fields.is_some()
+    }
+
     /// Field selection alone, for documents a store narrowed, ordered and paged by
     /// [`Query::plan`].
     pub fn select_fields(&self, docs: Vec<Value>) -> Vec<Value> {

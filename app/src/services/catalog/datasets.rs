@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use app::domain::access_rules::Level;
-use app::domain::catalog::{self as rules, ARCHIVED, Kind};
+use app::domain::catalog::{self as rules, ARCHIVED, Found, Kind};
 use app::domain::timefmt::parse_iso_millis;
 use app::domain::{AppError, Code, Identity};
 
@@ -466,13 +466,13 @@ impl CatalogService {
         &self,
         who: &Identity,
         params: &Map<String, Value>,
-    ) -> Result<Vec<Value>, AppError> {
+    ) -> Result<Found, AppError> {
         let mut params = params.clone();
         // Archived dataviews are listed only when asked for (as ClearML's listings do).
         if params.get("system_tags").is_none() {
             params.insert("system_tags".into(), json!([format!("-{ARCHIVED}")]));
         }
-        self.list(who, Kind::Dataview, &params, None).await
+        self.found(who, Kind::Dataview, &params, None).await
     }
 
     pub async fn dataview(&self, who: &Identity, id: &str) -> Result<Value, AppError> {

@@ -21,17 +21,18 @@ pub use queues::NextTask;
 pub use tasks::StatusNote;
 pub use workers::{WORKER_TIMEOUT_SECS, WorkerReport};
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use app::domain::access_rules::Level;
 use app::domain::catalog::query::Query;
-use app::domain::catalog::{EXAMPLE, HIDDEN, Kind};
+use app::domain::catalog::{Doc, EXAMPLE, Found, HIDDEN, Kind};
 use app::domain::timefmt::iso_millis;
 use app::domain::{AppError, Identity};
 
 use crate::services::access_rules::Viewer;
 use crate::state::Core;
-use crate::store::catalog::{Listing, Visible};
+use crate::store::catalog::{Listing, Stored, Visible};
 use crate::store::{self, Conn};
 
 #[derive(Debug)]
@@ -121,6 +122,18 @@ impl CatalogService {
         params: &Map<String, Value>,
         narrow: Option<&Narrow<'_>>,
     ) -> Result<Vec<Value>, AppError> {
+        Ok(self.found(who, kind, params, narrow).await?.into_values())
+    }
+
+    /// [`Self::list`] as the API answers it: when the store narrowed, ordered and paged by itself
+    /// and no field is picked, the documents go on as stored, never parsed here.
+    async fn found(
+        &self,
+        who: &Identity,
+        kind: Kind,
+        params: &Map<String, Value>,
+        narrow: Option<&Narrow<'_>>,
+    ) -> Result<Found, AppError> {
         let query = Query::parse(params, &kind.fields())?;
         let projects: Option<Vec<String>> = query.equal("project").map(|v| {
             v.iter()
@@ -161,7 +174,7 @@ impl CatalogService {
         let visible = if !judged {
             Visible::All
         } else if let Some(view) = &projects_view {
-            Visible::Ids(&view.shown)
+            view.visible()
         } else {
             scope = viewer.scope(kind, self.core.db.kind == crate::db::Kind::Postgres);
             Visible::Scope(scope.as_ref())
@@ -170,7 +183,7 @@ impl CatalogService {
             None => query.plan(&["project"]),
             Some(_) => None,
         };
-        let mut docs = store::catalog::listing(
+        let rows = store::catalog::listing(
             &mut conn,
             &who.workspace_id,
             kind,
@@ -183,22 +196,43 @@ impl CatalogService {
             },
         )
         .await?;
-        if let Some(view) = &projects_view {
-            // A project the caller may not read but that leads to one they may: its path only.
-            for d in &mut docs {
-                if !view.readable.contains(d["id"].as_str().unwrap_or_default()) {
-                    *d = path_only(d);
-                }
-            }
+        // A project the caller may not read but that leads to one they may: its path only.
+        let cut = |found: &Stored| {
+            projects_view
+                .as_ref()
+                .is_some_and(|view| !view.readable.contains(&found.id))
+        };
+        if plan.is_some() && !query.selects_fields() {
+            return rows
+                .into_iter()
+                .map(|found| {
+                    Ok(if cut(&found) {
+                        Doc::Stored(path_only(&found.doc)?)
+                    } else {
+                        Doc::Stored(RawValue::from_string(found.doc).map_err(super::internal)?)
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()
+                .map(Found);
         }
-        Ok(match (plan, narrow) {
+        let mut docs = rows
+            .into_iter()
+            .map(|found| {
+                if cut(&found) {
+                    serde_json::from_str(path_only(&found.doc)?.get()).map_err(super::internal)
+                } else {
+                    parse(found.doc)
+                }
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok(Found::from(match (plan, narrow) {
             (Some(_), _) => query.select_fields(docs),
             (None, Some(narrow)) => {
                 narrow(&mut docs);
                 query.run(docs)
             }
             (None, None) => query.run(docs),
-        })
+        }))
     }
 
     /// Checks the caller may do `needed` with a loaded object, for the calls that name a second
@@ -224,16 +258,59 @@ impl CatalogService {
     }
 }
 
-/// What a caller sees of a project they may not read but that leads to something they may: its
-/// id and its name (the path), nothing of its other contents.
-fn path_only(doc: &Value) -> Value {
-    let mut out = Map::new();
-    for f in ["id", "name", "basename", "company", "parent"] {
-        if let Some(v) = doc.get(f) {
-            out.insert(f.into(), v.clone());
-        }
+/// A stored document's value.
+fn parse(text: String) -> Result<Value, AppError> {
+    serde_json::from_str(&text).map_err(super::internal)
+}
+
+/// What a caller sees of a project they may not read but that leads to one they may: its id and
+/// its name (the path), nothing of its other contents. Read from the stored text without building
+/// the rest of the document.
+fn path_only(stored: &str) -> Result<Box<RawValue>, AppError> {
+    /// A field as it is written (`null` included), when the document has it.
+    fn written<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+        serde::Deserialize::deserialize(d).map(Some)
     }
-    Value::Object(out)
+    #[derive(serde::Deserialize, serde::Serialize)]
+    struct Path<'a> {
+        #[serde(
+            borrow,
+            default,
+            deserialize_with = "written",
+            skip_serializing_if = "Option::is_none"
+        )]
+        id: Option<&'a RawValue>,
+        #[serde(
+            borrow,
+            default,
+            deserialize_with = "written",
+            skip_serializing_if = "Option::is_none"
+        )]
+        name: Option<&'a RawValue>,
+        #[serde(
+            borrow,
+            default,
+            deserialize_with = "written",
+            skip_serializing_if = "Option::is_none"
+        )]
+        basename: Option<&'a RawValue>,
+        #[serde(
+            borrow,
+            default,
+            deserialize_with = "written",
+            skip_serializing_if = "Option::is_none"
+        )]
+        company: Option<&'a RawValue>,
+        #[serde(
+            borrow,
+            default,
+            deserialize_with = "written",
+            skip_serializing_if = "Option::is_none"
+        )]
+        parent: Option<&'a RawValue>,
+    }
+    let path: Path<'_> = serde_json::from_str(stored).map_err(super::internal)?;
+    serde_json::value::to_raw_value(&path).map_err(super::internal)
 }
 
 /// Whether a document carries a tag in this list field.

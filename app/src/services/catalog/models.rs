@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use app::domain::catalog::Kind;
+use app::domain::catalog::{Found, Kind};
 use app::domain::{AppError, Identity};
 
 use super::{CatalogService, FieldType, apply_fields, new_name, opt_text, stamp, text_list};
@@ -33,8 +33,8 @@ impl CatalogService {
         &self,
         who: &Identity,
         params: &Map<String, Value>,
-    ) -> Result<Vec<Value>, AppError> {
-        self.list(who, Kind::Model, params, None).await
+    ) -> Result<Found, AppError> {
+        self.found(who, Kind::Model, params, None).await
     }
 
     pub async fn model(&self, who: &Identity, id: &str) -> Result<Value, AppError> {

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use app::domain::access_rules::Level;
 use app::domain::audit::AuditObject;
-use app::domain::catalog::{self as rules, Kind, TaskStatus};
+use app::domain::catalog::{self as rules, Found, Kind, TaskStatus};
 use app::domain::{AppError, Code, Identity};
 
 use super::{CatalogService, FieldType, apply_fields, opt_text, stamp, text_list, unique_name};
@@ -48,7 +48,7 @@ impl CatalogService {
         &self,
         who: &Identity,
         params: &Map<String, Value>,
-    ) -> Result<Vec<Value>, AppError> {
+    ) -> Result<Found, AppError> {
         let parents: Vec<String> = match params.get("parent") {
             Some(Value::String(s)) => vec![s.clone()],
             Some(Value::Array(a)) => a
@@ -59,7 +59,7 @@ impl CatalogService {
         };
         let shallow = params.get("shallow_search").and_then(Value::as_bool) == Some(true);
         if parents.is_empty() && !shallow {
-            return self.list(who, Kind::Project, params, None).await;
+            return self.found(who, Kind::Project, params, None).await;
         }
         let parent_paths: Vec<String> = if parents.is_empty() {
             vec![]
@@ -78,7 +78,7 @@ impl CatalogService {
             .collect()
         };
         if !parents.is_empty() && parent_paths.is_empty() {
-            return Ok(vec![]);
+            return Ok(Found::default());
         }
         let narrow = |docs: &mut Vec<Value>| {
             if !parents.is_empty() {
@@ -91,7 +91,7 @@ impl CatalogService {
                 docs.retain(|d| !name_of(d).contains('/'));
             }
         };
-        self.list(who, Kind::Project, params, Some(&narrow)).await
+        self.found(who, Kind::Project, params, Some(&narrow)).await
     }
 
     /// `projects.get_all_ex`: the listing with the counts the SDK and web apps ask for:
@@ -101,7 +101,7 @@ impl CatalogService {
         who: &Identity,
         params: &Map<String, Value>,
     ) -> Result<Vec<Value>, AppError> {
-        let mut found = self.projects(who, params).await?;
+        let mut found = self.projects(who, params).await?.into_values();
         let mut conn = self.read().await?;
         let all =
             store::catalog::list(&mut conn, &who.workspace_id, Kind::Project, None, None).await?;

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use app::domain::access_rules::Level;
-use app::domain::catalog::{Kind, TASK_TYPES, TaskStatus};
+use app::domain::catalog::{Found, Kind, TASK_TYPES, TaskStatus};
 use app::domain::{AppError, Code, Identity};
 
 use super::{CatalogService, FieldType, apply_fields, new_name, opt_text, stamp, text_list};
@@ -92,8 +92,8 @@ impl CatalogService {
         &self,
         who: &Identity,
         params: &Map<String, Value>,
-    ) -> Result<Vec<Value>, AppError> {
-        self.list(who, Kind::Task, params, None).await
+    ) -> Result<Found, AppError> {
+        self.found(who, Kind::Task, params, None).await
     }
 
     pub async fn task(&self, who: &Identity, id: &str) -> Result<Value, AppError> {

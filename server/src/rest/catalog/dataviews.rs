@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use app::domain::AppError;
+use app::domain::catalog::Found;
 
 use super::{Created, Raw, UpdatedFields, flag, id_param, ids, without};
 use crate::rest::registry::{Ctx, Endpoint, endpoint};
@@ -78,7 +79,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
 
 #[derive(Serialize, JsonSchema)]
 pub struct Dataviews {
-    pub dataviews: Vec<Value>,
+    #[schemars(with = "Vec<Value>")]
+    pub dataviews: Found,
 }
 
 #[derive(Serialize, JsonSchema)]

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use app::domain::AppError;
+use app::domain::catalog::Found;
 
 use super::{Raw, UpdatedFields, id_param, without};
 use crate::rest::registry::{Ctx, Endpoint, endpoint};
@@ -63,7 +64,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
 
 #[derive(Serialize, JsonSchema)]
 pub struct Models {
-    pub models: Vec<Value>,
+    #[schemars(with = "Vec<Value>")]
+    pub models: Found,
 }
 
 #[derive(Serialize, JsonSchema)]

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use app::domain::AppError;
+use app::domain::catalog::Found;
 
 use super::{Created, Raw, UpdatedFields, flag, id_param, without};
 use crate::rest::registry::{Ctx, Endpoint, endpoint};
@@ -56,7 +57,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
 
 #[derive(Serialize, JsonSchema)]
 pub struct Projects {
-    pub projects: Vec<Value>,
+    #[schemars(with = "Vec<Value>")]
+    pub projects: Found,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -74,7 +76,8 @@ async fn get_all_ex(ctx: Ctx, p: Raw) -> Result<Projects, AppError> {
         .services()
         .catalog
         .projects_ex(&ctx.who()?, &p.0)
-        .await?;
+        .await?
+        .into();
     Ok(Projects { projects })
 }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use app::domain::AppError;
-use app::domain::catalog::TaskStatus;
+use app::domain::catalog::{Found, TaskStatus};
 
 use super::{Created, Empty, Raw, UpdatedFields, flag, id_param, ids, without};
 use crate::rest::registry::{Ctx, Endpoint, endpoint};
@@ -183,7 +183,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
 
 #[derive(Serialize, JsonSchema)]
 pub struct Tasks {
-    pub tasks: Vec<Value>,
+    #[schemars(with = "Vec<Value>")]
+    pub tasks: Found,
 }
 
 #[derive(Serialize, JsonSchema)]
