@@ -517,34 +517,25 @@ async fn a_grant_on_one_task_shows_the_path_to_it_and_nothing_of_its_siblings() 
             .ok(m, "projects.get_all_ex", json!({"include_stats": true}))
             .await["projects"]
             .clone();
-        let deep = projects
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["id"] == json!(world.deep))
-            .expect("the path shows");
+        let listed = |list: &serde_json::Value, id: &str| {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["id"] == json!(id))
+                .cloned()
+        };
+        let deep = listed(&projects, &world.deep).expect("the path shows");
         assert_eq!(deep["name"], "Secret0/Deep");
         assert!(deep.get("description").is_none(), "{deep}");
         assert_eq!(
             deep["stats"]["active"]["total_tasks"], 1,
             "only the granted task counts: {deep}"
         );
-        assert!(
-            projects
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|d| d["id"] == json!(world.top))
-        );
+        assert!(listed(&projects, &world.top).is_some());
         // The plain listing, which hands on the documents it may show whole as they are stored,
         // cuts the one on the way the same.
         let plain = w.ok(m, "projects.get_all", json!({})).await["projects"].clone();
-        let deep = plain
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["id"] == json!(world.deep))
-            .expect("the path shows");
+        let deep = listed(&plain, &world.deep).expect("the path shows");
         assert_eq!(deep["name"], "Secret0/Deep");
         assert!(
             deep.as_object()

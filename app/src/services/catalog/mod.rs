@@ -21,6 +21,8 @@ pub use queues::NextTask;
 pub use tasks::StatusNote;
 pub use workers::{WORKER_TIMEOUT_SECS, WorkerReport};
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
@@ -267,49 +269,11 @@ fn parse(text: String) -> Result<Value, AppError> {
 /// its name (the path), nothing of its other contents. Read from the stored text without building
 /// the rest of the document.
 fn path_only(stored: &str) -> Result<Box<RawValue>, AppError> {
-    /// A field as it is written (`null` included), when the document has it.
-    fn written<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-        serde::Deserialize::deserialize(d).map(Some)
-    }
-    #[derive(serde::Deserialize, serde::Serialize)]
-    struct Path<'a> {
-        #[serde(
-            borrow,
-            default,
-            deserialize_with = "written",
-            skip_serializing_if = "Option::is_none"
-        )]
-        id: Option<&'a RawValue>,
-        #[serde(
-            borrow,
-            default,
-            deserialize_with = "written",
-            skip_serializing_if = "Option::is_none"
-        )]
-        name: Option<&'a RawValue>,
-        #[serde(
-            borrow,
-            default,
-            deserialize_with = "written",
-            skip_serializing_if = "Option::is_none"
-        )]
-        basename: Option<&'a RawValue>,
-        #[serde(
-            borrow,
-            default,
-            deserialize_with = "written",
-            skip_serializing_if = "Option::is_none"
-        )]
-        company: Option<&'a RawValue>,
-        #[serde(
-            borrow,
-            default,
-            deserialize_with = "written",
-            skip_serializing_if = "Option::is_none"
-        )]
-        parent: Option<&'a RawValue>,
-    }
-    let path: Path<'_> = serde_json::from_str(stored).map_err(super::internal)?;
+    let doc: HashMap<String, &RawValue> = serde_json::from_str(stored).map_err(super::internal)?;
+    let path: BTreeMap<&str, &RawValue> = ["id", "name", "basename", "company", "parent"]
+        .into_iter()
+        .filter_map(|f| Some((f, *doc.get(f)?)))
+        .collect();
     serde_json::value::to_raw_value(&path).map_err(super::internal)
 }
 

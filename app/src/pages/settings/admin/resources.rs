@@ -1093,7 +1093,11 @@ pub fn ResourcePoliciesPage() -> impl IntoView {
         <section class="card" id="resource-policies">
             <div class="card-title-row">
                 <h2>"Policies"</h2>
-                <button class="button primary" id="add-policy" on:click=move |_| editing.set(Some(None))>"+ Add Policy"</button>
+                // The dialog needs the configuration and the groups: the button works once they
+                // are read.
+                <Transition fallback=|| view! { <button class="button primary" id="add-policy" disabled>"+ Add Policy"</button> }>
+                    {move || data.get().map(|_| view! { <button class="button primary" id="add-policy" on:click=move |_| editing.set(Some(None))>"+ Add Policy"</button> })}
+                </Transition>
             </div>
             <Transition fallback=|| view! { <Loading/> }>
                 {move || data.get().map(|r| match r {
@@ -1133,13 +1137,13 @@ pub fn ResourcePoliciesPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        {move || editing.get().map(|existing| {
-            let (config, groups) = data.get().and_then(|r| r.ok()).map(|(v, g)| (v.saved, g)).unwrap_or_default();
-            view! { <PolicyDialog existing=existing config=config groups=groups on_close=Callback::new(move |_| editing.set(None)) on_save=Callback::new(move |p: PolicyDraft| {
+        <Transition fallback=|| ()>{move || editing.get().and_then(|existing| {
+            let (config, groups) = data.get()?.ok().map(|(v, g)| (v.saved, g))?;
+            Some(view! { <PolicyDialog existing=existing config=config groups=groups on_close=Callback::new(move |_| editing.set(None)) on_save=Callback::new(move |p: PolicyDraft| {
                 let said = format!("Policy {} saved.", p.name.trim());
                 apply(Box::new(move |c: &mut Configuration| c.put_policy(p).map(|_| ())), said);
-            })/> }
-        })}
+            })/> })
+        })}</Transition>
         <ConfirmDialog open=Signal::derive(move || deleting.get().is_some()) title="Delete policy"
             message=Signal::derive(move || deleting.get().map(|p| format!("Delete policy {}? Its queues go and their waiting tasks return to draft.", p.name)).unwrap_or_default())
             confirm_label="Delete"
