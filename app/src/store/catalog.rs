@@ -173,7 +173,7 @@ pub async fn list(
     listing(conn, workspace_id, kind, &narrow)
         .await?
         .into_iter()
-        .map(|found| parse(found.doc))
+        .map(Stored::value)
         .collect()
 }
 
@@ -182,6 +182,13 @@ pub async fn list(
 pub struct Stored {
     pub id: String,
     pub doc: String,
+}
+
+impl Stored {
+    /// The document as a value to read into.
+    pub fn value(self) -> Result<Value, sqlx::Error> {
+        parse(self.doc)
+    }
 }
 
 /// Which documents a caller may see (see [`Scope`]).

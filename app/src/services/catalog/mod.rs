@@ -223,7 +223,7 @@ impl CatalogService {
                 if cut(&found) {
                     serde_json::from_str(path_only(&found.doc)?.get()).map_err(super::internal)
                 } else {
-                    parse(found.doc)
+                    Ok(found.value()?)
                 }
             })
             .collect::<Result<Vec<_>, AppError>>()?;
@@ -258,11 +258,6 @@ impl CatalogService {
     async fn viewer(&self, conn: &mut Conn, who: &Identity) -> Result<Viewer, AppError> {
         Viewer::of(&self.core, conn, who).await
     }
-}
-
-/// A stored document's value.
-fn parse(text: String) -> Result<Value, AppError> {
-    serde_json::from_str(&text).map_err(super::internal)
 }
 
 /// What a caller sees of a project they may not read but that leads to one they may: its id and
