@@ -90,3 +90,36 @@ async fn pages_render_while_other_routers_are_built() {
     })
     .await
 }
+
+/// What a page hands the browser to hydrate with is what its resources read, never an error of
+/// the rendering itself. The server renders a section more than once (the frame's session is read
+/// first); the browser takes the first rendering's values, and that rendering is let go before it
+/// is written out, so a read still running then must not lose the request's context
+/// ("no-services"). Every section, many times, as an administrator of a fresh workspace, where
+/// every read succeeds.
+#[tokio::test]
+async fn every_section_hands_the_browser_its_data_and_never_a_lost_context() {
+    use app::pages::settings::Section;
+    on_sqlite(async |w: Console| {
+        for section in Section::ALL {
+            for round in 0..12 {
+                let (s, _, body) = w.app.send(get(section.path(), Some(&w.admin))).await;
+                assert_eq!(s, 200, "{}", section.path());
+                let html = String::from_utf8_lossy(&body);
+                // `__RESOLVED_RESOURCES[n] = "<the value as JSON in a string>";`, one each.
+                let errors: Vec<&str> = html
+                    .split("__RESOLVED_RESOURCES[")
+                    .skip(1)
+                    .map(|value| value.split("\";").next().unwrap_or(value))
+                    .filter(|value| value.contains("{\\\"Err\\\""))
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "{} (round {round}) hands the browser an error: {errors:?}",
+                    section.path()
+                );
+            }
+        }
+    })
+    .await
+}

@@ -1045,14 +1045,20 @@ pub fn ResourcePoliciesPage() -> impl IntoView {
             .into_any();
     }
     let reload = RwSignal::new(0u32);
-    let data = Resource::new_blocking(
-        move || reload.get(),
-        |_| async {
-            let view = api::resources::overview().await?;
-            let groups = api::groups::overview().await?;
-            Ok::<_, AppError>((view, groups.groups))
-        },
-    );
+    // One server function a resource. The server renders the page more than once and the browser
+    // hydrates with the first rendering's reads, which is let go while they may still run: a
+    // second call after an await there would find no request context and hand the browser an
+    // error (tests/http/pages.rs).
+    let overview = Resource::new_blocking(move || reload.get(), |_| api::resources::overview());
+    let groups = Resource::new_blocking(move || reload.get(), |_| api::groups::overview());
+    let data = move || {
+        Some(match (overview.get()?, groups.get()?) {
+            (Ok(view), Ok(groups)) => Ok((view, groups.groups)),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        })
+    };
+    // Whether the dialog has what it offers; it stays true while a change reloads them.
+    let ready = Memo::new(move |_| matches!(data(), Some(Ok(_))));
     let editing = RwSignal::new(None::<Option<Policy>>);
     let deleting = RwSignal::new(None::<Policy>);
     let error = RwSignal::new(None::<AppError>);
@@ -1093,14 +1099,10 @@ pub fn ResourcePoliciesPage() -> impl IntoView {
         <section class="card" id="resource-policies">
             <div class="card-title-row">
                 <h2>"Policies"</h2>
-                // The dialog needs the configuration and the groups: the button works once they
-                // are read.
-                <Transition fallback=|| view! { <button class="button primary" id="add-policy" disabled>"+ Add Policy"</button> }>
-                    {move || data.get().map(|_| view! { <button class="button primary" id="add-policy" on:click=move |_| editing.set(Some(None))>"+ Add Policy"</button> })}
-                </Transition>
+                <button class="button primary" id="add-policy" on:click=move |_| editing.set(Some(None))>"+ Add Policy"</button>
             </div>
             <Transition fallback=|| view! { <Loading/> }>
-                {move || data.get().map(|r| match r {
+                {move || data().map(|r| match r {
                     Err(e) => view! { <ErrorNote error=Signal::derive(move || Some(e.clone()))/> }.into_any(),
                     Ok((v, groups)) => {
                         let config = v.saved.clone();
@@ -1137,8 +1139,10 @@ pub fn ResourcePoliciesPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <Transition fallback=|| ()>{move || editing.get().and_then(|existing| {
-            let (config, groups) = data.get()?.ok().map(|(v, g)| (v.saved, g))?;
+        // The dialog takes the configuration and the groups as they are when it opens: the reload
+        // after a save that lands while it is open must not draw it again over what was typed.
+        <Transition fallback=|| ()>{move || editing.get().filter(|_| ready.get()).and_then(|existing| {
+            let (config, groups) = untrack(data)?.ok().map(|(v, g)| (v.saved, g))?;
             Some(view! { <PolicyDialog existing=existing config=config groups=groups on_close=Callback::new(move |_| editing.set(None)) on_save=Callback::new(move |p: PolicyDraft| {
                 let said = format!("Policy {} saved.", p.name.trim());
                 apply(Box::new(move |c: &mut Configuration| c.put_policy(p).map(|_| ())), said);
